@@ -1,0 +1,2 @@
+" runbook files (.rb42)
+autocmd BufRead,BufNewFile *.rb42 setfiletype rb42

@@ -1,0 +1,145 @@
+//! `runbook plan`: a dry-run folded into a plan, as text, Markdown or JSON; with `--base`, what
+//! a change to the runbook changes in it.
+
+use super::session::{Session, print_diagnostics};
+use super::{PlanArgs, PlanFormat, Target};
+use crate::doc::trace::{self, TraceInputs};
+use crate::engine::confirmation_gate::ConfirmationGate;
+use crate::engine::event::{EventSink, Mode};
+use crate::exit_code;
+use crate::language::ast::Procedure;
+use crate::output::plan::PlanCollector;
+use crate::output::plan_diff::PlanDiff;
+use crate::output::style::Style;
+use std::io::Write;
+use std::sync::Arc;
+
+pub fn run(args: &PlanArgs) -> i32 {
+    if args.base.is_some() || args.base_ref.is_some() {
+        return diff(args);
+    }
+    plan(&args.target, args.probe, args.format)
+}
+
+/// `--base OLD` or `--base-ref REF`: both versions traced as `doc` traces them (every step,
+/// the same `-p` values, secrets never read), then compared step by step.
+fn diff(args: &PlanArgs) -> i32 {
+    let target = &args.target;
+    let params = match super::param_args::parse_or_exit(&target.params) {
+        Ok(pairs) => pairs,
+        Err(code) => return code,
+    };
+    let inputs = TraceInputs {
+        params,
+        inventory: target.ssh.inventory.clone(),
+    };
+    let only = target.procedure.as_deref();
+    let head_label = target.file.display().to_string();
+    let (base, base_label) = match (&args.base, &args.base_ref) {
+        (Some(path), _) => (
+            trace::trace_file(path, &inputs, None),
+            path.display().to_string(),
+        ),
+        (None, Some(reference)) => match git_show(reference, &target.file) {
+            Ok(text) => (
+                trace::trace_text(&target.file, text, &inputs, None),
+                format!("{reference}:{head_label}"),
+            ),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return exit_code::USAGE;
+            }
+        },
+        (None, None) => return exit_code::USAGE,
+    };
+    let base = match base {
+        Ok(b) => b,
+        Err(diagnostics) => {
+            eprintln!("error: the base version ({base_label}) does not load:");
+            print_diagnostics(&diagnostics);
+            return exit_code::USAGE;
+        }
+    };
+    let head = match trace::trace_file(&target.file, &inputs, only) {
+        Ok(h) => h,
+        Err(diagnostics) => {
+            print_diagnostics(&diagnostics);
+            return exit_code::USAGE;
+        }
+    };
+    let mut diff = PlanDiff::new(&base, &head, &base_label, &head_label);
+    if let Some(id) = only {
+        diff.procedures.retain(|p| p.id == id);
+    }
+    let text = match args.format {
+        PlanFormat::Text => diff.render_text(Style::for_stdout()),
+        PlanFormat::Markdown => diff.render_markdown(),
+        PlanFormat::Json => diff.render_json(),
+    };
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
+    exit_code::SUCCESS
+}
+
+/// The text of `file` at git revision `reference`.
+fn git_show(reference: &str, file: &std::path::Path) -> Result<String, String> {
+    let dir = file
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let name = file
+        .file_name()
+        .ok_or_else(|| format!("{} is not a file", file.display()))?;
+    // `REF:./name` is relative to the directory git runs in.
+    let spec = format!("{reference}:./{}", name.to_string_lossy());
+    let output = std::process::Command::new("git")
+        .arg("show")
+        .arg(&spec)
+        .current_dir(dir)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|e| format!("cannot run git: {e}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "git show {spec} failed: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        ));
+    }
+    String::from_utf8(output.stdout).map_err(|_| format!("{spec} is not UTF-8 text"))
+}
+
+pub fn plan(target: &Target, probe: bool, format: PlanFormat) -> i32 {
+    let mut collector = None;
+    let session = Session::open(
+        target,
+        Mode::DryRun,
+        probe,
+        ConfirmationGate::default(),
+        |p: &Procedure| {
+            let sink = Arc::new(PlanCollector::new(p, probe));
+            collector = Some(Arc::clone(&sink));
+            sink as Arc<dyn EventSink>
+        },
+    );
+    let session = match session {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    // Made by the closure, which every opened session calls.
+    let Some(collector) = collector else {
+        return exit_code::USAGE;
+    };
+    session.execute();
+    let plan = collector.finish();
+    let text = match format {
+        PlanFormat::Text => plan.render_text(Style::for_stdout()),
+        PlanFormat::Markdown => plan.render_markdown(),
+        PlanFormat::Json => plan.render_json(),
+    };
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
+    // A plan that predicts a failure is still a plan: the failure is in it.
+    exit_code::SUCCESS
+}

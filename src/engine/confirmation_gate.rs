@@ -1,0 +1,47 @@
+//! Confirmations: who may say yes. On a terminal the operator is asked; `--yes` and
+//! `--confirm ID` answer ahead; without a terminal they fail closed; a dry-run lists them.
+
+use super::event::{Answer, AnsweredBy};
+use super::stop_signal::StopSignal;
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+/// Asks the operator; implemented by the terminal front end (and later the REPL). Every
+/// question gives up (no, abort, nothing) as soon as `stop` says the run was interrupted.
+pub trait Prompter: Send + Sync {
+    /// Yes or no to `message`.
+    fn confirm(&self, message: &str, stop: &StopSignal) -> bool;
+    /// Before a step in `--step` mode: run (yes), skip or abort.
+    fn before_step(&self, title: &str, stop: &StopSignal) -> Answer;
+    /// One of `options`, by index; `None` when the operator gives up.
+    fn choose(&self, prompt: &str, options: &[String], stop: &StopSignal) -> Option<usize>;
+    /// A secret typed without echo.
+    fn secret(&self, prompt: &str) -> Option<String>;
+}
+
+/// The confirmation policy of one run.
+#[derive(Default, Clone)]
+pub struct ConfirmationGate {
+    /// `--yes`: every confirmation is answered yes.
+    pub yes: bool,
+    /// `--confirm ID`: confirmations of these steps are answered yes.
+    pub allowed: BTreeSet<String>,
+    /// `--step`: ask before every step.
+    pub each_step: bool,
+    /// The operator, when there is a terminal.
+    pub prompter: Option<Arc<dyn Prompter>>,
+}
+
+impl ConfirmationGate {
+    /// Answers the confirmation `id` without a dry-run: ahead by flag, by the operator, or no.
+    pub fn decide(&self, id: &str, message: &str, stop: &StopSignal) -> (Answer, AnsweredBy) {
+        if self.yes || self.allowed.contains(id) {
+            return (Answer::Yes, AnsweredBy::Flag);
+        }
+        match &self.prompter {
+            Some(p) if p.confirm(message, stop) => (Answer::Yes, AnsweredBy::Operator),
+            Some(_) => (Answer::No, AnsweredBy::Operator),
+            None => (Answer::No, AnsweredBy::NoTerminal),
+        }
+    }
+}

@@ -1,0 +1,258 @@
+//! The event stream: everything a run does is told as typed events, and every output (terminal,
+//! JSON lines, plan, later the journal and the REPL) is a consumer of them.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Whether the run changes the world.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    Run,
+    DryRun,
+}
+
+/// Which part of a procedure is executing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    Guard,
+    When,
+    Body,
+    Rollback,
+    Finally,
+}
+
+/// What an action does to the world.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Effect {
+    /// Reads only: safe in any run.
+    Read,
+    /// Changes something.
+    Change,
+    /// Depends on a value only a real run knows.
+    Might,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stream {
+    Stdout,
+    Stderr,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Level {
+    Info,
+    Warn,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GuardStatus {
+    Passed,
+    Failed,
+    /// Not evaluated in a dry-run: it reads the world and `--probe` was not given.
+    Unknown,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Answer {
+    Yes,
+    No,
+    Skip,
+    Abort,
+}
+
+/// Who answered a confirmation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AnsweredBy {
+    Operator,
+    /// `--yes` or `--confirm ID`.
+    Flag,
+    /// No terminal to ask: fails closed.
+    NoTerminal,
+    /// A dry-run lists confirmations and never stops at them.
+    DryRun,
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Succeeded,
+    GuardFailed,
+    Failed,
+    Declined,
+    Interrupted,
+    RollbackFailed,
+}
+
+impl Status {
+    /// The documented exit code of a run that ended this way.
+    pub fn exit_code(self) -> i32 {
+        match self {
+            Status::Succeeded => 0,
+            Status::GuardFailed | Status::Failed => 1,
+            Status::Declined | Status::Interrupted => 3,
+            Status::RollbackFailed => 4,
+        }
+    }
+}
+
+/// One thing that happened. Field names are stable: `--format json` prints these.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Event {
+    RunStarted {
+        runbook: String,
+        file: String,
+        procedure: String,
+        title: String,
+        mode: Mode,
+        params: BTreeMap<String, String>,
+        steps: usize,
+    },
+    GuardChecked {
+        title: String,
+        status: GuardStatus,
+        message: Option<String>,
+    },
+    StepStarted {
+        step: String,
+        title: String,
+        index: usize,
+        total: usize,
+        attempt: u32,
+        attempts: u32,
+    },
+    Output {
+        step: Option<String>,
+        /// The remote host the line came from; none for local commands.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        host: Option<String>,
+        stream: Stream,
+        line: String,
+    },
+    Action {
+        step: Option<String>,
+        phase: Phase,
+        primitive: String,
+        target: String,
+        command: String,
+        effect: Effect,
+        reason: Option<String>,
+    },
+    Log {
+        step: Option<String>,
+        level: Level,
+        message: String,
+    },
+    Published {
+        step: String,
+        name: String,
+        value: String,
+        /// The value as JSON, so a resumed run gets it back typed.
+        #[serde(default)]
+        json: serde_json::Value,
+    },
+    StepFinished {
+        step: String,
+        duration_ms: u64,
+    },
+    StepSkipped {
+        step: String,
+        title: String,
+        reason: String,
+    },
+    StepRetrying {
+        step: String,
+        attempt: u32,
+        error: String,
+        delay_ms: u64,
+    },
+    StepFailed {
+        step: String,
+        title: String,
+        error: String,
+        location: Option<String>,
+    },
+    ConfirmationAsked {
+        id: String,
+        message: String,
+        next: Vec<String>,
+    },
+    ConfirmationAnswered {
+        id: String,
+        answer: Answer,
+        by: AnsweredBy,
+    },
+    /// One host of a step (or guard, rollback, `finally`) that runs on hosts is done.
+    HostFinished {
+        step: Option<String>,
+        phase: Phase,
+        host: String,
+        ok: bool,
+        error: Option<String>,
+        duration_ms: u64,
+    },
+    /// A `rollback always` step is about to run: from now on its rollback is owed on these hosts
+    /// (none: on this machine), whether the step completes, fails or the run dies.
+    RollbackOwed {
+        step: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        hosts: Vec<String>,
+    },
+    RollbackStarted {
+        step: String,
+        title: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        host: Option<String>,
+    },
+    RollbackFinished {
+        step: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        host: Option<String>,
+        ok: bool,
+        error: Option<String>,
+        location: Option<String>,
+    },
+    FinallyFinished {
+        ok: bool,
+        error: Option<String>,
+    },
+    RunFinished {
+        status: Status,
+        exit_code: i32,
+        duration_ms: u64,
+        steps_done: usize,
+        rolled_back: usize,
+    },
+}
+
+/// A consumer of events.
+pub trait EventSink: Send + Sync {
+    fn emit(&self, event: &Event);
+}
+
+/// Hands every event to several consumers, in order.
+pub struct FanOut(pub Vec<std::sync::Arc<dyn EventSink>>);
+
+impl EventSink for FanOut {
+    fn emit(&self, event: &Event) {
+        for sink in &self.0 {
+            sink.emit(event);
+        }
+    }
+}
+
+/// Drops every event (static checks build an engine but run nothing).
+pub struct Discard;
+
+impl EventSink for Discard {
+    fn emit(&self, _: &Event) {}
+}

@@ -1,0 +1,328 @@
+//! What every primitive of a run shares: the mode (real or dry-run), the event stream with its
+//! secret mask, the stop signal, the confirmation gate, where in the procedure we are, and the
+//! values steps publish.
+
+use super::confirmation_gate::ConfirmationGate;
+use super::event::{Answer, AnsweredBy, Effect, Event, EventSink, Level, Mode, Phase};
+use super::published::Published;
+use super::secret_mask::SecretMask;
+use super::stop_signal::StopSignal;
+use crate::docker::engines::EnginePool;
+use crate::sql::connections::Databases;
+use crate::ssh::hosts::Hosts;
+use crate::ssh::pool::{ConnectionPool, SshSettings};
+use rhai::Dynamic;
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+
+/// Marks a value only a real run knows; dry-run placeholders carry it, and a command built from
+/// one is a "might change".
+pub const UNKNOWN_OPEN: char = '⟨';
+pub const UNKNOWN_CLOSE: char = '⟩';
+
+/// Where in the procedure the running code is.
+#[derive(Debug, Clone, Default)]
+pub struct Cursor {
+    pub step: Option<String>,
+    pub phase: Option<Phase>,
+}
+
+pub struct RunContext {
+    /// A dry-run (the REPL's `:dry on` switches it between commands).
+    dry_run: AtomicBool,
+    /// In a dry-run, execute reads for real.
+    pub probe: bool,
+    /// Relative paths in bodies resolve here (the runbook's directory).
+    pub base_dir: PathBuf,
+    pub runtime: tokio::runtime::Handle,
+    pub stop: StopSignal,
+    pub gate: ConfirmationGate,
+    /// SSH masters, one per host, shared by every body of the run.
+    pub ssh: ConnectionPool,
+    /// Docker engines, one client per target.
+    pub docker: EnginePool,
+    /// Database connections, one per URL.
+    pub databases: Databases,
+    hosts: RwLock<Arc<Hosts>>,
+    sink: Arc<dyn EventSink>,
+    mask: RwLock<SecretMask>,
+    /// Values met during the run and masked since ([`RunContext::add_secret`]): a new mask
+    /// ([`RunContext::set_mask`], after the REPL's `:set`) keeps them.
+    learned: Mutex<Vec<String>>,
+    cursor: Mutex<Cursor>,
+    unknown_used: AtomicBool,
+    declined: AtomicBool,
+    published: Mutex<Published>,
+}
+
+impl RunContext {
+    pub fn new(
+        mode: Mode,
+        probe: bool,
+        base_dir: PathBuf,
+        runtime: tokio::runtime::Handle,
+        gate: ConfirmationGate,
+        ssh: SshSettings,
+        sink: Arc<dyn EventSink>,
+    ) -> Self {
+        Self {
+            dry_run: AtomicBool::new(mode == Mode::DryRun),
+            probe,
+            base_dir,
+            runtime,
+            stop: StopSignal::default(),
+            gate,
+            ssh: ConnectionPool::new(ssh),
+            docker: EnginePool::default(),
+            databases: Databases::default(),
+            hosts: RwLock::new(Arc::default()),
+            sink,
+            mask: RwLock::new(SecretMask::default()),
+            learned: Mutex::new(Vec::new()),
+            cursor: Mutex::new(Cursor::default()),
+            unknown_used: AtomicBool::new(false),
+            declined: AtomicBool::new(false),
+            published: Mutex::new(Published::default()),
+        }
+    }
+
+    pub fn mode(&self) -> Mode {
+        if self.is_dry_run() {
+            Mode::DryRun
+        } else {
+            Mode::Run
+        }
+    }
+
+    /// Switches between real and dry-run; only between commands, never during a body.
+    pub fn set_mode(&self, mode: Mode) {
+        self.dry_run.store(mode == Mode::DryRun, Ordering::SeqCst);
+    }
+
+    pub fn is_dry_run(&self) -> bool {
+        self.dry_run.load(Ordering::SeqCst)
+    }
+
+    /// Replaces the mask of the parameters and secrets; values learned during the run stay
+    /// masked.
+    pub fn set_mask(&self, mut mask: SecretMask) {
+        for value in self
+            .learned
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+        {
+            mask.add(value);
+        }
+        *self.mask.write().unwrap_or_else(PoisonError::into_inner) = mask;
+    }
+
+    pub fn set_hosts(&self, hosts: Hosts) {
+        *self.hosts.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(hosts);
+    }
+
+    /// The hosts and targets of the run.
+    pub fn hosts(&self) -> Arc<Hosts> {
+        Arc::clone(&self.hosts.read().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// Treats a value met during the run as a secret from now on.
+    pub fn add_secret(&self, value: &str) {
+        let mut learned = self.learned.lock().unwrap_or_else(PoisonError::into_inner);
+        if !learned.iter().any(|v| v == value) {
+            learned.push(value.to_string());
+        }
+        drop(learned);
+        self.mask
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .add(value);
+    }
+
+    pub fn mask(&self, text: &str) -> String {
+        self.mask
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .mask(text)
+    }
+
+    /// Sends an event to every consumer, secrets masked.
+    pub fn emit(&self, event: &Event) {
+        let masked = self
+            .mask
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .mask_event(event);
+        self.sink.emit(&masked);
+    }
+
+    pub fn cursor(&self) -> Cursor {
+        self.cursor
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    pub fn enter(&self, step: Option<&str>, phase: Phase) {
+        *self.cursor.lock().unwrap_or_else(PoisonError::into_inner) = Cursor {
+            step: step.map(str::to_string),
+            phase: Some(phase),
+        };
+    }
+
+    pub fn phase(&self) -> Phase {
+        self.cursor().phase.unwrap_or(Phase::Body)
+    }
+
+    /// Conditions (guards, `when`) only look: their commands read and may fail quietly.
+    pub fn in_condition(&self) -> bool {
+        matches!(self.phase(), Phase::Guard | Phase::When)
+    }
+
+    pub fn log(&self, level: Level, message: impl Into<String>) {
+        self.emit(&Event::Log {
+            step: self.cursor().step,
+            level,
+            message: message.into(),
+        });
+    }
+
+    /// Records what a primitive does (or would do) to the world, and tells whether it must
+    /// actually happen now. Commands built from unknown values are "might".
+    pub fn act(&self, primitive: &str, target: &str, command: &str, effect: Effect) -> bool {
+        let unknown = unknown_parts(command);
+        let (effect, reason) = match (effect, unknown.is_empty()) {
+            (Effect::Change, false) => (
+                Effect::Might,
+                Some(format!("depends on {}", unknown.join(", "))),
+            ),
+            (effect, _) => (effect, None),
+        };
+        let cursor = self.cursor();
+        self.emit(&Event::Action {
+            step: cursor.step,
+            phase: cursor.phase.unwrap_or(Phase::Body),
+            primitive: primitive.into(),
+            target: target.into(),
+            command: command.into(),
+            effect,
+            reason,
+        });
+        match self.mode() {
+            Mode::Run => true,
+            Mode::DryRun => self.probe && effect == Effect::Read && unknown.is_empty(),
+        }
+    }
+
+    /// Asks confirmation `id`, recording the question and the answer; a dry-run lists it and
+    /// goes on. True to go on.
+    pub fn confirm(&self, id: &str, message: &str, next: Vec<String>) -> bool {
+        self.emit(&Event::ConfirmationAsked {
+            id: id.into(),
+            message: message.into(),
+            next,
+        });
+        let (answer, by) = if self.is_dry_run() {
+            (Answer::Yes, AnsweredBy::DryRun)
+        } else {
+            self.gate.decide(id, message, &self.stop)
+        };
+        self.emit(&Event::ConfirmationAnswered {
+            id: id.into(),
+            answer,
+            by,
+        });
+        answer == Answer::Yes
+    }
+
+    /// A dry-run stand-in for a value only a real run knows.
+    pub fn unknown(&self, what: &str) -> String {
+        self.unknown_used.store(true, Ordering::SeqCst);
+        placeholder(what)
+    }
+
+    /// Whether a placeholder was handed out since the last call (and resets the mark).
+    pub fn take_unknown_used(&self) -> bool {
+        self.unknown_used.swap(false, Ordering::SeqCst)
+    }
+
+    pub fn mark_declined(&self) {
+        self.declined.store(true, Ordering::SeqCst);
+    }
+
+    pub fn take_declined(&self) -> bool {
+        self.declined.swap(false, Ordering::SeqCst)
+    }
+
+    pub fn publish(&self, name: &str, value: Dynamic) {
+        self.published
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(name, value);
+    }
+
+    /// Puts back the values of an earlier [`RunContext::published`] (after a plan in the REPL,
+    /// whose placeholders must not replace real values).
+    pub fn restore_published(&self, values: Vec<(String, Dynamic)>) {
+        let mut restored = Published::default();
+        for (name, value) in values {
+            restored.insert(&name, value);
+        }
+        *self
+            .published
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = restored;
+    }
+
+    pub fn published(&self) -> Vec<(String, Dynamic)> {
+        self.published
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .all()
+    }
+
+    /// The published values whose names are among `names` (a body's words).
+    pub fn published_named(&self, names: &HashSet<&str>) -> Vec<(String, Dynamic)> {
+        self.published
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .named(names)
+    }
+
+    /// Resolves a path written in a body against the runbook's directory.
+    pub fn path(&self, path: &str) -> PathBuf {
+        let p = PathBuf::from(path);
+        if p.is_absolute() {
+            p
+        } else {
+            self.base_dir.join(p)
+        }
+    }
+}
+
+/// How a value only a real run knows is written: `⟨what⟩`.
+pub fn placeholder(what: &str) -> String {
+    format!("{UNKNOWN_OPEN}{what}{UNKNOWN_CLOSE}")
+}
+
+/// The `⟨…⟩` placeholders inside a text, each once.
+pub fn unknown_parts(text: &str) -> Vec<String> {
+    let mut parts = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find(UNKNOWN_OPEN) {
+        let after = &rest[start..];
+        match after.find(UNKNOWN_CLOSE) {
+            Some(end) => {
+                let part = &after[..end + UNKNOWN_CLOSE.len_utf8()];
+                if !parts.iter().any(|p| p == part) {
+                    parts.push(part.to_string());
+                }
+                rest = &after[end + UNKNOWN_CLOSE.len_utf8()..];
+            }
+            None => break,
+        }
+    }
+    parts
+}

@@ -1,0 +1,86 @@
+//! Secret values: read from the environment, a file, or a prompt; every missing one listed at
+//! once before step 1. Their values go into the run's mask, never into output.
+
+use super::confirmation_gate::Prompter;
+use super::parameters::Inputs;
+use super::run_context::placeholder;
+use crate::diagnostic::Diagnostic;
+use crate::language::ast::{Runbook, SecretSource};
+use crate::language::source::SourceFile;
+use std::sync::Arc;
+
+/// A secret's name and value.
+pub struct SecretValue {
+    pub name: String,
+    pub value: String,
+    /// A dry-run stand-in: the secret was not available.
+    pub placeholder: bool,
+}
+
+/// Reads every secret. In a dry-run a missing secret becomes a placeholder instead of an error.
+pub fn resolve(
+    runbook: &Runbook,
+    source: &Arc<SourceFile>,
+    inputs: &Inputs,
+    prompter: Option<&dyn Prompter>,
+    dry_run: bool,
+    needed: &std::collections::BTreeSet<String>,
+) -> Result<Vec<SecretValue>, Vec<Diagnostic>> {
+    let mut problems = Vec::new();
+    let mut values = Vec::new();
+    // Only what the procedure reads is asked for.
+    for secret in runbook
+        .secrets
+        .iter()
+        .filter(|s| needed.contains(&s.name.text))
+    {
+        let found = match &secret.source {
+            SecretSource::Env(var) => inputs
+                .env(var)
+                .ok_or_else(|| format!("environment variable {var} is not set")),
+            SecretSource::File(path) => read_secret_file(source, path),
+            SecretSource::Prompt(question) => match prompter {
+                Some(p) if !dry_run => p
+                    .secret(question)
+                    .ok_or_else(|| "no answer at the prompt".to_string()),
+                _ => Err("it is asked at a prompt, and there is no terminal".to_string()),
+            },
+        };
+        match found {
+            Ok(value) => values.push(SecretValue {
+                name: secret.name.text.clone(),
+                value,
+                placeholder: false,
+            }),
+            Err(_) if secret.optional => values.push(SecretValue {
+                name: secret.name.text.clone(),
+                value: String::new(),
+                placeholder: false,
+            }),
+            Err(_) if dry_run => values.push(SecretValue {
+                name: secret.name.text.clone(),
+                value: placeholder(&format!("secret {}", secret.name.text)),
+                placeholder: true,
+            }),
+            Err(why) => problems.push(
+                Diagnostic::error(format!("missing secret `{}`: {why}", secret.name.text))
+                    .at(source, secret.name.span),
+            ),
+        }
+    }
+    if problems.is_empty() {
+        Ok(values)
+    } else {
+        Err(problems)
+    }
+}
+
+fn read_secret_file(source: &SourceFile, path: &str) -> Result<String, String> {
+    let expanded = match (path.strip_prefix("~/"), std::env::var("HOME")) {
+        (Some(rest), Ok(home)) => std::path::Path::new(&home).join(rest),
+        _ => source.dir().join(path),
+    };
+    std::fs::read_to_string(&expanded)
+        .map(|s| s.trim_end_matches(['\n', '\r']).to_string())
+        .map_err(|e| format!("cannot read {}: {e}", expanded.display()))
+}

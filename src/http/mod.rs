@@ -1,0 +1,5 @@
+//! HTTP requests for health checks and smoke tests (reqwest, rustls with ring), waits that
+//! poll until a condition holds, and a WebSocket upgrade check.
+
+pub mod request;
+pub mod websocket;

@@ -1,0 +1,120 @@
+//! Appends a run's events to its journal, synced at each step boundary so a crash loses at most
+//! the step in progress. A journal that cannot be written stops the run.
+
+use crate::engine::event::{Event, EventSink};
+use serde::{Deserialize, Serialize};
+use std::fs::File;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
+
+/// The first line of every journal.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Header {
+    pub event: String,
+    pub run: String,
+    /// The runbook, absolute.
+    pub file: PathBuf,
+    pub fingerprint: String,
+    pub procedure: String,
+    pub who: String,
+    pub pid: u32,
+    pub started: String,
+    /// `--param` inputs and the values of parameters (never secrets), as given.
+    pub params: Vec<(String, String)>,
+}
+
+pub struct JournalWriter {
+    path: PathBuf,
+    file: Mutex<File>,
+    /// Set when a write failed; the run is stopped by whoever polls it.
+    failed: Mutex<Option<String>>,
+}
+
+impl JournalWriter {
+    /// Creates the journal and writes its header, synced: if this fails nothing has run yet.
+    pub fn create(path: &Path, header: &Header) -> Result<Self, String> {
+        let say = |e: std::io::Error| format!("cannot write the journal {}: {e}", path.display());
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(say)?;
+        }
+        let mut file = std::fs::OpenOptions::new()
+            .create_new(true)
+            .append(true)
+            .open(path)
+            .map_err(say)?;
+        let line = serde_json::to_string(header).map_err(|e| e.to_string())?;
+        writeln!(file, "{line}").map_err(say)?;
+        file.sync_data().map_err(say)?;
+        Ok(Self {
+            path: path.to_path_buf(),
+            file: Mutex::new(file),
+            failed: Mutex::new(None),
+        })
+    }
+
+    /// Continues an existing journal (a rollback or resume of its run is journaled there).
+    pub fn append(path: &Path) -> Result<Self, String> {
+        let file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(path)
+            .map_err(|e| format!("cannot write the journal {}: {e}", path.display()))?;
+        Ok(Self {
+            path: path.to_path_buf(),
+            file: Mutex::new(file),
+            failed: Mutex::new(None),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The first write error, if any.
+    pub fn failure(&self) -> Option<String> {
+        self.failed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    fn write(&self, event: &Event) -> std::io::Result<()> {
+        let line = serde_json::to_string(event).map_err(std::io::Error::other)?;
+        let mut file = self.file.lock().unwrap_or_else(PoisonError::into_inner);
+        writeln!(file, "{line}")?;
+        if boundary(event) {
+            file.sync_data()?;
+        }
+        Ok(())
+    }
+}
+
+/// Events after which the journal is on disk.
+fn boundary(event: &Event) -> bool {
+    matches!(
+        event,
+        Event::RunStarted { .. }
+            | Event::StepFinished { .. }
+            | Event::StepFailed { .. }
+            | Event::StepSkipped { .. }
+            | Event::HostFinished { .. }
+            | Event::RollbackOwed { .. }
+            | Event::Published { .. }
+            | Event::RollbackFinished { .. }
+            | Event::RunFinished { .. }
+    )
+}
+
+impl EventSink for JournalWriter {
+    fn emit(&self, event: &Event) {
+        if let Err(e) = self.write(event) {
+            let mut failed = self.failed.lock().unwrap_or_else(PoisonError::into_inner);
+            if failed.is_none() {
+                *failed = Some(format!(
+                    "cannot write the journal {}: {e}",
+                    self.path.display()
+                ));
+            }
+        }
+    }
+}

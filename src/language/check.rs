@@ -1,0 +1,523 @@
+//! Static checks: everything that can be known without running. Names resolve (parameters,
+//! secrets, published values, modules, procedures), types agree, every body compiles, and
+//! lints warn about what reviewers miss. Each finding points at its `.rb42` line.
+
+use super::ast::{Body, Item, Literal, ParamType, Procedure, Runbook};
+use super::message_text;
+use super::script_scan::{self, Scan};
+use super::source::{Location, SourceFile, Span};
+use crate::diagnostic::{Diagnostic, did_you_mean};
+use rhai::{AST, Engine, ParseErrorType, Position, Scope};
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
+
+/// Words rhai reserves; a parameter or secret cannot be named after one.
+const RHAI_RESERVED: &[&str] = &[
+    "let",
+    "const",
+    "fn",
+    "if",
+    "else",
+    "while",
+    "loop",
+    "for",
+    "in",
+    "do",
+    "until",
+    "return",
+    "throw",
+    "try",
+    "catch",
+    "import",
+    "export",
+    "as",
+    "private",
+    "switch",
+    "break",
+    "continue",
+    "this",
+    "true",
+    "false",
+    "global",
+    "Fn",
+    "call",
+    "curry",
+    "type_of",
+    "print",
+    "debug",
+    "eval",
+    "is_def_var",
+    "is_def_fn",
+    "is_shared",
+    "var",
+    "static",
+    "shared",
+    "with",
+    "module",
+    "package",
+    "super",
+    "spawn",
+    "thread",
+    "go",
+    "sync",
+    "async",
+    "await",
+    "yield",
+    "new",
+    "use",
+    "public",
+    "protected",
+    "match",
+    "case",
+    "default",
+    "void",
+    "null",
+    "nil",
+];
+
+/// The compiled bodies of a runbook, found by where each body starts.
+#[derive(Default)]
+pub struct Compiled {
+    asts: HashMap<Location, AST>,
+}
+
+impl Compiled {
+    pub fn get(&self, body: &Body) -> Option<&AST> {
+        self.asts.get(&body.origin)
+    }
+}
+
+/// What `check` found, and the bodies it compiled.
+pub struct Checked {
+    pub diagnostics: Vec<Diagnostic>,
+    pub compiled: Compiled,
+}
+
+impl Checked {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+
+    /// The compiled bodies, ready to run; or, when anything is wrong, only the errors (the
+    /// warnings are `check`'s business).
+    pub fn compiled_or_errors(self) -> Result<Compiled, Vec<Diagnostic>> {
+        if self.has_errors() {
+            Err(self
+                .diagnostics
+                .into_iter()
+                .filter(Diagnostic::is_error)
+                .collect())
+        } else {
+            Ok(self.compiled)
+        }
+    }
+}
+
+/// Whether [`check`] keeps the compiled bodies, for a run or a plan to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keep {
+    Compiled,
+    /// Diagnostics only (`runbook check`, editors): each body's AST is dropped once checked,
+    /// so a runbook of thousands of steps never holds them all.
+    DiagnosticsOnly,
+}
+
+/// Runs every static check; `engine` must already hold the runbook's modules.
+pub fn check(runbook: &Runbook, source: &Arc<SourceFile>, engine: &Engine, keep: Keep) -> Checked {
+    let mut checker = Checker {
+        runbook,
+        source,
+        engine,
+        diagnostics: Vec::new(),
+        compiled: Compiled::default(),
+        keep,
+        variables_read: BTreeSet::new(),
+    };
+    checker.declarations();
+    checker.procedures();
+    let targets = super::target_check::check(runbook, source);
+    checker.diagnostics.extend(targets.diagnostics);
+    checker.variables_read.extend(targets.names_read);
+    // A body that does not compile reads nothing we know of: no "never used" noise then.
+    if !checker.diagnostics.iter().any(Diagnostic::is_error) {
+        checker.unused_params();
+    }
+    let mut diagnostics = checker.diagnostics;
+    diagnostics.sort_by_key(|d| (d.place.as_ref().map(|(_, s)| s.start), !d.is_error()));
+    Checked {
+        diagnostics,
+        compiled: checker.compiled,
+    }
+}
+
+struct Checker<'a> {
+    runbook: &'a Runbook,
+    source: &'a Arc<SourceFile>,
+    engine: &'a Engine,
+    diagnostics: Vec<Diagnostic>,
+    compiled: Compiled,
+    keep: Keep,
+    variables_read: BTreeSet<String>,
+}
+
+/// What a body may read besides its own locals.
+#[derive(Clone, Default)]
+struct Names {
+    params: Vec<String>,
+    secrets: Vec<String>,
+    published: Vec<String>,
+    /// The names of `published`, and every name above: looked up once per word of each body,
+    /// so that a procedure of thousands of steps is checked in linear time.
+    published_set: HashSet<String>,
+    known: HashSet<String>,
+}
+
+impl Names {
+    fn new(params: Vec<String>, secrets: Vec<String>) -> Self {
+        let known = params.iter().chain(&secrets).cloned().collect();
+        Self {
+            params,
+            secrets,
+            known,
+            ..Self::default()
+        }
+    }
+
+    fn publish(&mut self, name: &str) {
+        if self.published_set.insert(name.to_string()) {
+            self.published.push(name.to_string());
+            self.known.insert(name.to_string());
+        }
+    }
+
+    fn all(&self) -> impl Iterator<Item = &str> {
+        self.params
+            .iter()
+            .chain(&self.secrets)
+            .chain(&self.published)
+            .map(String::as_str)
+    }
+}
+
+impl Checker<'_> {
+    fn error(&mut self, span: Span, message: impl Into<String>) -> &mut Diagnostic {
+        self.diagnostics
+            .push(Diagnostic::error(message).at(self.source, span));
+        self.diagnostics
+            .last_mut()
+            .unwrap_or_else(|| unreachable!())
+    }
+
+    fn warning(&mut self, span: Span, message: impl Into<String>) -> &mut Diagnostic {
+        self.diagnostics
+            .push(Diagnostic::warning(message).at(self.source, span));
+        self.diagnostics
+            .last_mut()
+            .unwrap_or_else(|| unreachable!())
+    }
+
+    fn declarations(&mut self) {
+        let runbook = self.runbook;
+        let mut seen: HashMap<&str, &str> = HashMap::new();
+        let names = runbook
+            .params
+            .iter()
+            .map(|p| (&p.name, "parameter"))
+            .chain(runbook.secrets.iter().map(|s| (&s.name, "secret")))
+            .chain(runbook.modules.iter().map(|m| (&m.alias, "module")));
+        for (name, kind) in names {
+            if RHAI_RESERVED.contains(&name.text.as_str()) {
+                self.error(
+                    name.span,
+                    format!(
+                        "`{}` is reserved by rhai and cannot name a {kind}",
+                        name.text
+                    ),
+                );
+            }
+            if let Some(first) = seen.insert(&name.text, kind) {
+                self.error(
+                    name.span,
+                    format!("`{}` is already declared as a {first}", name.text),
+                );
+            }
+        }
+        for param in &runbook.params {
+            if let Some(default) = &param.default
+                && !literal_fits(&default.value, param.ty)
+            {
+                self.error(
+                    default.span,
+                    format!(
+                        "the default of `{}` is not a {}",
+                        param.name.text,
+                        param.ty.name()
+                    ),
+                );
+            }
+            for value in param.allowed.iter().flatten() {
+                if !literal_fits(&value.value, param.ty) {
+                    self.error(
+                        value.span,
+                        format!(
+                            "this allowed value of `{}` is not a {}",
+                            param.name.text,
+                            param.ty.name()
+                        ),
+                    );
+                }
+            }
+            if let (Some(default), Some(allowed)) = (&param.default, &param.allowed)
+                && !allowed.iter().any(|a| a.value == default.value)
+            {
+                self.error(
+                    default.span,
+                    format!(
+                        "the default of `{}` is not one of its allowed values",
+                        param.name.text
+                    ),
+                );
+            }
+        }
+        if runbook.procedures.is_empty() {
+            self.error(runbook.name.span, "this runbook has no procedure")
+                .help = Some("add `procedure deploy \"Title\" { step … }`".into());
+        }
+        let defaults: Vec<_> = runbook.procedures.iter().filter(|p| p.is_default).collect();
+        if let Some(second) = defaults.get(1) {
+            let span = second.id.span;
+            self.error(
+                span,
+                format!(
+                    "`{}` is the second procedure marked default",
+                    second.id.text
+                ),
+            );
+        }
+        let mut ids = BTreeSet::new();
+        for procedure in &runbook.procedures {
+            if !ids.insert(&procedure.id.text) {
+                self.error(
+                    procedure.id.span,
+                    format!("duplicate procedure id `{}`", procedure.id.text),
+                );
+            }
+        }
+    }
+
+    fn base_names(&self) -> Names {
+        Names::new(
+            self.runbook
+                .params
+                .iter()
+                .map(|p| p.name.text.clone())
+                .collect(),
+            self.runbook
+                .secrets
+                .iter()
+                .map(|s| s.name.text.clone())
+                .collect(),
+        )
+    }
+
+    fn procedures(&mut self) {
+        let base = self.base_names();
+        for guard in &self.runbook.guards {
+            self.message(&guard.title, guard.span, &base);
+            self.body(&guard.body, &base);
+        }
+        for procedure in &self.runbook.procedures {
+            self.procedure(procedure, &base);
+        }
+    }
+
+    fn procedure(&mut self, procedure: &Procedure, base: &Names) {
+        let mut names = base.clone();
+        for guard in &procedure.guards {
+            self.message(&guard.title, guard.span, &names);
+            self.body(&guard.body, &names);
+        }
+        let mut step_ids = BTreeSet::new();
+        let has_rollbacks = procedure.steps().any(|s| s.rollback.is_some());
+        let last_step = procedure
+            .items
+            .iter()
+            .rposition(|i| matches!(i, Item::Step(_)));
+        for (index, item) in procedure.items.iter().enumerate() {
+            let step = match item {
+                Item::Gate(gate) => {
+                    self.message(&gate.message, gate.span, &names);
+                    if last_step.is_none_or(|last| index > last) {
+                        self.error(
+                            gate.span,
+                            "a confirmation must be followed by a step it guards",
+                        );
+                    }
+                    continue;
+                }
+                Item::Step(step) => step,
+            };
+            if !step_ids.insert(step.id.text.as_str()) {
+                self.error(
+                    step.id.span,
+                    format!(
+                        "duplicate step id `{}` in procedure `{}`",
+                        step.id.text, procedure.id.text
+                    ),
+                );
+            }
+            if let Some(question) = &step.confirm {
+                self.message(question, step.id.span, &names);
+            }
+            if let Some(when) = &step.when {
+                self.body(when, &names);
+            }
+            let Some(scan) = self.body(&step.body, &names) else {
+                continue;
+            };
+            // What a step publishes, its own rollback and every later body may read.
+            for (name, _) in &scan.published {
+                names.publish(name);
+            }
+            for at in &scan.dynamic_publish {
+                let span = body_span(&step.body, *at);
+                self.warning(
+                    span,
+                    "publish with a computed name: later steps cannot be checked against it",
+                );
+            }
+            if let Some(rollback) = &step.rollback {
+                self.body(rollback, &names);
+            } else if has_rollbacks && let Some(at) = scan.first_change {
+                let span = body_span(&step.body, at);
+                self.warning(
+                    span,
+                    format!(
+                        "step `{}` changes the world but has no rollback, while other steps of `{}` have one",
+                        step.id.text, procedure.id.text
+                    ),
+                )
+                .help = Some("add `rollback { … }`, or mark reads with #{read: true}".into());
+            }
+        }
+        if let Some(finally) = &procedure.finally {
+            self.body(finally, &names);
+        }
+    }
+
+    /// Warns about `${name}` references in a confirmation message or guard title that name no
+    /// parameter, secret or value published earlier: they would be shown as written.
+    fn message(&mut self, text: &str, span: Span, names: &Names) {
+        for name in message_text::references(text) {
+            if !names.all().any(|known| known == name) {
+                let help =
+                    did_you_mean(name, names.all()).map(|m| format!("did you mean `${{{m}}}`?"));
+                self.warning(
+                    span,
+                    format!("`${{{name}}}` names no parameter, secret or value published before it: it is shown as written"),
+                )
+                .help = help;
+            } else {
+                self.variables_read.insert(name.to_string());
+            }
+        }
+    }
+
+    /// Compiles one body with the names it may read; reports what is wrong inside it.
+    fn body(&mut self, body: &Body, names: &Names) -> Option<Scan> {
+        let mut scope = Scope::new();
+        // Plain variables, not constants: the optimizer would inline a constant's value.
+        for word in body.words() {
+            if names.known.contains(word) {
+                scope.push(word.to_string(), ());
+            }
+        }
+        match self.engine.compile_with_scope(&scope, &body.code) {
+            Ok(ast) => {
+                let scan = script_scan::scan(&ast);
+                self.variables_read
+                    .extend(scan.variables.iter().map(|(n, _)| n.clone()));
+                for (var, at) in &scan.shell_interpolations {
+                    if names.params.contains(var) || names.published_set.contains(var) {
+                        let span = body_span(body, *at);
+                        self.warning(
+                            span,
+                            format!("`{var}` is interpolated into a shell command without quoting"),
+                        )
+                        .help = Some(format!(
+                            "write ${{quote({var})}}, or pass an argv array: sh([\"cmd\", {var}])"
+                        ));
+                    }
+                }
+                if self.keep == Keep::Compiled {
+                    self.compiled.asts.insert(body.origin, ast);
+                }
+                Some(scan)
+            }
+            Err(e) => {
+                if let ParseErrorType::ModuleUndefined(name) = e.err_type()
+                    && self.runbook.modules.iter().any(|m| &m.alias.text == name)
+                {
+                    // Declared but not loaded: the module's own error is already reported.
+                    return None;
+                }
+                let span = body_span(body, e.position());
+                let (message, help) = match e.err_type() {
+                    ParseErrorType::VariableUndefined(name) => {
+                        let help = match did_you_mean(name, names.all()) {
+                            Some(close) => format!("did you mean `{close}`?"),
+                            None => "declare it with `param`, `secret`, or publish it from an earlier step".into(),
+                        };
+                        (format!("unknown variable `{name}`"), Some(help))
+                    }
+                    ParseErrorType::ModuleUndefined(name) => {
+                        let aliases = self.runbook.modules.iter().map(|m| m.alias.text.as_str());
+                        let help = match did_you_mean(name, aliases) {
+                            Some(close) => format!("did you mean `{close}`?"),
+                            None => {
+                                format!("import it with `use \"stdlib/{name}.rhai\" as {name}`")
+                            }
+                        };
+                        (format!("unknown module `{name}`"), Some(help))
+                    }
+                    other => (other.to_string(), None),
+                };
+                let d = self.error(span, message);
+                d.help = help;
+                None
+            }
+        }
+    }
+
+    fn unused_params(&mut self) {
+        for param in &self.runbook.params {
+            if !self.variables_read.contains(&param.name.text) {
+                self.warning(
+                    param.name.span,
+                    format!("parameter `{}` is never used", param.name.text),
+                );
+            }
+        }
+    }
+}
+
+/// The span in the `.rb42` file of a rhai position inside `body`.
+pub fn body_span(body: &Body, at: Position) -> Span {
+    let inner = Location::new(at.line().unwrap_or(1), at.position().unwrap_or(1));
+    Span::new(inner.offset_by(body.origin), 1)
+}
+
+/// Whether a literal is a value of the type.
+pub fn literal_fits(literal: &Literal, ty: ParamType) -> bool {
+    match (literal, ty) {
+        (Literal::String(_), ParamType::String)
+        | (Literal::Int(_), ParamType::Int)
+        | (Literal::Bool(_), ParamType::Bool) => true,
+        (Literal::Duration(_), ParamType::Duration) => true,
+        (Literal::String(s), ParamType::Duration) => super::duration::parse(s).is_some(),
+        (Literal::List(items), ParamType::List) => {
+            items.iter().all(|i| matches!(i, Literal::String(_)))
+        }
+        _ => false,
+    }
+}

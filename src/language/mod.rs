@@ -1,0 +1,11 @@
+//! The rb42 language: source text → syntax tree → checked runbook.
+
+pub mod ast;
+pub mod check;
+pub mod duration;
+pub mod message_text;
+pub mod needs;
+pub mod parser;
+pub mod script_scan;
+pub mod source;
+pub mod target_check;

@@ -1,0 +1,26 @@
+//! runbook: operations runbooks as code. Source text → parse → check → plan/run → outputs.
+
+pub mod cli;
+pub mod diagnostic;
+pub mod doc;
+pub mod docker;
+pub mod engine;
+pub mod exit_code;
+pub mod format;
+pub mod http;
+pub mod journal;
+pub mod language;
+pub mod lsp;
+pub mod output;
+pub mod primitives;
+pub mod repl;
+pub mod sql;
+pub mod ssh;
+pub mod stdlib;
+
+/// Runs the command line and returns the exit code.
+pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
+    // One TLS provider for the whole process (HTTP, PostgreSQL): ring.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    cli::main(args)
+}

@@ -1,0 +1,62 @@
+//! LSP positions: 0-based lines and columns counted in UTF-16 code units, to and from the
+//! 1-based character columns of `Location` and the text of a line.
+
+use crate::language::source::{SourceFile, Span};
+use serde_json::{Value, json};
+
+/// The LSP range of `span` in `source`: its start, and its width in characters on its line.
+pub fn range(source: &SourceFile, span: Span) -> Value {
+    let line = source.line(span.start.line).unwrap_or("");
+    let start_col = span.start.col.saturating_sub(1);
+    let end_col = start_col + span.width.max(1);
+    let line_no = span.start.line.saturating_sub(1);
+    json!({
+        "start": { "line": line_no, "character": utf16_len(line, start_col) },
+        "end": { "line": line_no, "character": utf16_len(line, end_col) },
+    })
+}
+
+/// UTF-16 code units in the first `chars` characters of `line` (all of it when shorter).
+fn utf16_len(line: &str, chars: usize) -> usize {
+    line.chars().take(chars).map(char::len_utf16).sum()
+}
+
+/// The byte offset in `line` of the UTF-16 column `character` (the line's end when past it, and
+/// the start of a character when inside one).
+pub fn byte_offset(line: &str, character: usize) -> usize {
+    let mut units = 0;
+    for (offset, c) in line.char_indices() {
+        if units + c.len_utf16() > character {
+            return offset;
+        }
+        units += c.len_utf16();
+    }
+    line.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::language::source::Location;
+
+    #[test]
+    fn columns_count_utf16_units_after_accents_and_astral_characters() {
+        let source = SourceFile::new("r.rb42", "a\n  « Déjà » 😀 x = y;\n");
+        // `x` is the 14th character, after 13 of which 😀 takes two UTF-16 units.
+        let r = range(&source, Span::new(Location::new(2, 14), 1));
+        assert_eq!(
+            r,
+            json!({"start": {"line": 1, "character": 14}, "end": {"line": 1, "character": 15}})
+        );
+    }
+
+    #[test]
+    fn a_utf16_column_maps_back_to_its_byte() {
+        let line = "é😀x";
+        assert_eq!(byte_offset(line, 0), 0);
+        assert_eq!(byte_offset(line, 1), 2);
+        assert_eq!(byte_offset(line, 2), 2, "inside 😀: its start");
+        assert_eq!(byte_offset(line, 3), 6);
+        assert_eq!(byte_offset(line, 99), 7);
+    }
+}

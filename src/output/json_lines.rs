@@ -1,0 +1,20 @@
+//! `--format json`: one JSON object per event per line, with a timestamp.
+
+use crate::engine::event::{Event, EventSink};
+use std::io::Write;
+
+pub struct JsonLines;
+
+impl EventSink for JsonLines {
+    fn emit(&self, event: &Event) {
+        let Ok(mut value) = serde_json::to_value(event) else {
+            return;
+        };
+        value["time"] = chrono::Utc::now()
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+            .into();
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{value}");
+        let _ = out.flush();
+    }
+}

@@ -1,0 +1,397 @@
+//! The live terminal view of a run: each step with its output as it comes, durations,
+//! rollbacks, and a summary. A spinner shows the running step only on a terminal.
+
+use super::style::Style;
+use crate::engine::event::{
+    Answer, AnsweredBy, Event, EventSink, GuardStatus, Level, Phase, Status, Stream,
+};
+use crate::language::duration;
+use indicatif::{ProgressBar, ProgressStyle};
+use std::collections::BTreeMap;
+use std::io::{IsTerminal, Write};
+use std::sync::Mutex;
+use std::time::Duration;
+
+pub struct TerminalView {
+    style: Style,
+    spinner: Mutex<Option<ProgressBar>>,
+    animate: bool,
+    hosts: Mutex<HostTable>,
+}
+
+impl Default for TerminalView {
+    fn default() -> Self {
+        Self {
+            style: Style::for_stdout(),
+            spinner: Mutex::new(None),
+            animate: std::io::stdout().is_terminal() && std::io::stderr().is_terminal(),
+            hosts: Mutex::default(),
+        }
+    }
+}
+
+impl TerminalView {
+    fn line(&self, text: &str) {
+        let spinner = self
+            .spinner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match spinner.as_ref() {
+            Some(bar) => bar.suspend(|| print_line(text)),
+            None => print_line(text),
+        }
+    }
+
+    fn spin(&self, message: String) {
+        if !self.animate {
+            return;
+        }
+        let bar = ProgressBar::new_spinner();
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} {msg} {elapsed}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
+        bar.set_message(message);
+        bar.enable_steady_tick(Duration::from_millis(100));
+        *self
+            .spinner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(bar);
+    }
+
+    fn stop_spinning(&self) {
+        if let Some(bar) = self
+            .spinner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take()
+        {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+impl TerminalView {
+    fn tally(&self, update: impl FnOnce(&mut HostTable)) {
+        update(
+            &mut self
+                .hosts
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
+    }
+}
+
+/// What happened on each host, for the summary at the end of a run.
+#[derive(Default)]
+struct HostTable {
+    rows: BTreeMap<String, HostRow>,
+}
+
+#[derive(Default)]
+struct HostRow {
+    ok: usize,
+    failed: usize,
+    rolled_back: usize,
+    rollback_failed: usize,
+}
+
+impl HostTable {
+    fn finished(&mut self, host: &str, phase: Phase, ok: bool) {
+        if phase != Phase::Body {
+            return;
+        }
+        let row = self.rows.entry(host.to_string()).or_default();
+        if ok {
+            row.ok += 1;
+        } else {
+            row.failed += 1;
+        }
+    }
+
+    fn rolled_back(&mut self, host: &str, ok: bool) {
+        let row = self.rows.entry(host.to_string()).or_default();
+        if ok {
+            row.rolled_back += 1;
+        } else {
+            row.rollback_failed += 1;
+        }
+    }
+
+    fn render(&self, s: Style) -> Vec<String> {
+        if self.rows.is_empty() {
+            return Vec::new();
+        }
+        let width = self
+            .rows
+            .keys()
+            .map(|h| h.chars().count())
+            .max()
+            .unwrap_or(4)
+            .max(4);
+        let mut lines = vec![s.dim(&format!(
+            "  {:width$}  {:>4}  {:>6}  {:>11}  {:>15}",
+            "host", "ok", "failed", "rolled back", "rollback failed"
+        ))];
+        for (host, row) in &self.rows {
+            let line = format!(
+                "  {host:width$}  {:>4}  {:>6}  {:>11}  {:>15}",
+                row.ok, row.failed, row.rolled_back, row.rollback_failed
+            );
+            lines.push(if row.failed + row.rollback_failed > 0 {
+                s.red(&line)
+            } else {
+                line
+            });
+        }
+        lines
+    }
+}
+
+fn print_line(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{text}");
+    let _ = out.flush();
+}
+
+impl EventSink for TerminalView {
+    fn emit(&self, event: &Event) {
+        let s = self.style;
+        match event {
+            Event::RunStarted {
+                runbook,
+                procedure,
+                title,
+                steps,
+                ..
+            } => {
+                let plural = if *steps == 1 { "step" } else { "steps" };
+                self.line(&format!(
+                    "{} {runbook} › {procedure} — {title} ({steps} {plural})",
+                    s.bold("▶")
+                ));
+            }
+            Event::GuardChecked {
+                title,
+                status,
+                message,
+            } => {
+                let mark = match status {
+                    GuardStatus::Passed => s.green("✓"),
+                    GuardStatus::Failed => s.red("✗"),
+                    GuardStatus::Unknown => s.yellow("?"),
+                };
+                let why = message
+                    .as_ref()
+                    .map(|m| format!(": {m}"))
+                    .unwrap_or_default();
+                self.line(&format!("  guard {mark} {title}{why}"));
+            }
+            Event::StepStarted {
+                step,
+                title,
+                index,
+                total,
+                attempt,
+                attempts,
+            } => {
+                let retry = if *attempt > 1 {
+                    format!(" (attempt {attempt}/{attempts})")
+                } else {
+                    String::new()
+                };
+                self.line(&format!(
+                    "{} {} — {title}{retry}",
+                    s.bold(&format!("[{index}/{total}]")),
+                    s.bold(step)
+                ));
+                self.spin(format!("{step} — {title}"));
+            }
+            Event::Output {
+                stream, line, host, ..
+            } => {
+                let bar = match stream {
+                    Stream::Stdout => s.dim("│"),
+                    Stream::Stderr => s.yellow("│"),
+                };
+                let from = host
+                    .as_ref()
+                    .map(|h| format!("{} ", s.cyan(&format!("[{h}]"))))
+                    .unwrap_or_default();
+                self.line(&format!("  {bar} {from}{line}"));
+            }
+            Event::HostFinished {
+                host,
+                ok,
+                error,
+                duration_ms,
+                phase,
+                ..
+            } => {
+                self.tally(|t| t.finished(host, *phase, *ok));
+                let took = duration::elapsed(Duration::from_millis(*duration_ms));
+                match error {
+                    // The error itself is told by the step's failure or a warning.
+                    Some(_) if !ok => {
+                        self.line(&format!(
+                            "  {} {host} failed {}",
+                            s.red("✗"),
+                            s.dim(&format!("({took})"))
+                        ));
+                    }
+                    // Conditions report through their own events.
+                    _ if *phase != Phase::Body => {}
+                    _ => self.line(&format!(
+                        "  {} {host} {}",
+                        s.green("✓"),
+                        s.dim(&format!("({took})"))
+                    )),
+                }
+            }
+            Event::Log { level, message, .. } => match level {
+                Level::Info => self.line(&format!("  {} {message}", s.cyan("·"))),
+                Level::Warn => self.line(&format!("  {} {message}", s.yellow("⚠"))),
+            },
+            Event::Published { name, value, .. } => {
+                self.line(&format!("  {} {name} = {value}", s.dim("→")))
+            }
+            Event::StepFinished { step, duration_ms } => {
+                self.stop_spinning();
+                let took = duration::elapsed(Duration::from_millis(*duration_ms));
+                self.line(&format!(
+                    "  {} {step} {}",
+                    s.green("✓"),
+                    s.dim(&format!("({took})"))
+                ));
+            }
+            Event::StepSkipped { step, reason, .. } => {
+                self.line(&format!("  {} {step} skipped: {reason}", s.dim("↷")))
+            }
+            Event::StepRetrying {
+                step,
+                error,
+                delay_ms,
+                ..
+            } => {
+                self.stop_spinning();
+                let wait = duration::elapsed(Duration::from_millis(*delay_ms));
+                self.line(&format!(
+                    "  {} {step}: {error}; retrying in {wait}",
+                    s.yellow("↻")
+                ));
+            }
+            Event::StepFailed {
+                step,
+                error,
+                location,
+                ..
+            } => {
+                self.stop_spinning();
+                self.line(&format!("  {} {step} failed: {error}", s.red("✗")));
+                if let Some(at) = location {
+                    self.line(&format!("    {} {at}", s.dim("at")));
+                }
+            }
+            Event::ConfirmationAsked { message, next, .. } => {
+                self.stop_spinning();
+                self.line(&format!("{} {message}", s.bold(&s.yellow("?"))));
+                if !next.is_empty() {
+                    self.line(&format!("  {} {}", s.dim("next:"), next.join(" → ")));
+                }
+            }
+            Event::ConfirmationAnswered { answer, by, .. } => {
+                let text = match (answer, by) {
+                    (Answer::Yes, AnsweredBy::Flag) => s.green("✓ confirmed by flag"),
+                    (Answer::Yes, _) => s.green("✓ confirmed"),
+                    (Answer::Skip, _) => s.dim("↷ skipped"),
+                    (_, AnsweredBy::NoTerminal) => {
+                        s.red("✗ declined: no terminal to ask (pass --yes or --confirm ID)")
+                    }
+                    _ => s.red("✗ declined"),
+                };
+                if *by != AnsweredBy::Operator || *answer != Answer::Yes {
+                    self.line(&format!("  {text}"));
+                }
+            }
+            Event::RollbackStarted { step, title, host } => {
+                let on = host
+                    .as_ref()
+                    .map(|h| format!(" on {h}"))
+                    .unwrap_or_default();
+                self.line(&format!("{} rollback {step}{on} — {title}", s.yellow("↩")));
+                if host.is_none() {
+                    self.spin(format!("rollback {step}"));
+                }
+            }
+            Event::RollbackFinished {
+                step,
+                host,
+                ok,
+                error,
+                location,
+            } => {
+                self.stop_spinning();
+                let on = host
+                    .as_ref()
+                    .map(|h| format!(" on {h}"))
+                    .unwrap_or_default();
+                if let Some(host) = host {
+                    self.tally(|t| t.rolled_back(host, *ok));
+                }
+                if *ok {
+                    self.line(&format!("  {} rolled back {step}{on}", s.green("✓")));
+                } else {
+                    let at = location
+                        .as_ref()
+                        .map(|l| format!(" (at {l})"))
+                        .unwrap_or_default();
+                    let why = error.as_deref().unwrap_or("unknown error");
+                    self.line(&format!(
+                        "  {} ROLLBACK OF {step}{on} FAILED: {why}{at}",
+                        s.red("✗")
+                    ));
+                }
+            }
+            Event::FinallyFinished { ok, error } => match error {
+                Some(e) if !ok => self.line(&format!("{} finally failed: {e}", s.red("✗"))),
+                _ => self.line(&format!("{} finally", s.green("✓"))),
+            },
+            Event::RunFinished {
+                status,
+                exit_code,
+                duration_ms,
+                steps_done,
+                rolled_back,
+            } => {
+                self.stop_spinning();
+                let table = self
+                    .hosts
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .render(s);
+                for row in table {
+                    self.line(&row);
+                }
+                let took = duration::elapsed(Duration::from_millis(*duration_ms));
+                let undone = if *rolled_back > 0 {
+                    format!(", {rolled_back} rolled back")
+                } else {
+                    String::new()
+                };
+                let summary = format!("{steps_done} done{undone}, {took}");
+                let line = match status {
+                    Status::Succeeded => s.green(&format!("✓ succeeded ({summary})")),
+                    Status::GuardFailed => s.red(&format!("✗ a guard failed: nothing was run (exit {exit_code})")),
+                    Status::Failed => s.red(&format!("✗ failed ({summary}; exit {exit_code})")),
+                    Status::Declined => s.yellow(&format!("✗ declined ({summary}; exit {exit_code})")),
+                    Status::Interrupted => s.yellow(&format!("✗ interrupted ({summary}; exit {exit_code})")),
+                    Status::RollbackFailed => {
+                        s.red(&format!("✗ failed, and a rollback failed too: check by hand ({summary}; exit {exit_code})"))
+                    }
+                };
+                self.line(&line);
+            }
+            Event::Action { .. } | Event::RollbackOwed { .. } => {}
+        }
+    }
+}

@@ -1,0 +1,588 @@
+//! `docker()`: the Docker engine of the body's target (this machine, or the `on` host through
+//! SSH), or `docker("name")` for another. Its methods list, inspect and manage containers,
+//! stream logs and exec output to the event stream, wait for health, and manage images.
+//! Changes are recorded with the engine named; reads run in a dry-run only with `--probe`.
+
+use super::options::Options;
+use super::process_output::{Finished, quote, refuse_nul};
+use super::remote::host_named;
+use super::{Outcome, error, unless_stopped};
+use crate::docker::containers::{
+    self, Channel, Engine, ExecSpec, Filter, Lifecycle, LogQuery, Until,
+};
+use crate::docker::engines::local_name;
+use crate::docker::images;
+use crate::engine::acting_host;
+use crate::engine::event::{Effect, Event, Level, Stream};
+use crate::engine::run_context::RunContext;
+use rhai::{Array, Dynamic, Engine as Rhai, Map};
+use serde_json::Value;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// An engine named in a body: `docker()` or `docker("vm")`.
+#[derive(Debug, Clone)]
+pub struct DockerHandle {
+    /// The host whose engine this is; none for this machine.
+    host: Option<String>,
+}
+
+impl DockerHandle {
+    /// How plans and messages name the engine.
+    fn label(&self) -> String {
+        match &self.host {
+            Some(host) => format!("docker@{host}"),
+            None => "docker@local".into(),
+        }
+    }
+}
+
+pub fn register(engine: &mut Rhai, ctx: &Arc<RunContext>) {
+    engine.register_type_with_name::<DockerHandle>("Docker");
+    engine.register_get("name", |d: &mut DockerHandle| d.label());
+    engine.register_fn("docker", || DockerHandle {
+        host: acting_host::current(),
+    });
+    let c = Arc::clone(ctx);
+    engine.register_fn("docker", move |target: &str| -> Outcome<DockerHandle> {
+        if target == "local" {
+            return Ok(DockerHandle { host: None });
+        }
+        host_named(&c, target).map(|spec| DockerHandle {
+            host: Some(spec.name),
+        })
+    });
+    register_reads(engine, ctx);
+    register_lifecycle(engine, ctx);
+    register_exec_and_logs(engine, ctx);
+    register_images(engine, ctx);
+}
+
+/// Records the call, then (unless planning) runs `work` on the engine, racing the stop signal.
+fn call<T>(
+    ctx: &RunContext,
+    handle: &DockerHandle,
+    command: &str,
+    effect: Effect,
+    planned: impl FnOnce(&RunContext) -> T,
+    work: impl AsyncFnOnce(Engine) -> Result<T, String>,
+) -> Outcome<T> {
+    if !ctx.act("docker", &handle.label(), command, effect) {
+        return Ok(planned(ctx));
+    }
+    ctx.runtime.block_on(async {
+        let engine = connect(ctx, handle).await?;
+        unless_stopped(
+            ctx,
+            &format!("`{command}` on {}", engine.name),
+            work(engine),
+        )
+        .await
+    })
+}
+
+async fn connect(ctx: &RunContext, handle: &DockerHandle) -> Outcome<Engine> {
+    let (docker, name) = match &handle.host {
+        None => (
+            ctx.docker.local().await,
+            format!("local ({})", local_name()),
+        ),
+        Some(host) => {
+            let spec = host_named(ctx, host)?;
+            (ctx.docker.remote(&ctx.ssh, &spec).await, host.clone())
+        }
+    };
+    let connecting = async { docker };
+    let docker =
+        unless_stopped(ctx, &format!("connecting to Docker on {name}"), connecting).await?;
+    Ok(Engine { docker, name })
+}
+
+/// A JSON value as rhai sees it.
+fn dynamic(value: &Value) -> Dynamic {
+    rhai::serde::to_dynamic(value).unwrap_or(Dynamic::UNIT)
+}
+
+fn unknown(what: &str) -> impl FnOnce(&RunContext) -> Dynamic + '_ {
+    move |ctx| ctx.unknown(what).into()
+}
+
+/// A list only a real run knows: empty, and marked unknown.
+fn unknown_list(what: &str) -> impl FnOnce(&RunContext) -> Dynamic + '_ {
+    move |ctx| {
+        ctx.unknown(what);
+        Array::new().into()
+    }
+}
+
+fn register_reads(engine: &mut Rhai, ctx: &Arc<RunContext>) {
+    let c = Arc::clone(ctx);
+    engine.register_fn("containers", move |d: &mut DockerHandle| {
+        containers_of(&c, d, &Map::new())
+    });
+    let c = Arc::clone(ctx);
+    engine.register_fn("containers", move |d: &mut DockerHandle, opts: Map| {
+        containers_of(&c, d, &opts)
+    });
+    let c = Arc::clone(ctx);
+    engine.register_fn("inspect", move |d: &mut DockerHandle, name: &str| {
+        call(
+            &c,
+            d,
+            &format!("docker inspect {}", quote(name)),
+            Effect::Read,
+            unknown("container state"),
+            async |e| containers::inspect(&e, name).await.map(|v| dynamic(&v)),
+        )
+    });
+    let c = Arc::clone(ctx);
+    engine.register_fn("stats", move |d: &mut DockerHandle, name: &str| {
+        call(
+            &c,
+            d,
+            &format!("docker stats --no-stream {}", quote(name)),
+            Effect::Read,
+            unknown("container stats"),
+            async |e| containers::stats(&e, name).await.map(|v| dynamic(&v)),
+        )
+    });
+    let c = Arc::clone(ctx);
+    engine.register_fn("version", move |d: &mut DockerHandle| {
+        call(
+            &c,
+            d,
+            "docker version",
+            Effect::Read,
+            unknown("engine version"),
+            async |e| images::version(&e).await.map(|v| dynamic(&v)),
+        )
+    });
+    let c = Arc::clone(ctx);
+    engine.register_fn("info", move |d: &mut DockerHandle| {
+        call(
+            &c,
+            d,
+            "docker info",
+            Effect::Read,
+            unknown("engine info"),
+            async |e| images::info(&e).await.map(|v| dynamic(&v)),
+        )
+    });
+    for (method, until) in [
+        ("wait_running", Until::Running),
+        ("wait_healthy", Until::Healthy),
+    ] {
+        let c = Arc::clone(ctx);
+        engine.register_fn(
+            method,
+            move |d: &mut DockerHandle, name: &str, timeout: i64| wait(&c, d, name, until, timeout),
+        );
+    }
+}
+
+fn containers_of(ctx: &RunContext, handle: &DockerHandle, opts: &Map) -> Outcome<Dynamic> {
+    let o = Options::new(
+        opts,
+        "containers",
+        &["name", "label", "project", "service", "status", "all"],
+    )?;
+    let filter = Filter {
+        name: o.string("name")?,
+        labels: o.string("label")?.into_iter().collect(),
+        project: o.string("project")?,
+        service: o.string("service")?,
+        status: o.string("status")?,
+        all: o.bool("all")?.unwrap_or(false),
+    };
+    let mut shown = String::from("docker ps");
+    for (key, value) in opts {
+        shown.push_str(&format!(" --filter {key}={}", quote(&value.to_string())));
+    }
+    call(
+        ctx,
+        handle,
+        &shown,
+        Effect::Read,
+        unknown_list("containers"),
+        async |e| {
+            let found = containers::list(&e, &filter).await?;
+            Ok(found.iter().map(dynamic).collect::<Array>().into())
+        },
+    )
+}
+
+fn wait(
+    ctx: &RunContext,
+    handle: &DockerHandle,
+    name: &str,
+    until: Until,
+    timeout: i64,
+) -> Outcome<Dynamic> {
+    let wanted = match until {
+        Until::Running => "running",
+        Until::Healthy => "healthy",
+    };
+    let secs = u64::try_from(timeout).unwrap_or(0);
+    let shown = format!("wait until {} is {wanted} (up to {secs}s)", quote(name));
+    call(
+        ctx,
+        handle,
+        &shown,
+        Effect::Read,
+        unknown("container state"),
+        async |e| {
+            let step = ctx.cursor().step;
+            let progress = |state: &str| {
+                ctx.emit(&Event::Log {
+                    step: step.clone(),
+                    level: Level::Info,
+                    message: format!("{name} on {}: {state}", e.name),
+                });
+            };
+            containers::wait(&e, name, until, Duration::from_secs(secs), progress)
+                .await
+                .map(|v| dynamic(&v))
+        },
+    )
+}
+
+fn register_lifecycle(engine: &mut Rhai, ctx: &Arc<RunContext>) {
+    let c = Arc::clone(ctx);
+    engine.register_fn("start", move |d: &mut DockerHandle, name: &str| {
+        lifecycle(&c, d, name, Lifecycle::Start, "start")
+    });
+    let c = Arc::clone(ctx);
+    engine.register_fn("stop", move |d: &mut DockerHandle, name: &str| {
+        lifecycle(&c, d, name, Lifecycle::Stop { timeout: None }, "stop")
+    });
+    let c = Arc::clone(ctx);
+    engine.register_fn(
+        "stop",
+        move |d: &mut DockerHandle, name: &str, secs: i64| {
+            let timeout = i32::try_from(secs).ok();
+            lifecycle(
+                &c,
+                d,
+                name,
+                Lifecycle::Stop { timeout },
+                &format!("stop -t {secs}"),
+            )
+        },
+    );
+    let c = Arc::clone(ctx);
+    engine.register_fn("restart", move |d: &mut DockerHandle, name: &str| {
+        lifecycle(&c, d, name, Lifecycle::Restart { timeout: None }, "restart")
+    });
+    let c = Arc::clone(ctx);
+    engine.register_fn(
+        "restart",
+        move |d: &mut DockerHandle, name: &str, secs: i64| {
+            let timeout = i32::try_from(secs).ok();
+            lifecycle(
+                &c,
+                d,
+                name,
+                Lifecycle::Restart { timeout },
+                &format!("restart -t {secs}"),
+            )
+        },
+    );
+    let c = Arc::clone(ctx);
+    engine.register_fn("kill", move |d: &mut DockerHandle, name: &str| {
+        let signal = "SIGKILL".to_string();
+        lifecycle(&c, d, name, Lifecycle::Kill { signal }, "kill")
+    });
+    let c = Arc::clone(ctx);
+    engine.register_fn(
+        "kill",
+        move |d: &mut DockerHandle, name: &str, signal: &str| {
+            let shown = format!("kill -s {signal}");
+            let signal = signal.to_string();
+            lifecycle(&c, d, name, Lifecycle::Kill { signal }, &shown)
+        },
+    );
+    let c = Arc::clone(ctx);
+    engine.register_fn("remove", move |d: &mut DockerHandle, name: &str| {
+        let remove = Lifecycle::Remove {
+            force: false,
+            volumes: false,
+        };
+        lifecycle(&c, d, name, remove, "rm")
+    });
+    let c = Arc::clone(ctx);
+    engine.register_fn(
+        "remove",
+        move |d: &mut DockerHandle, name: &str, opts: Map| {
+            let o = Options::new(&opts, "remove", &["force", "volumes"])?;
+            let force = o.bool("force")?.unwrap_or(false);
+            let volumes = o.bool("volumes")?.unwrap_or(false);
+            let shown = format!(
+                "rm{}{}",
+                if force { " -f" } else { "" },
+                if volumes { " -v" } else { "" }
+            );
+            lifecycle(&c, d, name, Lifecycle::Remove { force, volumes }, &shown)
+        },
+    );
+}
+
+fn lifecycle(
+    ctx: &RunContext,
+    handle: &DockerHandle,
+    name: &str,
+    action: Lifecycle,
+    verb: &str,
+) -> Outcome<()> {
+    let shown = format!("docker {verb} {}", quote(name));
+    call(
+        ctx,
+        handle,
+        &shown,
+        Effect::Change,
+        |_| (),
+        async |e| containers::lifecycle(&e, name, &action).await,
+    )
+}
+
+/// Streams container output lines as events, tagged `engine:container`.
+fn line_sink<'a>(
+    ctx: &'a RunContext,
+    source: String,
+    quiet: bool,
+) -> impl FnMut(Channel, &str) + 'a {
+    let step = ctx.cursor().step;
+    move |channel, line| {
+        if quiet {
+            return;
+        }
+        ctx.emit(&Event::Output {
+            step: step.clone(),
+            host: Some(source.clone()),
+            stream: match channel {
+                Channel::Out => Stream::Stdout,
+                Channel::Err => Stream::Stderr,
+            },
+            line: line.to_string(),
+        });
+    }
+}
+
+fn source(handle: &DockerHandle, container: &str) -> String {
+    format!("{}:{container}", handle.host.as_deref().unwrap_or("local"))
+}
+
+fn register_exec_and_logs(engine: &mut Rhai, ctx: &Arc<RunContext>) {
+    let c = Arc::clone(ctx);
+    engine.register_fn("logs", move |d: &mut DockerHandle, name: &str| {
+        logs(&c, d, name, &Map::new())
+    });
+    let c = Arc::clone(ctx);
+    engine.register_fn(
+        "logs",
+        move |d: &mut DockerHandle, name: &str, opts: Map| logs(&c, d, name, &opts),
+    );
+    let c = Arc::clone(ctx);
+    engine.register_fn(
+        "exec",
+        move |d: &mut DockerHandle, name: &str, cmd: Dynamic| exec(&c, d, name, cmd, &Map::new()),
+    );
+    let c = Arc::clone(ctx);
+    engine.register_fn(
+        "exec",
+        move |d: &mut DockerHandle, name: &str, cmd: Dynamic, opts: Map| {
+            exec(&c, d, name, cmd, &opts)
+        },
+    );
+}
+
+fn logs(ctx: &RunContext, handle: &DockerHandle, name: &str, opts: &Map) -> Outcome<Dynamic> {
+    let o = Options::new(opts, "logs", &["tail", "since", "follow", "grep", "quiet"])?;
+    let int = |key: &str| -> Outcome<Option<i64>> {
+        match opts.get(key) {
+            None => Ok(None),
+            Some(v) => v
+                .as_int()
+                .map(Some)
+                .or_else(|_| error(format!("logs: `{key}` must be a whole number"))),
+        }
+    };
+    let query = LogQuery {
+        tail: int("tail")?,
+        since: int("since")?,
+        follow: o.seconds("follow")?,
+        grep: o.string("grep")?,
+    };
+    let quiet = o.bool("quiet")?.unwrap_or(false);
+    let mut shown = String::from("docker logs");
+    if let Some(n) = query.tail {
+        shown.push_str(&format!(" --tail {n}"));
+    }
+    if let Some(s) = query.since {
+        shown.push_str(&format!(" --since {s}s"));
+    }
+    if let Some(f) = query.follow {
+        shown.push_str(&format!(" --follow (for {}s)", f.as_secs()));
+    }
+    shown.push_str(&format!(" {}", quote(name)));
+    if let Some(g) = &query.grep {
+        shown.push_str(&format!(" | grep -i {}", quote(g)));
+    }
+    call(
+        ctx,
+        handle,
+        &shown,
+        Effect::Read,
+        unknown_list("log lines"),
+        async |e| {
+            let sink = line_sink(ctx, source(handle, name), quiet);
+            let lines = containers::logs(&e, name, &query, sink).await?;
+            Ok(lines
+                .into_iter()
+                .map(Dynamic::from)
+                .collect::<Array>()
+                .into())
+        },
+    )
+}
+
+fn exec(
+    ctx: &RunContext,
+    handle: &DockerHandle,
+    name: &str,
+    cmd: Dynamic,
+    opts: &Map,
+) -> Outcome<Map> {
+    let o = Options::new(
+        opts,
+        "exec",
+        &["user", "cwd", "env", "check", "read", "quiet"],
+    )?;
+    let argv: Vec<String> = if let Some(argv) = cmd.clone().try_cast::<Array>() {
+        argv.iter().map(|a| a.to_string()).collect()
+    } else {
+        vec!["sh".into(), "-c".into(), cmd.to_string()]
+    };
+    if argv.is_empty() {
+        return error("exec: the command is empty");
+    }
+    for word in &argv {
+        refuse_nul("exec", word)?;
+    }
+    let env: Vec<String> = o
+        .map("env")?
+        .unwrap_or_default()
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    let spec = ExecSpec {
+        argv: argv.clone(),
+        user: o.string("user")?,
+        workdir: o.string("cwd")?,
+        env,
+    };
+    let read = o.bool("read")?.unwrap_or(ctx.in_condition());
+    let checks = o.bool("check")?.unwrap_or(!ctx.in_condition());
+    let quiet = o.bool("quiet")?.unwrap_or(false);
+    let words: Vec<String> = argv.iter().map(|a| quote(a)).collect();
+    let shown = format!("docker exec {} {}", quote(name), words.join(" "));
+    let effect = if read { Effect::Read } else { Effect::Change };
+    let planned = |ctx: &RunContext| Finished {
+        code: 0,
+        stdout: ctx.unknown(&format!("output of exec in {name}")),
+        stderr: String::new(),
+    };
+    let finished = call(ctx, handle, &shown, effect, planned, async |e| {
+        let sink = line_sink(ctx, source(handle, name), quiet);
+        let (code, stdout, stderr) = containers::exec(&e, name, &spec, sink).await?;
+        Ok(Finished {
+            code,
+            stdout,
+            stderr,
+        })
+    })?;
+    finished.into_result(ctx, &shown, checks)
+}
+
+fn register_images(engine: &mut Rhai, ctx: &Arc<RunContext>) {
+    let c = Arc::clone(ctx);
+    engine.register_fn("images", move |d: &mut DockerHandle| {
+        call(
+            &c,
+            d,
+            "docker images",
+            Effect::Read,
+            unknown_list("images"),
+            async |e| {
+                let found = images::list(&e).await?;
+                Ok(found.iter().map(dynamic).collect::<Array>().into())
+            },
+        )
+    });
+    let c = Arc::clone(ctx);
+    engine.register_fn("pull", move |d: &mut DockerHandle, image: &str| {
+        let shown = format!("docker pull {}", quote(image));
+        call(
+            &c,
+            d,
+            &shown,
+            Effect::Change,
+            |_| (),
+            async |e| {
+                let step = c.cursor().step;
+                let progress = |line: &str| {
+                    c.emit(&Event::Log {
+                        step: step.clone(),
+                        level: Level::Info,
+                        message: format!("pull {image}: {line}"),
+                    });
+                };
+                images::pull(&e, image, progress).await
+            },
+        )
+    });
+    let c = Arc::clone(ctx);
+    engine.register_fn(
+        "tag",
+        move |d: &mut DockerHandle, source: &str, target: &str| {
+            let shown = format!("docker tag {} {}", quote(source), quote(target));
+            call(
+                &c,
+                d,
+                &shown,
+                Effect::Change,
+                |_| (),
+                async |e| images::tag(&e, source, target).await,
+            )
+        },
+    );
+    let c = Arc::clone(ctx);
+    engine.register_fn("remove_image", move |d: &mut DockerHandle, image: &str| {
+        remove_image(&c, d, image, false)
+    });
+    let c = Arc::clone(ctx);
+    engine.register_fn(
+        "remove_image",
+        move |d: &mut DockerHandle, image: &str, opts: Map| {
+            let force = Options::new(&opts, "remove_image", &["force"])?
+                .bool("force")?
+                .unwrap_or(false);
+            remove_image(&c, d, image, force)
+        },
+    );
+}
+
+fn remove_image(ctx: &RunContext, handle: &DockerHandle, image: &str, force: bool) -> Outcome<()> {
+    let shown = format!(
+        "docker rmi{} {}",
+        if force { " -f" } else { "" },
+        quote(image)
+    );
+    call(
+        ctx,
+        handle,
+        &shown,
+        Effect::Change,
+        |_| (),
+        async |e| images::remove(&e, image, force).await,
+    )
+}

@@ -1,0 +1,440 @@
+//! HTTP primitives: `http_get`, `http_head`, `http_post`, `http_put`, `http_patch`,
+//! `http_delete`, `http_wait`, `ws_check`, and the checks `expect_status`, `json_path`,
+//! `body_contains`. GET and HEAD read; the others change. TLS is verified unless a request
+//! says `insecure: true`, which plans show.
+
+use super::options::Options;
+use super::{Outcome, error, unless_stopped};
+use crate::engine::event::{Effect, Level};
+use crate::engine::run_context::RunContext;
+use crate::http::request::{self, Body, Request, Response, TlsPolicy, json_path};
+use crate::http::websocket;
+use reqwest::Method;
+use rhai::{Dynamic, Engine, Map};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Options of a request.
+const REQUEST_KEYS: &[&str] = &[
+    "headers",
+    "query",
+    "bearer",
+    "basic",
+    "json",
+    "form",
+    "body",
+    "timeout",
+    "redirects",
+    "insecure",
+    "ca",
+    "expect",
+];
+
+/// Options `http_wait` adds.
+const WAIT_KEYS: &[&str] = &[
+    "status", "path", "equals", "contains", "interval", "backoff", "wait",
+];
+
+pub fn register(engine: &mut Engine, ctx: &Arc<RunContext>) {
+    for (name, method) in [
+        ("http_get", Method::GET),
+        ("http_head", Method::HEAD),
+        ("http_post", Method::POST),
+        ("http_put", Method::PUT),
+        ("http_patch", Method::PATCH),
+        ("http_delete", Method::DELETE),
+    ] {
+        let c = Arc::clone(ctx);
+        let m = method.clone();
+        engine.register_fn(name, move |url: &str| http(&c, m.clone(), url, &Map::new()));
+        let c = Arc::clone(ctx);
+        engine.register_fn(name, move |url: &str, opts: Map| {
+            http(&c, method.clone(), url, &opts)
+        });
+    }
+    let c = Arc::clone(ctx);
+    engine.register_fn("http_wait", move |url: &str, opts: Map| {
+        http_wait(&c, url, &opts)
+    });
+    let c = Arc::clone(ctx);
+    engine.register_fn("ws_check", move |url: &str| ws_check(&c, url, &Map::new()));
+    let c = Arc::clone(ctx);
+    engine.register_fn("ws_check", move |url: &str, opts: Map| {
+        ws_check(&c, url, &opts)
+    });
+    engine.register_fn("expect_status", |response: Map, status: i64| {
+        expect_status(response, status)
+    });
+    engine.register_fn(
+        "json_path",
+        |value: Dynamic, path: &str| -> Outcome<Dynamic> {
+            let document = match value.clone().try_cast::<Map>() {
+                Some(map) if map.contains_key("json") && map.contains_key("status") => {
+                    map.get("json").cloned().unwrap_or(Dynamic::UNIT)
+                }
+                _ => value,
+            };
+            let json: serde_json::Value = rhai::serde::from_dynamic(&document)?;
+            Ok(json_path(&json, path).map_or(Dynamic::UNIT, to_dynamic))
+        },
+    );
+    engine.register_fn("body_contains", |response: Map, text: &str| {
+        response
+            .get("text")
+            .is_some_and(|t| t.to_string().contains(text))
+    });
+}
+
+fn to_dynamic(value: &serde_json::Value) -> Dynamic {
+    rhai::serde::to_dynamic(value).unwrap_or(Dynamic::UNIT)
+}
+
+/// Builds a request from a method, a URL and the options map; a relative `ca` is a path from
+/// the runbook's directory.
+fn build(ctx: &RunContext, method: Method, url: &str, opts: &Map) -> Outcome<Request> {
+    let o = Options::new(opts, "http", REQUEST_KEYS)?;
+    if !(url.starts_with("http://") || url.starts_with("https://") || url.starts_with("ws")) {
+        return error(format!("`{url}` is not an http:// or https:// URL"));
+    }
+    let pairs = |key: &str| -> Outcome<Vec<(String, String)>> {
+        Ok(o.map(key)?
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect())
+    };
+    let body = match (opts.get("json"), opts.get("form"), o.string("body")?) {
+        (Some(json), None, None) => Body::Json(rhai::serde::from_dynamic(json)?),
+        (None, Some(_), None) => Body::Form(pairs("form")?),
+        (None, None, Some(text)) => Body::Text(text),
+        (None, None, None) => Body::Empty,
+        _ => return error("http: give one of `json`, `form` or `body`"),
+    };
+    let tls = match (o.bool("insecure")?.unwrap_or(false), o.string("ca")?) {
+        (true, _) => TlsPolicy::Unverified,
+        (false, Some(ca)) => TlsPolicy::ExtraCa(ctx.path(&ca)),
+        (false, None) => TlsPolicy::Verified,
+    };
+    let redirects = match opts.get("redirects") {
+        None => 10,
+        Some(v) => v
+            .as_int()
+            .ok()
+            .and_then(|n| usize::try_from(n).ok())
+            .ok_or("http: `redirects` must be a whole number")?,
+    };
+    Ok(Request {
+        method,
+        url: url.to_string(),
+        headers: pairs("headers")?,
+        query: pairs("query")?,
+        bearer: o.string("bearer")?,
+        basic: basic_auth(&o)?,
+        body,
+        timeout: o.seconds("timeout")?.unwrap_or(Duration::from_secs(30)),
+        redirects,
+        tls,
+    })
+}
+
+/// `basic: #{user: "ops", password: secret}`.
+fn basic_auth(o: &Options) -> Outcome<Option<(String, String)>> {
+    let Some(map) = o.map("basic")? else {
+        return Ok(None);
+    };
+    let field = |key: &str| {
+        map.get(key)
+            .and_then(|v| v.clone().into_string().ok())
+            .ok_or_else(|| format!("http: `basic` needs a text `{key}`"))
+    };
+    if let Some(other) = map
+        .keys()
+        .find(|k| !matches!(k.as_str(), "user" | "password"))
+    {
+        return error(format!(
+            "http: `basic` takes `user` and `password`, not `{other}`"
+        ));
+    }
+    Ok(Some((field("user")?, field("password")?)))
+}
+
+/// `GET https://x/health` plus what a reviewer must see: body kind, auth, TLS exceptions.
+fn describe(request: &Request) -> String {
+    let mut shown = format!("{} {}", request.method, request.url);
+    if !request.query.is_empty() {
+        let query: Vec<String> = request
+            .query
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        shown.push_str(&format!("?{}", query.join("&")));
+    }
+    match &request.body {
+        Body::Empty => {}
+        Body::Text(t) => shown.push_str(&format!(" (body, {} bytes)", t.len())),
+        Body::Json(j) => shown.push_str(&format!(" (json {j})")),
+        Body::Form(f) => shown.push_str(&format!(" (form, {} fields)", f.len())),
+    }
+    if request.bearer.is_some() {
+        shown.push_str(" (bearer token)");
+    }
+    if let Some((user, _)) = &request.basic {
+        shown.push_str(&format!(" (basic auth as {user})"));
+    }
+    match &request.tls {
+        TlsPolicy::Verified => {}
+        TlsPolicy::ExtraCa(ca) => shown.push_str(&format!(" [TLS: also trusts {}]", ca.display())),
+        TlsPolicy::Unverified => shown.push_str(" [TLS NOT VERIFIED]"),
+    }
+    shown
+}
+
+/// Where plans say a request goes: `http@host:port`.
+fn target(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    format!("http@{}", rest.split(['/', '?']).next().unwrap_or(rest))
+}
+
+fn response_map(r: &Response) -> Map {
+    let mut map = Map::new();
+    map.insert("status".into(), i64::from(r.status).into());
+    map.insert("ok".into(), (200..300).contains(&r.status).into());
+    map.insert("url".into(), r.url.clone().into());
+    let headers: Map = r
+        .headers
+        .iter()
+        .map(|(k, v)| (k.as_str().into(), v.clone().into()))
+        .collect();
+    map.insert("headers".into(), headers.into());
+    map.insert("text".into(), r.text.clone().into());
+    map.insert(
+        "json".into(),
+        r.json.as_ref().map_or(Dynamic::UNIT, to_dynamic),
+    );
+    let elapsed = i64::try_from(r.elapsed.as_millis()).unwrap_or(i64::MAX);
+    map.insert("elapsed_ms".into(), elapsed.into());
+    map
+}
+
+/// What a dry-run returns instead of a response.
+fn planned(ctx: &RunContext, request: &Request) -> Map {
+    let mut map = Map::new();
+    map.insert("status".into(), Dynamic::UNIT);
+    map.insert("ok".into(), Dynamic::UNIT);
+    map.insert("url".into(), request.url.clone().into());
+    map.insert("headers".into(), Map::new().into());
+    let text = ctx.unknown(&format!("response of {} {}", request.method, request.url));
+    map.insert("text".into(), text.into());
+    map.insert("json".into(), Dynamic::UNIT);
+    map.insert("elapsed_ms".into(), Dynamic::UNIT);
+    map
+}
+
+fn effect(method: &Method) -> Effect {
+    if matches!(*method, Method::GET | Method::HEAD) {
+        Effect::Read
+    } else {
+        Effect::Change
+    }
+}
+
+/// The statuses a response must have (`expect: 200` or `expect: [200, 204]`).
+fn expected(opts: &Map) -> Outcome<Option<Vec<i64>>> {
+    match opts.get("expect") {
+        None => Ok(None),
+        Some(v) => match (v.as_int(), v.clone().try_cast::<rhai::Array>()) {
+            (Ok(n), _) => Ok(Some(vec![n])),
+            (_, Some(list)) => Ok(Some(list.iter().filter_map(|d| d.as_int().ok()).collect())),
+            _ => error("http: `expect` is a status or a list of statuses"),
+        },
+    }
+}
+
+fn http(ctx: &RunContext, method: Method, url: &str, opts: &Map) -> Outcome<Map> {
+    let request = build(ctx, method, url, opts)?;
+    let expect = expected(opts)?;
+    if !ctx.act(
+        "http",
+        &target(url),
+        &describe(&request),
+        effect(&request.method),
+    ) {
+        return Ok(planned(ctx, &request));
+    }
+    let response = ctx.runtime.block_on(unless_stopped(
+        ctx,
+        &format!("{} {url}", request.method),
+        request::send(&request),
+    ))?;
+    if let Some(statuses) = expect
+        && !statuses.contains(&i64::from(response.status))
+    {
+        return error(format!(
+            "{} {url}: expected {}, got {}",
+            request.method,
+            join(&statuses),
+            response.summary()
+        ));
+    }
+    Ok(response_map(&response))
+}
+
+fn join(statuses: &[i64]) -> String {
+    statuses
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(" or ")
+}
+
+fn expect_status(response: Map, status: i64) -> Outcome<Map> {
+    let got = response.get("status").cloned().unwrap_or(Dynamic::UNIT);
+    if got.as_int().ok() == Some(status) {
+        return Ok(response);
+    }
+    let url = response
+        .get("url")
+        .map(|u| u.to_string())
+        .unwrap_or_default();
+    let body = response
+        .get("text")
+        .map(|t| t.to_string())
+        .unwrap_or_default();
+    let text: String = body
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .take(160)
+        .collect();
+    error(format!("{url}: expected status {status}, got {got} {text}"))
+}
+
+/// Polls until the response matches; each attempt is logged; the failure shows the last one.
+fn http_wait(ctx: &RunContext, url: &str, opts: &Map) -> Outcome<Map> {
+    let request_opts: Map = opts
+        .iter()
+        .filter(|(k, _)| !WAIT_KEYS.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    // `status` says what the wait expects: `expect` would contradict it.
+    let known: Vec<&str> = REQUEST_KEYS
+        .iter()
+        .chain(WAIT_KEYS)
+        .copied()
+        .filter(|k| *k != "expect")
+        .collect();
+    let o = Options::new(opts, "http_wait", &known)?;
+    let mut request = build(ctx, Method::GET, url, &request_opts)?;
+    let status = o.int("status")?.unwrap_or(200);
+    let path = o.string("path")?;
+    let equals = opts.get("equals").cloned();
+    if equals.is_some() && path.is_none() {
+        return error("http_wait: `equals` compares the value at `path`: give a `path` too");
+    }
+    let contains = o.string("contains")?;
+    let limit = o.seconds("wait")?.unwrap_or(Duration::from_secs(60));
+    let mut interval = o.seconds("interval")?.unwrap_or(Duration::from_secs(2));
+    let backoff = o.number("backoff")?.unwrap_or(1.0);
+    if !(1.0..=10.0).contains(&backoff) {
+        return error("http_wait: `backoff` must be between 1 and 10");
+    }
+    request.timeout = request.timeout.min(limit.max(Duration::from_secs(1)));
+    let mut condition = format!("status {status}");
+    if let Some(p) = &path {
+        let wanted = match &equals {
+            Some(e) => {
+                let json: serde_json::Value = rhai::serde::from_dynamic(e)?;
+                format!("== {json}")
+            }
+            None => "present".to_string(),
+        };
+        condition.push_str(&format!(", {p} {wanted}"));
+    }
+    if let Some(c) = &contains {
+        condition.push_str(&format!(", body contains {c:?}"));
+    }
+    let shown = format!(
+        "{} until {condition} (up to {}s)",
+        describe(&request),
+        limit.as_secs()
+    );
+    if !ctx.act("http_wait", &target(url), &shown, Effect::Read) {
+        return Ok(planned(ctx, &request));
+    }
+    let wanted_json: Option<serde_json::Value> = match &equals {
+        Some(e) => Some(rhai::serde::from_dynamic(e)?),
+        None => None,
+    };
+    let matches = |r: &Response| {
+        i64::from(r.status) == status
+            && contains
+                .as_ref()
+                .is_none_or(|c| r.text.contains(c.as_str()))
+            && path.as_ref().is_none_or(|p| {
+                let found = r.json.as_ref().and_then(|j| json_path(j, p));
+                match &wanted_json {
+                    Some(w) => found == Some(w),
+                    None => found.is_some(),
+                }
+            })
+    };
+    let started = Instant::now();
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let answer =
+            ctx.runtime
+                .block_on(unless_stopped(ctx, &format!("waiting for {url}"), async {
+                    Ok(request::send(&request).await)
+                }))?;
+        let last = match &answer {
+            Ok(r) if matches(r) => return Ok(response_map(r)),
+            Ok(r) => r.summary(),
+            Err(e) => e.clone(),
+        };
+        ctx.log(
+            Level::Info,
+            format!("GET {url} → {last} (attempt {attempt})"),
+        );
+        if started.elapsed() + interval > limit {
+            return error(format!(
+                "{url} did not answer {condition} within {}s ({attempt} attempts); last: {last}",
+                limit.as_secs()
+            ));
+        }
+        ctx.runtime
+            .block_on(unless_stopped(ctx, &format!("waiting for {url}"), async {
+                tokio::time::sleep(interval).await;
+                Ok(())
+            }))?;
+        interval = interval.mul_f64(backoff).min(Duration::from_secs(300));
+    }
+}
+
+fn ws_check(ctx: &RunContext, url: &str, opts: &Map) -> Outcome<Map> {
+    // An upgrade request has no body, follows no redirect and expects 101.
+    let known: Vec<&str> = REQUEST_KEYS
+        .iter()
+        .copied()
+        .filter(|k| !matches!(*k, "json" | "form" | "body" | "redirects" | "expect"))
+        .collect();
+    Options::new(opts, "ws_check", &known)?;
+    let request = build(ctx, Method::GET, url, opts)?;
+    let shown = format!("WebSocket upgrade {url} (expects 101)");
+    if !ctx.act("ws_check", &target(url), &shown, Effect::Read) {
+        return Ok(planned(ctx, &request));
+    }
+    let (response, accepted) = ctx.runtime.block_on(unless_stopped(
+        ctx,
+        &format!("WebSocket upgrade {url}"),
+        websocket::check(&request),
+    ))?;
+    if !accepted {
+        return error(format!(
+            "{url}: the WebSocket upgrade was refused: {}",
+            response.summary()
+        ));
+    }
+    Ok(response_map(&response))
+}

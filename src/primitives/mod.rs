@@ -1,0 +1,103 @@
+//! The functions step bodies call. One file per family; each registers itself into the rhai
+//! engine with the run's context, and checks the dry-run setting at every side effect.
+
+pub mod control;
+pub mod docker;
+pub mod files;
+pub mod http;
+pub mod interaction;
+pub mod local;
+pub mod options;
+pub mod process_output;
+pub mod remote;
+pub mod sql;
+pub mod time;
+
+use crate::engine::run_context::RunContext;
+use rhai::{Engine, EvalAltResult};
+use std::sync::Arc;
+
+/// The result type of a primitive called from rhai.
+pub type Outcome<T> = Result<T, Box<EvalAltResult>>;
+
+/// Every primitive name, for the static checks and (later) completion.
+pub const NAMES: &[&str] = &[
+    "sh",
+    "quote",
+    "env",
+    "now",
+    "timestamp",
+    "log",
+    "warn",
+    "assert",
+    "fail",
+    "sleep",
+    "wait_until",
+    "confirm",
+    "choose",
+    "publish",
+    "dry_run",
+    "read_file",
+    "write_file",
+    "exists",
+    "template",
+    "template_str",
+    "run",
+    "host",
+    "target",
+    "upload",
+    "download",
+    "remote_write",
+    "remote_read",
+    "remote_exists",
+    "docker",
+    "query",
+    "query_one",
+    "scalar",
+    "execute",
+    "transaction",
+    "wait_ready",
+    "pg_env",
+    "http_get",
+    "http_head",
+    "http_post",
+    "http_put",
+    "http_patch",
+    "http_delete",
+    "http_wait",
+    "ws_check",
+    "expect_status",
+    "json_path",
+    "body_contains",
+];
+
+/// Registers every primitive into `engine`, bound to `ctx`.
+pub fn register(engine: &mut Engine, ctx: &Arc<RunContext>) {
+    local::register(engine, ctx);
+    remote::register(engine, ctx);
+    docker::register(engine, ctx);
+    sql::register(engine, ctx);
+    http::register(engine, ctx);
+    control::register(engine, ctx);
+    interaction::register(engine, ctx);
+    files::register(engine, ctx);
+    time::register(engine);
+}
+
+/// Runs `future` unless the run is stopped first (Ctrl-C, step timeout); `what` names the
+/// work in the message.
+pub async fn unless_stopped<T>(
+    ctx: &RunContext,
+    what: &str,
+    future: impl std::future::Future<Output = Result<T, String>>,
+) -> Outcome<T> {
+    tokio::select! {
+        result = future => result.or_else(error),
+        reason = ctx.stop.wait() => error(format!("{what} {reason}")),
+    }
+}
+
+/// A runtime error carrying a message, as rhai reports it.
+pub fn error<T>(message: impl Into<String>) -> Outcome<T> {
+    Err(message.into().into())
+}

@@ -1,0 +1,268 @@
+//! What local and remote commands share: their options, live output lines sent to the event
+//! stream while kept for the result, and the `#{code, ok, stdout, stderr}` result.
+
+use super::options::Options;
+use super::{Outcome, error};
+use crate::engine::event::{Effect, Event, Stream};
+use crate::engine::run_context::RunContext;
+use rhai::{Array, Map};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
+
+/// Output kept in the result beyond this is dropped (it was still streamed).
+const MAX_CAPTURE: usize = 8 * 1024 * 1024;
+
+/// Refuses a value holding a NUL byte, which no shell word, argument or path can carry:
+/// dropping it, or letting C code cut the value there, would act on another value.
+pub fn refuse_nul(what: &str, value: &str) -> Outcome<()> {
+    if value.contains('\0') {
+        return error(format!(
+            "{what}: the value holds a NUL byte, which no command, argument or path can carry"
+        ));
+    }
+    Ok(())
+}
+
+/// What to run.
+pub enum Command {
+    Shell(String),
+    Argv(Vec<String>),
+}
+
+impl Command {
+    pub fn from_array(primitive: &str, argv: &Array) -> Outcome<Self> {
+        let argv: Vec<String> = argv.iter().map(|a| a.to_string()).collect();
+        if argv.is_empty() {
+            return error(format!("{primitive}: the argv array is empty"));
+        }
+        Ok(Command::Argv(argv))
+    }
+
+    /// The command as an operator would type it (argv words quoted for a shell).
+    pub fn display(&self) -> String {
+        match self {
+            Command::Shell(s) => s.clone(),
+            Command::Argv(argv) => argv.iter().map(|a| quote(a)).collect::<Vec<_>>().join(" "),
+        }
+    }
+}
+
+/// Quotes a word for a POSIX shell (`'…'` only when needed). A NUL byte stays inside the
+/// quotes: no command line can carry one, so the command is refused where it would start (see
+/// [`refuse_nul`]), never run with the value cut short.
+pub fn quote(word: &str) -> String {
+    shlex::try_quote(word).map_or_else(
+        |_| format!("'{}'", word.replace('\'', "'\\''")),
+        |q| q.into_owned(),
+    )
+}
+
+/// The options commands accept; `sudo` only remotely.
+pub struct CommandOptions {
+    pub read: Option<bool>,
+    pub check: Option<bool>,
+    pub cwd: Option<String>,
+    pub env: Map,
+    pub timeout: Option<Duration>,
+    pub stdin: Option<String>,
+    pub quiet: bool,
+    /// Run as root (`true`) or as the named user, through `sudo -n`.
+    pub sudo: Option<String>,
+}
+
+impl CommandOptions {
+    const LOCAL: &'static [&'static str] =
+        &["read", "check", "cwd", "env", "timeout", "stdin", "quiet"];
+    const REMOTE: &'static [&'static str] = &[
+        "read", "check", "cwd", "env", "timeout", "stdin", "quiet", "sudo",
+    ];
+
+    pub fn parse(map: &Map, primitive: &'static str, remote: bool) -> Outcome<Self> {
+        let keys = if remote { Self::REMOTE } else { Self::LOCAL };
+        let o = Options::new(map, primitive, keys)?;
+        let sudo = match map.get("sudo") {
+            None => None,
+            Some(v) if v.as_bool() == Ok(false) => None,
+            Some(v) if v.as_bool() == Ok(true) => Some("root".to_string()),
+            Some(_) => o.string("sudo")?,
+        };
+        Ok(Self {
+            read: o.bool("read")?,
+            check: o.bool("check")?,
+            cwd: o.string("cwd")?,
+            env: o.map("env")?.unwrap_or_default(),
+            timeout: o.seconds("timeout")?,
+            stdin: o.string("stdin")?,
+            quiet: o.bool("quiet")?.unwrap_or(false),
+            sudo,
+        })
+    }
+
+    /// Reads by default in guards and `when`; a change elsewhere unless marked.
+    pub fn effect(&self, ctx: &RunContext) -> Effect {
+        if self.read.unwrap_or(ctx.in_condition()) {
+            Effect::Read
+        } else {
+            Effect::Change
+        }
+    }
+
+    /// Whether a non-zero exit fails the step.
+    pub fn checks(&self, ctx: &RunContext) -> bool {
+        self.check.unwrap_or(!ctx.in_condition())
+    }
+}
+
+/// A finished command.
+pub struct Finished {
+    /// Exit code; -1 when killed by a signal.
+    pub code: i64,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Finished {
+    /// The result map, or the step's failure when the exit code must be zero.
+    pub fn into_result(self, ctx: &RunContext, shown: &str, checks: bool) -> Outcome<Map> {
+        if checks && self.code != 0 {
+            let how = if self.code < 0 {
+                "was killed by a signal".to_string()
+            } else {
+                format!("exited with code {}", self.code)
+            };
+            let tail = last_line(&self.stderr)
+                .map(|l| format!(": {l}"))
+                .unwrap_or_default();
+            return error(format!("command `{}` {how}{tail}", ctx.mask(shown)));
+        }
+        Ok(result_map(self.code, self.stdout, self.stderr))
+    }
+}
+
+/// `#{code, ok, stdout, stderr}`.
+pub fn result_map(code: i64, stdout: String, stderr: String) -> Map {
+    let mut map = Map::new();
+    map.insert("code".into(), code.into());
+    map.insert("ok".into(), (code == 0).into());
+    map.insert("stdout".into(), stdout.into());
+    map.insert("stderr".into(), stderr.into());
+    map
+}
+
+/// What a dry-run returns for a command it did not run: empty, with output only a real run knows.
+pub fn planned_result(ctx: &RunContext, shown: &str) -> Map {
+    let short: String = shown.chars().take(48).collect();
+    let ellipsis = if short.len() < shown.len() { "…" } else { "" };
+    result_map(
+        0,
+        ctx.unknown(&format!("output of {short}{ellipsis}")),
+        String::new(),
+    )
+}
+
+fn last_line(text: &str) -> Option<&str> {
+    text.lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .map(str::trim)
+}
+
+pub fn trim_end(mut text: String) -> String {
+    let len = text.trim_end_matches(['\n', '\r']).len();
+    text.truncate(len);
+    text
+}
+
+/// Where output lines come from.
+#[derive(Clone)]
+pub struct Origin {
+    pub step: Option<String>,
+    pub host: Option<String>,
+    pub quiet: bool,
+}
+
+/// Streams lines to the event stream while keeping them for the result.
+pub async fn collect(
+    ctx: &Arc<RunContext>,
+    origin: Origin,
+    stream: Stream,
+    pipe: impl AsyncRead + Unpin,
+) -> String {
+    let mut reader = BufReader::new(pipe);
+    let mut kept = String::new();
+    let mut buf = Vec::new();
+    loop {
+        buf.clear();
+        match reader.read_until(b'\n', &mut buf).await {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {
+                let line = String::from_utf8_lossy(&buf);
+                if !origin.quiet {
+                    ctx.emit(&Event::Output {
+                        step: origin.step.clone(),
+                        host: origin.host.clone(),
+                        stream,
+                        line: line.trim_end_matches(['\n', '\r']).to_string(),
+                    });
+                }
+                if kept.len() < MAX_CAPTURE {
+                    kept.push_str(&line);
+                }
+            }
+        }
+    }
+    trim_end(kept)
+}
+
+/// Both output streams at once; absent pipes read as empty.
+pub async fn collect_both(
+    ctx: &Arc<RunContext>,
+    origin: &Origin,
+    stdout: Option<impl AsyncRead + Unpin>,
+    stderr: Option<impl AsyncRead + Unpin>,
+) -> (String, String) {
+    tokio::join!(
+        async {
+            match stdout {
+                Some(out) => collect(ctx, origin.clone(), Stream::Stdout, out).await,
+                None => String::new(),
+            }
+        },
+        async {
+            match stderr {
+                Some(err) => collect(ctx, origin.clone(), Stream::Stderr, err).await,
+                None => String::new(),
+            }
+        }
+    )
+}
+
+/// Sleeps for a command's own `timeout` option, or forever.
+pub async fn own_limit(timeout: Option<Duration>) {
+    match timeout {
+        Some(t) => tokio::time::sleep(t).await,
+        None => std::future::pending().await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::quote;
+
+    #[test]
+    fn quoted_words_stay_data_even_with_nul_bytes() {
+        for word in [
+            "x\0'; touch pwned; '",
+            "a b",
+            "it's",
+            "$(id)",
+            "`id`",
+            "\n;|&",
+        ] {
+            let quoted = quote(word);
+            let words = shlex::split(&quoted).expect("one word");
+            assert_eq!(words, [word], "{quoted}");
+        }
+    }
+}

@@ -1,0 +1,322 @@
+//! SQL primitives: `query`, `query_one`, `scalar`, `execute`, `transaction`, `wait_ready`,
+//! `pg_env` (libpq variables for client tools), on
+//! `postgres://` and `sqlite://` URLs. Values are bound as parameters, never interpolated. A
+//! password in a URL becomes a secret: masked everywhere from the first use.
+
+use super::options::Options;
+use super::{Outcome, error, unless_stopped};
+use crate::engine::event::{Effect, Level};
+use crate::engine::run_context::RunContext;
+use crate::sql::address::{Address, libpq_env, redact};
+use crate::sql::connections::{self, Connection};
+use crate::sql::{Cell, Row};
+use rhai::{Array, Dynamic, Engine, FnPtr, Map, NativeCallContext};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How a statement runs.
+struct SqlOptions {
+    read: Option<bool>,
+    timeout: Option<Duration>,
+}
+
+impl SqlOptions {
+    fn parse(map: &Map, primitive: &'static str) -> Outcome<Self> {
+        let o = Options::new(map, primitive, &["read", "timeout"])?;
+        Ok(Self {
+            read: o.bool("read")?,
+            timeout: o.seconds("timeout")?,
+        })
+    }
+}
+
+/// What a statement returns to the body.
+#[derive(Clone, Copy)]
+enum Shape {
+    Rows,
+    One,
+    Scalar,
+    Affected,
+}
+
+impl Shape {
+    fn name(self) -> &'static str {
+        match self {
+            Shape::Rows => "query",
+            Shape::One => "query_one",
+            Shape::Scalar => "scalar",
+            Shape::Affected => "execute",
+        }
+    }
+}
+
+pub fn register(engine: &mut Engine, ctx: &Arc<RunContext>) {
+    for shape in [Shape::Rows, Shape::One, Shape::Scalar, Shape::Affected] {
+        let name = shape.name();
+        let c = Arc::clone(ctx);
+        engine.register_fn(name, move |url: &str, sql: &str| {
+            statement(&c, shape, url, sql, &Array::new(), &Map::new())
+        });
+        let c = Arc::clone(ctx);
+        engine.register_fn(name, move |url: &str, sql: &str, params: Array| {
+            statement(&c, shape, url, sql, &params, &Map::new())
+        });
+        let c = Arc::clone(ctx);
+        engine.register_fn(
+            name,
+            move |url: &str, sql: &str, params: Array, opts: Map| {
+                statement(&c, shape, url, sql, &params, &opts)
+            },
+        );
+    }
+    let c = Arc::clone(ctx);
+    engine.register_fn(
+        "transaction",
+        move |call: NativeCallContext, url: &str, body: FnPtr| transaction(&c, &call, url, &body),
+    );
+    let c = Arc::clone(ctx);
+    engine.register_fn("pg_env", move |url: &str| -> Outcome<Map> {
+        target(&c, url)?;
+        Ok(libpq_env(url)
+            .or_else(error)?
+            .into_iter()
+            .map(|(k, v)| (k.into(), v.into()))
+            .collect())
+    });
+    let c = Arc::clone(ctx);
+    engine.register_fn("wait_ready", move |url: &str, timeout: i64| {
+        wait_ready(&c, url, timeout)
+    });
+}
+
+/// Masks the URL's password from now on; the URL as plans show it.
+fn target(ctx: &RunContext, url: &str) -> Outcome<String> {
+    // A URL only a real run knows (a secret a plan or a page stands in for) is shown as is.
+    if ctx.is_dry_run() && url.starts_with(crate::engine::run_context::UNKNOWN_OPEN) {
+        return Ok(url.to_string());
+    }
+    if let Address::Postgres {
+        password: Some(password),
+        ..
+    } = Address::parse(url).or_else(error)?
+    {
+        ctx.add_secret(&password);
+    }
+    Ok(redact(url))
+}
+
+/// Statements that only read, by their first word.
+fn reads(sql: &str) -> bool {
+    let first = sql
+        .trim_start()
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .next()
+        .unwrap_or("")
+        .to_ascii_uppercase();
+    matches!(
+        first.as_str(),
+        "SELECT" | "WITH" | "SHOW" | "VALUES" | "EXPLAIN" | "TABLE"
+    )
+}
+
+fn cell(value: &Dynamic) -> Outcome<Cell> {
+    if value.is_unit() {
+        return Ok(Cell::Null);
+    }
+    if let Ok(b) = value.as_bool() {
+        return Ok(Cell::Bool(b));
+    }
+    if let Ok(i) = value.as_int() {
+        return Ok(Cell::Int(i));
+    }
+    if let Ok(f) = value.as_float() {
+        return Ok(Cell::Float(f));
+    }
+    if value.is_string() {
+        return Ok(Cell::Text(value.to_string()));
+    }
+    if value.is_map() || value.is_array() {
+        let json: serde_json::Value = rhai::serde::from_dynamic(value)?;
+        return Ok(Cell::Json(json));
+    }
+    if let Some(blob) = value.clone().try_cast::<rhai::Blob>() {
+        return Ok(Cell::Bytes(blob));
+    }
+    error(format!("a {} cannot be a SQL parameter", value.type_name()))
+}
+
+fn dynamic(cell: Cell) -> Dynamic {
+    match cell {
+        Cell::Null => Dynamic::UNIT,
+        Cell::Bool(b) => b.into(),
+        Cell::Int(i) => i.into(),
+        Cell::Float(f) => f.into(),
+        Cell::Text(t) => t.into(),
+        Cell::Json(j) => rhai::serde::to_dynamic(&j).unwrap_or(Dynamic::UNIT),
+        Cell::Bytes(b) => Dynamic::from_blob(b),
+    }
+}
+
+fn row_map(row: Row) -> Map {
+    row.into_iter()
+        .map(|(name, value)| (name.into(), dynamic(value)))
+        .collect()
+}
+
+fn statement(
+    ctx: &RunContext,
+    shape: Shape,
+    url: &str,
+    sql: &str,
+    params: &Array,
+    opts: &Map,
+) -> Outcome<Dynamic> {
+    let opts = SqlOptions::parse(opts, shape.name())?;
+    let shown_url = target(ctx, url)?;
+    let cells = params.iter().map(cell).collect::<Outcome<Vec<_>>>()?;
+    let read = match shape {
+        Shape::Affected => opts.read.unwrap_or(false),
+        _ => opts.read.unwrap_or_else(|| reads(sql)),
+    };
+    let effect = if read { Effect::Read } else { Effect::Change };
+    let shown = if cells.is_empty() {
+        sql.trim().to_string()
+    } else {
+        format!("{}  -- {} parameter(s)", sql.trim(), cells.len())
+    };
+    if !ctx.act(shape.name(), &shown_url, &shown, effect) {
+        let planned = ctx.unknown(&format!("result of {}", shape.name()));
+        return Ok(match shape {
+            Shape::Rows => Array::new().into(),
+            Shape::Affected => Dynamic::from(0_i64),
+            _ => planned.into(),
+        });
+    }
+    // A dry-run probe reads inside a read-only transaction: nothing can change.
+    let read_only = ctx.is_dry_run();
+    ctx.runtime.block_on(async {
+        let connection = connect(ctx, url, &shown_url).await?;
+        let work = async {
+            match shape {
+                Shape::Affected => connection
+                    .execute(sql, &cells, read_only)
+                    .await
+                    .map(|n| Dynamic::from(i64::try_from(n).unwrap_or(i64::MAX))),
+                _ => connection
+                    .query(sql, &cells, read_only)
+                    .await
+                    .and_then(|rows| shaped(shape, rows)),
+            }
+        };
+        let limited = async {
+            match opts.timeout {
+                Some(limit) => match tokio::time::timeout(limit, work).await {
+                    Ok(result) => result,
+                    Err(_) => {
+                        connection.cancel().await;
+                        Err(format!("timed out after {}s", limit.as_secs_f64()))
+                    }
+                },
+                None => work.await,
+            }
+        };
+        let what = format!("{} on {shown_url}", shape.name());
+        let result = unless_stopped(ctx, &what, async {
+            limited.await.map_err(|e| format!("{what}: {e}"))
+        })
+        .await;
+        if result.is_err() && ctx.stop.check().is_some() {
+            connection.cancel().await;
+        }
+        result
+    })
+}
+
+fn shaped(shape: Shape, mut rows: Vec<Row>) -> Result<Dynamic, String> {
+    Ok(match shape {
+        Shape::Rows => rows
+            .into_iter()
+            .map(|r| Dynamic::from_map(row_map(r)))
+            .collect::<Array>()
+            .into(),
+        Shape::One => match rows.len() {
+            1 => Dynamic::from_map(row_map(rows.remove(0))),
+            n => return Err(format!("expected exactly one row, got {n}")),
+        },
+        Shape::Scalar => rows
+            .into_iter()
+            .next()
+            .and_then(|r| r.into_iter().next())
+            .map_or(Dynamic::UNIT, |(_, v)| dynamic(v)),
+        Shape::Affected => Dynamic::UNIT,
+    })
+}
+
+async fn connect(ctx: &RunContext, url: &str, shown: &str) -> Outcome<Connection> {
+    unless_stopped(
+        ctx,
+        &format!("connecting to {shown}"),
+        ctx.databases.connect(url, &ctx.base_dir),
+    )
+    .await
+}
+
+/// `transaction(url, || { … })`: BEGIN, the closure, then COMMIT, or ROLLBACK if it failed.
+fn transaction(
+    ctx: &RunContext,
+    call: &NativeCallContext,
+    url: &str,
+    body: &FnPtr,
+) -> Outcome<Dynamic> {
+    let shown = target(ctx, url)?;
+    let control = |sql: &str| -> Outcome<()> {
+        if !ctx.act("transaction", &shown, sql, Effect::Change) {
+            return Ok(());
+        }
+        ctx.runtime.block_on(async {
+            let connection = connect(ctx, url, &shown).await?;
+            connection
+                .batch(sql)
+                .await
+                .or_else(|e| error(format!("{sql} on {shown}: {e}")))
+        })
+    };
+    control("BEGIN")?;
+    match body.call_within_context::<Dynamic>(call, ()) {
+        Ok(value) => {
+            control("COMMIT")?;
+            Ok(value)
+        }
+        Err(failure) => {
+            if let Err(e) = control("ROLLBACK") {
+                ctx.log(
+                    Level::Warn,
+                    format!("the rollback of the transaction failed: {e}"),
+                );
+            }
+            Err(failure)
+        }
+    }
+}
+
+/// `wait_ready(url, secs)`: the `pg_isready` of runbooks.
+fn wait_ready(ctx: &RunContext, url: &str, timeout: i64) -> Outcome<bool> {
+    let shown = target(ctx, url)?;
+    let secs = u64::try_from(timeout).unwrap_or(0);
+    let command = format!("wait until the database accepts connections (up to {secs}s)");
+    if !ctx.act("wait_ready", &shown, &command, Effect::Read) {
+        return Ok(true);
+    }
+    ctx.runtime.block_on(async {
+        let attempt = |n: u32, why: &str| {
+            ctx.log(
+                Level::Info,
+                format!("{shown} not ready (attempt {n}): {why}"),
+            );
+        };
+        let waiting =
+            connections::wait_ready(url, &ctx.base_dir, Duration::from_secs(secs), attempt);
+        unless_stopped(ctx, &format!("waiting for {shown}"), waiting).await?;
+        Ok(true)
+    })
+}

@@ -1,0 +1,43 @@
+//! The stdlib in the REPL: every module of `stdlib/` callable without a `use`, under the name
+//! of its file (`backup::list(…)`, `checks::command_exists(…)`), and the names completion offers.
+
+use crate::stdlib;
+use rhai::{Engine, FnAccess, Module, Scope};
+
+/// The stdlib modules, under the name of their file (`backup::archive`), unless the runbook
+/// uses that name for a module of its own; returns their functions.
+pub fn register(engine: &mut Engine, taken: &[&str]) -> Vec<String> {
+    let mut functions = Vec::new();
+    for (path, text) in stdlib::MODULES {
+        let alias = path.trim_start_matches("stdlib/").trim_end_matches(".rhai");
+        if taken.contains(&alias) {
+            continue;
+        }
+        let Ok(ast) = engine.compile(text) else {
+            continue;
+        };
+        let Ok(module) = Module::eval_ast_as_new(Scope::new(), &ast, engine) else {
+            continue;
+        };
+        engine.register_static_module(alias, module.into());
+        functions.extend(
+            public_functions(engine, text)
+                .into_iter()
+                .map(|f| format!("{alias}::{f}")),
+        );
+    }
+    functions
+}
+
+/// The functions a module offers (its private ones left out).
+pub fn public_functions(engine: &Engine, text: &str) -> Vec<String> {
+    engine.compile(text).map_or_else(
+        |_| Vec::new(),
+        |ast| {
+            ast.iter_functions()
+                .filter(|f| f.access != FnAccess::Private)
+                .map(|f| f.name.to_string())
+                .collect()
+        },
+    )
+}

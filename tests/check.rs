@@ -1,0 +1,190 @@
+//! `runbook check`: file:line:col diagnostics with carets, in text, JSON and GitHub formats.
+
+use crate::harness::{Test, golden};
+
+const BROKEN: &str = r#"runbook "broken" {
+  param app_dir: string = "/opt/app"
+  param unused: int = 1
+  procedure deploy {
+    step backup { sh(["tar", "czf", "/tmp/a.tgz", app_dir]); publish("archive", "/tmp/a.tgz"); }
+      rollback { sh(["rm", archive]); }
+    step up { sh(`cd ${app_dir} && docker compose up -d`); }
+    step verify { sh(["ls", archiv]); }
+  }
+}"#;
+
+#[test]
+fn check_points_at_the_right_lines() {
+    let out = Test::new()
+        .runbook(BROKEN)
+        .args(["check", "main.rb42"])
+        .run();
+    out.code(2);
+    golden("check-broken.txt", &out.stderr);
+}
+
+#[test]
+fn check_json_and_github_formats() {
+    let out = Test::new()
+        .runbook(BROKEN)
+        .args(["check", "main.rb42", "--format", "json"])
+        .run();
+    out.code(2);
+    let report: serde_json::Value = serde_json::from_str(&out.stdout).expect("JSON report");
+    assert_eq!(report["errors"], 1);
+    let first = &report["diagnostics"][0];
+    assert_eq!(
+        (first["line"].as_u64(), first["column"].as_u64()),
+        (Some(7), Some(15))
+    );
+    let error = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["severity"] == "error")
+        .unwrap();
+    assert_eq!(error["message"], "unknown variable `archiv`");
+    assert_eq!(
+        (error["line"].as_u64(), error["column"].as_u64()),
+        (Some(8), Some(29))
+    );
+    let out = Test::new()
+        .runbook(BROKEN)
+        .args(["check", "main.rb42", "--format", "github"])
+        .run();
+    out.code(2).stdout_has("::error file=main.rb42,line=8,col=29::unknown variable `archiv` (help: did you mean `archive`?)");
+}
+
+#[test]
+fn a_clean_runbook_checks_clean_and_warnings_can_fail() {
+    let out = Test::new()
+        .runbook(r#"runbook "r" { param n: int = 1 procedure p { step a { log(n); } } }"#)
+        .args(["check", "main.rb42"])
+        .run();
+    out.code(0)
+        .stderr_has("checked 1 file: 0 errors, 0 warnings");
+    let out = Test::new()
+        .runbook(r#"runbook "r" { param n: int = 1 procedure p { step a { log(1); } } }"#)
+        .args(["check", "main.rb42", "--deny-warnings"])
+        .run();
+    out.code(2).stderr_has("parameter `n` is never used");
+}
+
+#[test]
+fn check_finds_runbooks_in_directories() {
+    let out = Test::new()
+        .file(
+            "a/one.rb42",
+            r#"runbook "one" { procedure p { step a { log(1); } } }"#,
+        )
+        .file(
+            "a/b/two.rb42",
+            r#"runbook "two" { procedure p { step a { log(x); } } }"#,
+        )
+        .args(["check", "a"])
+        .run();
+    out.code(2)
+        .stderr_has("a/b/two.rb42:1:44")
+        .stderr_has("checked 2 files: 1 error");
+}
+
+#[test]
+fn targets_hosts_and_groups_are_checked_where_they_are_written() {
+    let out = Test::new()
+        .runbook(
+            r#"runbook "fleet" {
+  param ssh_port: int = 22
+  secret key from env "SSH_KEY"
+  host web1 "deploy@10.0.0.1" { port ssh_port identity key }
+  host web2 { user deploy_user }
+  host db "db.example.org" { port 70000 }
+  group web [web1, web3]
+  procedure p {
+    step a on wbe { run("true"); }
+    step b on web forks 5 tolerate 20% { run("true"); }
+    step c on ssh_port { run("true"); }
+  }
+}"#,
+        )
+        .args(["check", "main.rb42"])
+        .run();
+    out.code(2);
+    for (message, place) in [
+        ("host `web2` has no address", "main.rb42:5:8"),
+        ("unknown parameter `deploy_user`", "main.rb42:5:20"),
+        ("a port is a number from 1 to 65535", "main.rb42:6:35"),
+        ("group `web` lists an unknown host `web3`", "main.rb42:7:20"),
+        ("unknown target `wbe`", "main.rb42:9:15"),
+        (
+            "`on ssh_port`: parameter `ssh_port` must be a string naming a host, not int",
+            "main.rb42:11:15",
+        ),
+    ] {
+        let at = out
+            .stderr
+            .find(message)
+            .unwrap_or_else(|| panic!("{message}:\n{}", out.stderr));
+        let after = &out.stderr[at..];
+        assert!(
+            after.lines().take(3).any(|l| l.contains(place)),
+            "{message} at {place}:\n{}",
+            out.stderr
+        );
+    }
+    out.stderr_has("did you mean `web`?");
+    let about_web1 = |l: &&str| l.starts_with("error") && l.contains("web1");
+    assert!(
+        !out.stderr.lines().any(|l| about_web1(&l)),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn an_inventory_error_points_into_the_inventory() {
+    let out = Test::new()
+        .runbook(
+            r#"runbook "r" {
+  inventory "hosts.ini"
+  procedure p { step a on web { run("true"); } }
+}"#,
+        )
+        .file("hosts.ini", "[web]\nweb1 ansible_port=22\nweb2:99999\n")
+        .args(["check", "main.rb42"])
+        .run();
+    out.code(2).stderr_has("hosts.ini:3:");
+}
+
+#[test]
+fn inventory_groups_and_hosts_are_valid_targets() {
+    Test::new()
+        .runbook(
+            r#"runbook "r" {
+  inventory "hosts.ini"
+  procedure p {
+    step a on web { run("true"); }
+    step b on db1 { run("true"); }
+    step c on prod { run("true"); }
+  }
+}"#,
+        )
+        .file(
+            "hosts.ini",
+            "[web]\nweb1 ansible_host=10.0.0.1\n[db]\ndb1\n[prod:children]\nweb\ndb\n",
+        )
+        .args(["check", "main.rb42"])
+        .run()
+        .code(0);
+}
+
+#[test]
+fn a_module_may_not_take_a_primitives_name() {
+    let out = Test::new()
+        .runbook("runbook \"r\" {\n  use \"lib.rhai\" as lib\n  procedure p { step a { lib::run(); } }\n}")
+        .file("lib.rhai", "fn run() { 1 }\n")
+        .args(["check", "main.rb42"])
+        .run();
+    out.code(2)
+        .stderr_has("module `lib.rhai` defines `run`, the name of a primitive: rename it")
+        .stderr_has("main.rb42:2:7");
+}

@@ -1,0 +1,359 @@
+//! `runbook lsp`: the language server spoken to over its standard input and output, as an
+//! editor does (Content-Length framed JSON-RPC).
+
+use crate::harness::Test;
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, ChildStdin, Stdio};
+use std::sync::mpsc::{Receiver, channel};
+use std::time::Duration;
+
+/// Long enough for any slow machine; only there to turn a hang into a failure.
+const HANG: Duration = Duration::from_secs(30);
+
+/// A runbook whose step body uses an unknown variable, after accents and an emoji (two UTF-16
+/// code units) on the same line: `repertoire` is character 48, UTF-16 column 48 (0-based).
+const BROKEN: &str = r#"runbook "démo" {
+  use "stdlib/backup.rhai" as backup
+  param app_dir: string = "/opt/app"
+  secret token from env "TOKEN"
+  procedure deployer {
+    step verifier "Vérifier l'état" {
+      log("état: déjà vu « ok » 😀"); sh(["ls", repertoire]);
+    }
+  }
+}
+"#;
+
+struct Client {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    messages: Receiver<Value>,
+    next_id: i64,
+}
+
+impl Client {
+    fn start(test: &Test) -> Self {
+        let mut child = test
+            .command()
+            .arg("lsp")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start runbook lsp");
+        let stdout = child.stdout.take().expect("stdout");
+        let (sender, messages) = channel();
+        std::thread::spawn(move || {
+            let mut reader = BufReader::new(stdout);
+            while let Some(message) = read_frame(&mut reader) {
+                if sender.send(message).is_err() {
+                    return;
+                }
+            }
+        });
+        let stdin = child.stdin.take();
+        Self {
+            child,
+            stdin,
+            messages,
+            next_id: 0,
+        }
+    }
+
+    fn send_raw(&mut self, bytes: &[u8]) {
+        let stdin = self.stdin.as_mut().expect("stdin open");
+        stdin.write_all(bytes).expect("write to the server");
+        stdin.flush().expect("flush");
+    }
+
+    fn send(&mut self, message: &Value) {
+        let body = message.to_string();
+        self.send_raw(format!("Content-Length: {}\r\n\r\n{body}", body.len()).as_bytes());
+    }
+
+    fn notify(&mut self, method: &str, params: Value) {
+        self.send(&json!({ "jsonrpc": "2.0", "method": method, "params": params }));
+    }
+
+    /// Sends a request and returns its response, skipping notifications.
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        self.next_id += 1;
+        let id = self.next_id;
+        self.send(&json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }));
+        self.response(&json!(id))
+    }
+
+    fn response(&mut self, id: &Value) -> Value {
+        loop {
+            let message = self.next();
+            if message.get("method").is_none() && message["id"] == *id {
+                return message;
+            }
+        }
+    }
+
+    fn next(&self) -> Value {
+        self.messages
+            .recv_timeout(HANG)
+            .expect("the server answers within 30 s")
+    }
+
+    /// The next diagnostics published for `uri`.
+    fn diagnostics(&mut self, uri: &str) -> Vec<Value> {
+        loop {
+            let message = self.next();
+            if message["method"] == "textDocument/publishDiagnostics"
+                && message["params"]["uri"] == uri
+            {
+                return message["params"]["diagnostics"]
+                    .as_array()
+                    .expect("a list")
+                    .clone();
+            }
+        }
+    }
+
+    fn initialize(&mut self) -> Value {
+        let response = self.request(
+            "initialize",
+            json!({ "processId": null, "capabilities": {} }),
+        );
+        self.notify("initialized", json!({}));
+        response
+    }
+
+    fn open(&mut self, uri: &str, text: &str) {
+        self.notify(
+            "textDocument/didOpen",
+            json!({ "textDocument": { "uri": uri, "languageId": "rb42", "version": 1, "text": text } }),
+        );
+    }
+
+    /// Closes the server's input and returns its exit code.
+    fn wait(mut self) -> Option<i32> {
+        drop(self.stdin.take());
+        let (done, exited) = channel();
+        std::thread::spawn(move || {
+            let _ = done.send(self.child.wait().ok().and_then(|s| s.code()));
+        });
+        exited
+            .recv_timeout(HANG)
+            .expect("the server exits within 30 s")
+    }
+}
+
+fn read_frame(reader: &mut impl BufRead) -> Option<Value> {
+    let mut length = 0;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).ok()? == 0 {
+            return None;
+        }
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        if let Some(n) = line.strip_prefix("Content-Length: ") {
+            length = n.parse().ok()?;
+        }
+    }
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).ok()?;
+    serde_json::from_slice(&body).ok()
+}
+
+fn uri_of(path: &std::path::Path) -> String {
+    format!("file://{}", path.display())
+}
+
+#[test]
+fn initialize_announces_full_sync_completion_and_hover() {
+    let test = Test::new();
+    let mut client = Client::start(&test);
+    let response = client.initialize();
+    let capabilities = &response["result"]["capabilities"];
+    assert_eq!(capabilities["textDocumentSync"]["change"], 1, "{response}");
+    assert_eq!(capabilities["textDocumentSync"]["openClose"], true);
+    assert_eq!(capabilities["hoverProvider"], true);
+    assert!(capabilities["completionProvider"].is_object());
+    assert_eq!(response["result"]["serverInfo"]["name"], "runbook");
+    assert_eq!(
+        client.request("shutdown", Value::Null)["result"],
+        Value::Null
+    );
+    client.notify("exit", Value::Null);
+    assert_eq!(client.wait(), Some(0));
+}
+
+#[test]
+fn diagnostics_follow_the_buffer_with_utf16_ranges() {
+    let test = Test::new();
+    let uri = uri_of(&test.path().join("main.rb42"));
+    let mut client = Client::start(&test);
+    client.initialize();
+    client.open(&uri, BROKEN);
+    let found = client.diagnostics(&uri);
+    assert_eq!(
+        found,
+        vec![json!({
+            "range": {
+                "start": { "line": 6, "character": 48 },
+                "end": { "line": 6, "character": 49 },
+            },
+            "severity": 1,
+            "source": "runbook",
+            "message": "unknown variable `repertoire`\nhelp: declare it with `param`, `secret`, or publish it from an earlier step",
+        })]
+    );
+    // The buffer is checked, not the disk: there is no main.rb42 there.
+    client.notify(
+        "textDocument/didChange",
+        json!({
+            "textDocument": { "uri": uri, "version": 2 },
+            "contentChanges": [{ "text": BROKEN.replace("repertoire", "app_dir") }],
+        }),
+    );
+    assert_eq!(client.diagnostics(&uri), Vec::<Value>::new());
+    client.notify(
+        "textDocument/didSave",
+        json!({ "textDocument": { "uri": uri } }),
+    );
+    assert_eq!(client.diagnostics(&uri), Vec::<Value>::new());
+    assert_eq!(client.wait(), Some(0), "the end of input ends the server");
+}
+
+#[test]
+fn modules_resolve_beside_the_document() {
+    // The server runs in the test's directory; the runbook and its module are in ops/.
+    let test = Test::new().file(
+        "ops/helpers.rhai",
+        "fn greet(name) { log(`bonjour ${name}`); }\n",
+    );
+    let uri = uri_of(&test.path().join("ops/main.rb42"));
+    let text = r#"runbook "r" {
+  use "helpers.rhai" as helpers
+  procedure p { step s { helpers::greet("é"); } }
+}
+"#;
+    let mut client = Client::start(&test);
+    client.initialize();
+    client.open(&uri, text);
+    assert_eq!(client.diagnostics(&uri), Vec::<Value>::new());
+    let completion = client.request(
+        "textDocument/completion",
+        json!({ "textDocument": { "uri": uri }, "position": { "line": 2, "character": 25 } }),
+    );
+    let labels = labels(&completion);
+    assert!(labels.contains(&"helpers::greet".to_string()), "{labels:?}");
+    client.open(&uri_of(&test.path().join("main.rb42")), text);
+    let elsewhere = client.diagnostics(&uri_of(&test.path().join("main.rb42")));
+    assert!(
+        elsewhere[0]["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("cannot read module")),
+        "{elsewhere:?}"
+    );
+}
+
+fn labels(completion: &Value) -> Vec<String> {
+    completion["result"]
+        .as_array()
+        .expect("a list of items")
+        .iter()
+        .filter_map(|item| item["label"].as_str().map(str::to_string))
+        .collect()
+}
+
+#[test]
+fn completion_in_a_body_offers_primitives_modules_keywords_and_names() {
+    let test = Test::new();
+    let uri = uri_of(&test.path().join("main.rb42"));
+    let mut client = Client::start(&test);
+    client.initialize();
+    client.open(&uri, BROKEN);
+    client.diagnostics(&uri);
+    let completion = client.request(
+        "textDocument/completion",
+        json!({ "textDocument": { "uri": uri }, "position": { "line": 6, "character": 40 } }),
+    );
+    let labels = labels(&completion);
+    for expected in [
+        "http_get",
+        "sh",
+        "backup::archive",
+        "rollback",
+        "step",
+        "app_dir",
+        "token",
+        "verifier",
+    ] {
+        assert!(
+            labels.contains(&expected.to_string()),
+            "{expected}: {labels:?}"
+        );
+    }
+    assert!(
+        !labels.iter().any(|l| l.starts_with("checks::")),
+        "{labels:?}"
+    );
+}
+
+#[test]
+fn hover_on_a_primitive_shows_its_reference_row() {
+    let test = Test::new();
+    let uri = uri_of(&test.path().join("main.rb42"));
+    let mut client = Client::start(&test);
+    client.initialize();
+    client.open(&uri, BROKEN);
+    client.diagnostics(&uri);
+    // `sh` on line 7, after the emoji: UTF-16 column 39 is its `h`.
+    let hover = client.request(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": uri }, "position": { "line": 6, "character": 39 } }),
+    );
+    let text = hover["result"]["contents"]["value"].as_str().unwrap_or("");
+    let reference = include_str!("../grammar/README.md");
+    let row = reference
+        .lines()
+        .find(|l| l.starts_with("| `sh(cmd)`"))
+        .expect("the reference row of sh");
+    assert!(text.contains(row), "{hover}");
+    // `log`'s string is not a primitive: no hover.
+    let none = client.request(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": uri }, "position": { "line": 6, "character": 12 } }),
+    );
+    assert_eq!(none["result"], Value::Null, "{none}");
+}
+
+#[test]
+fn a_malformed_message_gets_an_error_and_the_server_goes_on() {
+    let test = Test::new();
+    let mut client = Client::start(&test);
+    client.initialize();
+    client.send_raw(b"Content-Length: 5\r\n\r\n{oops");
+    let error = client.response(&Value::Null);
+    assert_eq!(error["error"]["code"], -32700, "{error}");
+    client.send(&json!({ "jsonrpc": "2.0", "id": 99, "params": {} }));
+    assert_eq!(client.response(&json!(99))["error"]["code"], -32600);
+    let unknown = client.request("textDocument/rename", json!({}));
+    assert_eq!(unknown["error"]["code"], -32601, "{unknown}");
+    let bad_params = client.request("textDocument/hover", json!({ "textDocument": {} }));
+    assert_eq!(bad_params["error"]["code"], -32602, "{bad_params}");
+    assert_eq!(
+        client.request("shutdown", Value::Null)["result"],
+        Value::Null
+    );
+    client.notify("exit", Value::Null);
+    assert_eq!(client.wait(), Some(0));
+}
+
+#[test]
+fn exit_without_shutdown_exits_1_as_the_protocol_asks() {
+    let test = Test::new();
+    let mut client = Client::start(&test);
+    client.initialize();
+    client.notify("exit", Value::Null);
+    assert_eq!(client.wait(), Some(1));
+}

@@ -1,0 +1,34 @@
+//! One integration binary driving the real `runbook` binary, one module per feature.
+
+mod bad_input;
+mod certificates;
+mod check;
+mod completions;
+mod doc;
+mod docker;
+mod docker_env;
+mod editors;
+mod formatter;
+mod fuzz;
+mod harness;
+mod hostile_bodies;
+mod http;
+mod http_env;
+mod injection;
+mod journal;
+mod list;
+mod lsp;
+mod plan;
+mod postgres_env;
+mod quickstart;
+mod reference;
+mod repl;
+mod run;
+mod secrets;
+mod seed_000;
+mod seed_002;
+mod seed_003;
+mod seed_004;
+mod sql;
+mod ssh;
+mod sshd;

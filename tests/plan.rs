@@ -1,0 +1,165 @@
+//! `runbook plan` and `run --dry-run`: nothing changes, and the plan says what would.
+
+use crate::harness::{Test, golden};
+
+/// A deploy whose every command is visible in its plan; no clock, no temp paths.
+const DEPLOY: &str = r#"runbook "brokerx" {
+  description "Déploiement de BrokerX+ sur la VM"
+  param app_dir: string = "/opt/brokerx"
+  param tag: string = "v1.2.3"
+  secret token from env "DEPLOY_TOKEN"
+
+  guard "Docker Compose v2 disponible" { sh("docker compose version").ok }
+
+  procedure deploy "Déployer" {
+    step archive "Sauvegarder l'application" {
+      let file = `/tmp/brokerx_backup_${tag}.tgz`;
+      sh(["tar", "czf", file, "-C", app_dir, "."]);
+      publish("archive", file);
+    } rollback {
+      sh(["rm", "-f", archive]);
+    }
+    confirm "Relancer les services en production ?"
+    step up "Relancer les services" retry 3 every 5s timeout 10m {
+      let current = sh("docker compose ps -q web", #{read: true}).stdout;
+      sh(`docker tag ${current} brokerx:previous`);
+      sh(["curl", "-H", "Authorization: Bearer " + token, "https://deploy.invalid/hook"]);
+      sh(`cd ${quote(app_dir)} && docker compose up -d --build`);
+    } rollback {
+      sh(["tar", "xzf", archive, "-C", app_dir]);
+    }
+    step notify "Prévenir l'équipe" when { tag != "" } {
+      log("déployé");
+    }
+  }
+}"#;
+
+#[test]
+fn plan_creates_no_file_and_runs_no_command() {
+    let text = r#"runbook "r" {
+  guard "g" { sh("touch guard-ran").ok }
+  procedure p {
+    step a { sh("touch a-ran"); write_file("written.txt", "x"); } rollback { sh("touch rollback-ran"); }
+    confirm "Sûr ?"
+    step b { sh(["touch", "b-ran"]); sh("touch read-ran", #{read: true}); }
+    finally { sh("touch finally-ran"); }
+  }
+}"#;
+    for args in [
+        vec!["plan", "main.rb42"],
+        vec!["run", "--dry-run", "main.rb42"],
+    ] {
+        let out = Test::new().runbook(text).args(args).run();
+        out.code(0)
+            .stdout_has("touch a-ran")
+            .stdout_has("touch rollback-ran")
+            .stdout_has("confirm before `b`: Sûr ?");
+        let created: Vec<_> = std::fs::read_dir(&out.dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(created, ["main.rb42"], "a dry-run created files");
+    }
+}
+
+#[test]
+fn probe_executes_reads_only() {
+    let out = Test::new()
+        .runbook(
+            r#"runbook "r" {
+  guard "g" { sh("touch guard-read").ok }
+  procedure p { step a { sh("touch read-ran", #{read: true}); sh("touch change-ran"); } }
+}"#,
+        )
+        .args(["plan", "main.rb42", "--probe"])
+        .run();
+    out.code(0).stdout_has("g — ✓ passes");
+    assert!(out.exists("guard-read") && out.exists("read-ran"));
+    assert!(!out.exists("change-ran"));
+}
+
+/// The plan of `DEPLOY` in `format`, with its token set: the token must not show.
+fn deploy_plan(format: &str) -> String {
+    let out = Test::new()
+        .runbook(DEPLOY)
+        .env("DEPLOY_TOKEN", "s3cr3t-t0ken")
+        .args(["plan", "main.rb42", "--format", format])
+        .run();
+    out.code(0).stdout_lacks("s3cr3t-t0ken");
+    out.stdout.clone()
+}
+
+#[test]
+fn plan_text_golden() {
+    golden("plan.txt", &deploy_plan("text"));
+}
+
+#[test]
+fn plan_markdown_golden() {
+    golden("plan.md", &deploy_plan("markdown"));
+}
+
+#[test]
+fn plan_json_golden() {
+    let text = deploy_plan("json");
+    let plan: serde_json::Value = serde_json::from_str(&text).expect("JSON plan");
+    assert_eq!(plan["summary"]["steps"], 3);
+    assert_eq!(plan["items"][1]["kind"], "confirmation");
+    golden("plan.json", &text);
+}
+
+#[test]
+fn a_when_condition_is_planned_with_its_step() {
+    let text = r#"runbook "r" {
+  procedure p {
+    step migrate when { sh("test -f pending", #{read: true}).ok } { sh("touch migrated"); }
+  }
+}"#;
+    let out = Test::new().runbook(text).args(["plan", "main.rb42"]).run();
+    out.code(0)
+        .stdout_has("1. migrate — migrate  [when { sh(\"test -f pending\", #{read: true}).ok }]")
+        .stdout_has(
+            "runs only if `sh(\"test -f pending\", #{read: true}).ok`: unknown until a real run",
+        )
+        .stdout_has("read   local$ test -f pending")
+        .stdout_has("change local$ touch migrated");
+    let out = Test::new()
+        .runbook(text)
+        .args(["plan", "main.rb42", "--probe"])
+        .run();
+    out.code(0)
+        .stdout_has("skipped: `when {")
+        .stdout_lacks("touch migrated");
+}
+
+#[test]
+fn a_command_built_from_an_unknown_value_might_change() {
+    let out = Test::new()
+        .runbook(DEPLOY)
+        .args(["plan", "main.rb42"])
+        .run();
+    out.code(0)
+        .stdout_has(
+            "might  local$ docker tag ⟨output of docker compose ps -q web⟩ brokerx:previous",
+        )
+        .stdout_has("(depends on ⟨output of docker compose ps -q web⟩)");
+}
+
+#[test]
+fn a_body_tells_a_dry_run_from_a_real_run() {
+    let text = r#"runbook "r" {
+  procedure p {
+    step s {
+      if dry_run() { log("only planning"); } else { write_file("real.txt", "acted"); log("acted for real"); }
+    }
+  }
+}"#;
+    let plan = Test::new().runbook(text).args(["plan", "main.rb42"]).run();
+    plan.code(0)
+        .stdout_has("only planning")
+        .stdout_lacks("acted for real");
+    assert!(!plan.exists("real.txt"), "a plan acts on nothing");
+    let run = Test::new().runbook(text).args(["run", "main.rb42"]).run();
+    run.code(0).stdout_has("acted for real");
+    assert_eq!(run.read("real.txt").as_deref(), Some("acted"));
+}

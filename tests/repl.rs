@@ -1,0 +1,492 @@
+//! `runbook repl`: piped sessions (expressions, variables, tables, blocks over several lines,
+//! errors that never end the session, the commands on a runbook, `:step` and `:rollback`), the
+//! seed deploy driven step by step against the test VM, and a real terminal (tmux) for
+//! completion, Ctrl-C and Ctrl-D.
+
+use crate::harness::{Output, Test};
+use crate::seed_000::{DEPLOY, Vm, runbook_path};
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// `runbook repl ARGS…` reading `input` from a pipe, with no history file.
+fn session(test: Test, args: &[&str], input: &str) -> Output {
+    test.env("RUNBOOK_HISTORY", "")
+        .args(["repl"])
+        .args(args.iter().copied())
+        .stdin(input)
+        .run()
+}
+
+#[test]
+fn lines_are_evaluated_with_variables_tables_and_blocks_over_several_lines() {
+    let out = session(
+        Test::new(),
+        &[],
+        "1 + 2\n\
+         let greeting = \"bonjour\";\n\
+         greeting + \" !\"\n\
+         #{name: \"web\", port: 8080}\n\
+         [#{host: \"a\", up: true}, #{host: \"b\", port: 22}]\n\
+         if greeting.len() > 3 {\n\
+           let n = 20;\n\
+           n * 2 + 2\n\
+         }\n\
+         fn twice(x) { x * 2 }\n\
+         twice(21)\n\
+         let note = `written\n\
+         on two lines`;\n\
+         note\n\
+         ()\n\
+         :vars\n",
+    );
+    out.code(0);
+    assert_eq!(
+        out.stdout,
+        "3\n\
+         bonjour !\n\
+         key  │ value\n\
+         ─────┼──────\n\
+         name │ web\n\
+         port │ 8080\n\
+         host │ up   │ port\n\
+         ─────┼──────┼─────\n\
+         a    │ true │\n\
+         b    │      │ 22\n\
+         42\n\
+         42\n\
+         written\non two lines\n\
+         name     │     │ type   │ value\n\
+         ─────────┼─────┼────────┼─────────────────────\n\
+         greeting │ let │ string │ bonjour\n\
+         note     │ let │ string │ written⏎on two lines\n",
+        "stderr:\n{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn an_error_is_reported_and_the_session_goes_on() {
+    let out = session(
+        Test::new(),
+        &[],
+        "let x = ;\n\
+         missing + 1\n\
+         sh(\"exit 3\")\n\
+         :stpe x\n\
+         :step x\n\
+         :help\n\
+         :hosts\n\
+         \"still here\"\n",
+    );
+    out.code(0)
+        .stdout_has("  :step ID|PROC.ID")
+        .stdout_has("Ctrl-C cancels the line or the running command")
+        .stdout_has("no hosts")
+        .stdout_has("still here");
+    assert_eq!(out.stdout.lines().last(), Some("still here"));
+    for expected in [
+        "error: Unexpected ';'\n --> <repl>:1:9\n  |\n1 | let x = ;\n  |         ^\n",
+        "error: Undefined variable: missing\n --> <repl>:1:1\n",
+        "error: command `exit 3` exited with code 3\n",
+        "error: unknown command :stpe (did you mean :step?)\n",
+        "error: no runbook loaded: `:load FILE` first\n",
+    ] {
+        assert!(
+            out.stderr.contains(expected),
+            "stderr lacks {expected:?}:\n{}",
+            out.stderr
+        );
+    }
+}
+
+/// A runbook with a parameter of each kind, a secret, and a step with a rollback.
+const DEMO: &str = r#"runbook "demo" {
+  param label: string = "first" help "Written into the file"
+  param count: int = 1 one of [1, 2, 3]
+  secret token from env "DEMO_TOKEN"
+
+  procedure make "Make the file" default {
+    step write "Write made.txt" {
+      write_file("made.txt", `${label} ${count} ${token}`);
+      publish("written", "made.txt");
+    } rollback {
+      sh(["rm", "-f", "made.txt"]);
+    }
+    confirm "Show the file?"
+    step show { sh(["cat", "made.txt"]) }
+  }
+}
+"#;
+
+#[test]
+fn parameters_are_set_typed_and_secrets_never_echoed() {
+    let out = session(
+        Test::new().runbook(DEMO).env("DEMO_TOKEN", "s3cr3t-value"),
+        &["main.rb42"],
+        ":params\n\
+         :set count two\n\
+         :set count 7\n\
+         :set count 2\n\
+         :set label second run\n\
+         :set token typed-secret\n\
+         :set lable x\n\
+         label + \"/\" + count\n\
+         token\n\
+         `token is ${token}`\n\
+         :list\n",
+    );
+    out.code(0)
+        .stdout_has("loaded demo (main.rb42): 1 procedure(s), 2 step(s), 2 parameter(s)")
+        .stdout_has("label     │ string │ \"first\" │ Written into the file")
+        .stdout_has("count     │ int    │ 1")
+        .stdout_has("token  │ environment variable DEMO_TOKEN │ ***")
+        .stdout_has("count = 2\nlabel = \"second run\"\n")
+        .stdout_has("second run/2\n***\ntoken is ***\n")
+        .stdout_has("make")
+        .stdout_lacks("s3cr3t-value")
+        .stdout_lacks("typed-secret");
+    assert!(!out.stderr.contains("s3cr3t-value") && !out.stderr.contains("typed-secret"));
+    for expected in [
+        "error: parameter `count` must be an int, not `two` (from :set)",
+        "error: parameter `count` is 7, which is not one of 1, 2, 3",
+        "`token` is a secret: it is never typed on a line",
+        "error: no parameter `lable` in this runbook (did you mean `label`?)",
+    ] {
+        assert!(
+            out.stderr.contains(expected),
+            "stderr lacks {expected:?}:\n{}",
+            out.stderr
+        );
+    }
+}
+
+#[test]
+fn a_password_met_in_a_database_url_stays_masked_after_set() {
+    let out = session(
+        Test::new().runbook(DEMO).env("DEMO_TOKEN", "s3cr3t-value"),
+        &["main.rb42"],
+        "let url = \"postgres://app:hunter2-pw@127.0.0.1:9/shop\"\n\
+         try { scalar(url, \"SELECT 1\") } catch (e) { print(`refused: ${e}`) }\n\
+         :set count 2\n\
+         `after :set: ${url}`\n",
+    );
+    out.code(0)
+        .stdout_has("after :set: postgres://app:***@127.0.0.1:9/shop")
+        .stdout_lacks("hunter2-pw");
+    assert!(!out.stderr.contains("hunter2-pw"), "{}", out.stderr);
+}
+
+#[test]
+fn a_step_runs_alone_and_its_rollback_runs_on_demand_while_dry_mode_changes_nothing() {
+    let out = session(
+        Test::new().runbook(DEMO).env("DEMO_TOKEN", "s3cr3t-value"),
+        &["main.rb42"],
+        ":plan\n\
+         :dry on\n\
+         :step write\n\
+         exists(\"made.txt\")\n\
+         :dry off\n\
+         :step write\n\
+         exists(\"made.txt\")\n\
+         written\n\
+         read_file(\"made.txt\")\n\
+         :rollback\n\
+         exists(\"made.txt\")\n\
+         :rollback\n\
+         :quit\n",
+    );
+    out.code(0)
+        // The plan, as `runbook plan` prints it.
+        .stdout_has("Plan demo › make — Make the file")
+        .stdout_has("change local$ write ")
+        .stdout_has("would write_file on local: write ")
+        .stdout_has("rollback of `write` registered (1 owed)")
+        .stdout_has("made.txt\nfirst 1 ***\n")
+        .stdout_has("↩ rollback write")
+        .stdout_has("no rollback registered")
+        .stdout_lacks("s3cr3t-value");
+    let answers: Vec<String> = out.lines_with(&["true", "false"]);
+    assert_eq!(answers, ["false", "true", "false"], "{}", out.stdout);
+    assert!(!out.exists("made.txt"));
+}
+
+#[test]
+fn a_gate_guards_its_step_and_leaving_with_rollbacks_not_run_warns() {
+    let out = session(
+        Test::new().runbook(DEMO).env("DEMO_TOKEN", "tok-42"),
+        &["main.rb42"],
+        ":step make.write\n:step show\n",
+    );
+    // The gate before `show` asks, and without a terminal nobody can answer.
+    out.code(0)
+        .stdout_has("? Show the file?")
+        .stdout_has("declined: no terminal to ask")
+        .stdout_lacks("│ first 1")
+        .stderr_has("warning: 1 rollback(s) registered by :step were not run: make.write");
+    assert_eq!(out.read("made.txt").as_deref(), Some("first 1 tok-42"));
+
+    // `--yes` answers it.
+    let out = session(
+        Test::new().runbook(DEMO).env("DEMO_TOKEN", "tok-42"),
+        &["main.rb42", "--yes"],
+        ":step write\n:step show\n:rollback\n",
+    );
+    out.code(0)
+        .stdout_has("✓ confirmed by flag")
+        .stdout_has("│ first 1 ***");
+    assert!(!out.exists("made.txt"));
+}
+
+/// The issue's "done when": an operator opens the seed deploy, points it at the test VM with
+/// `:set`, runs two steps there and sees what they did, then rolls them back.
+#[test]
+fn the_seed_deploy_runs_step_by_step_on_the_vm_and_is_rolled_back() {
+    let vm = Vm::new();
+    let release = vm.release("2.0", "1", &["config/app.yml"]);
+    let mut input = String::new();
+    let mut params: Vec<(&str, String)> = vm.params().to_vec();
+    params.extend([
+        ("release_dir", release.0.clone()),
+        ("env_file", release.1.clone()),
+        ("backup_dir", vm.opt.display().to_string()),
+    ]);
+    for (name, value) in &params {
+        input.push_str(&format!(":set {name} {value}\n"));
+    }
+    input.push_str(
+        ":step backup\n\
+         :step copy\n\
+         host(\"vm\").run([\"cat\", `${app_dir}/RELEASE`]).stdout\n\
+         host(\"vm\").run([\"ls\", \"-A\", app_dir]).stdout\n\
+         :hosts\n\
+         :rollback\n\
+         host(\"vm\").run([\"ls\", \"-A\", app_dir]).stdout.len()\n",
+    );
+    let out = session(vm.test(), &[&runbook_path(DEPLOY)], &input);
+    out.code(0)
+        .stdout_has("[1/4] backup — Sauvegarder /opt/brokerx")
+        .stdout_has("[2/4] copy — Copier le dépôt et le .env")
+        .stdout_has("rollback of `copy` registered (2 owed)")
+        // What the step did, seen from the session over the same connection.
+        .stdout_has("\n2.0\n")
+        .stdout_has("\n.env\nRELEASE\nconfig\ndocker-compose.yml\n")
+        .stdout_has("connected")
+        .stdout_has("↩ rollback copy")
+        .stdout_has("↩ rollback backup")
+        .stdout_has("✓ succeeded (0 done, 2 rolled back")
+        .stdout_has("\n0\n");
+    assert!(out.stderr.is_empty(), "{}", out.stderr);
+    let left: Vec<_> = std::fs::read_dir(&vm.app_dir).expect("app dir").collect();
+    assert!(left.is_empty(), "the rollback left {left:?}");
+    // Guards, steps, session lines and rollbacks shared one SSH connection.
+    assert_eq!(vm.server.connections(), 1, "{}", vm.server.log());
+}
+
+/// A REPL on a real terminal: tmux with its own server socket.
+struct Terminal {
+    socket: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Terminal {
+    /// Runs `runbook repl ARGS…` in a new tmux pane; `[exit N]` is printed when it ends.
+    fn start(history: &Path, args: &[&str]) -> Terminal {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let socket = dir.path().join("tmux.sock");
+        let mut command = format!(
+            "NO_COLOR=1 RUNBOOK_HISTORY='{}' '{}' repl",
+            history.display(),
+            env!("CARGO_BIN_EXE_runbook")
+        );
+        for arg in args {
+            command.push_str(&format!(" '{arg}'"));
+        }
+        command.push_str("; echo \"[exit $?]\"; sleep 600");
+        let terminal = Terminal { socket, _dir: dir };
+        terminal.tmux(&[
+            "new-session",
+            "-d",
+            "-s",
+            "repl",
+            "-x",
+            "160",
+            "-y",
+            "50",
+            &command,
+        ]);
+        terminal.wait_for("the prompt", |s| s.contains("runbook>"));
+        terminal
+    }
+
+    fn tmux(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .arg("-S")
+            .arg(&self.socket)
+            .args(["-f", "/dev/null"])
+            .args(args)
+            .output()
+            .expect("run tmux");
+        assert!(
+            out.status.success(),
+            "tmux {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "repl"];
+        args.extend_from_slice(keys);
+        self.tmux(&args);
+    }
+
+    /// Types `text` literally.
+    fn type_text(&self, text: &str) {
+        self.tmux(&["send-keys", "-t", "repl", "-l", text]);
+    }
+
+    fn screen(&self) -> String {
+        self.tmux(&["capture-pane", "-p", "-t", "repl", "-S", "-200"])
+    }
+
+    /// Waits until the screen satisfies `ready` (a minute at most, for a loaded machine).
+    fn wait_for(&self, what: &str, ready: impl Fn(&str) -> bool) -> String {
+        let started = Instant::now();
+        loop {
+            let screen = self.screen();
+            if ready(&screen) {
+                return screen;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "never saw {what}:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Terminal {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .arg("-S")
+            .arg(&self.socket)
+            .arg("kill-server")
+            .output();
+    }
+}
+
+/// Whether a process whose command line is exactly `command` runs on this machine.
+fn running(command: &str) -> bool {
+    Command::new("pgrep")
+        .args(["-x", "-f", command])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+#[test]
+fn on_a_terminal_tab_completes_ctrl_c_cancels_and_ctrl_d_leaves() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let history = dir.path().join("state/history");
+    let terminal = Terminal::start(&history, &[&runbook_path("runbooks/quickstart.rb42")]);
+
+    // A primitive, then a step id after :step.
+    terminal.type_text("http_ge");
+    terminal.keys(&["Tab"]);
+    terminal.wait_for("http_get completed", |s| s.contains("runbook> http_get"));
+    terminal.keys(&["C-u"]);
+    terminal.type_text(":step arch");
+    terminal.keys(&["Tab"]);
+    terminal.wait_for("the step id completed", |s| {
+        s.contains("runbook> :step archive")
+    });
+    terminal.keys(&["C-u"]);
+
+    // A confirmation is asked on the terminal, and the session reads its lines again after it.
+    let workdir = dir.path().join("quickstart");
+    for (line, done) in [
+        (format!(":set workdir {}", workdir.display()), "workdir = "),
+        (":step deploy.prepare".to_string(), "(1 owed)"),
+        (":step deploy.archive".to_string(), "(2 owed)"),
+    ] {
+        terminal.type_text(&line);
+        terminal.keys(&["Enter"]);
+        terminal.wait_for(done, |s| s.contains(done));
+    }
+    terminal.type_text(":step deploy.release");
+    terminal.keys(&["Enter"]);
+    terminal.wait_for("the confirmation", |s| s.contains("proceed? [y/N]"));
+    terminal.type_text("y");
+    terminal.keys(&["Enter"]);
+    terminal.wait_for("the step done", |s| {
+        s.contains("rollback of `release` registered (3 owed)")
+    });
+    assert_eq!(
+        std::fs::read_to_string(workdir.join("app/VERSION")).expect("VERSION"),
+        "1.4.2\n"
+    );
+
+    // Ctrl-C drops the line being typed.
+    terminal.type_text("let lost = 1");
+    terminal.keys(&["C-c"]);
+    terminal.type_text("lost");
+    terminal.keys(&["Enter"]);
+    terminal.wait_for("the cancelled line had no effect", |s| {
+        s.contains("Undefined variable: lost")
+    });
+
+    // Ctrl-C stops a running command and its process; the session goes on.
+    let sleeper = "sleep 29.5";
+    terminal.type_text(&format!("sh(\"{sleeper}\")"));
+    terminal.keys(&["Enter"]);
+    let started = Instant::now();
+    while !running(sleeper) {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "{}",
+            terminal.screen()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    terminal.keys(&["C-c"]);
+    terminal.wait_for("the interruption", |s| {
+        s.contains("interrupted by the operator")
+    });
+    assert!(!running(sleeper), "the command's process outlived Ctrl-C");
+    terminal.type_text("40 + 2");
+    terminal.keys(&["Enter"]);
+    terminal.wait_for("the session still answering", |s| {
+        s.lines().any(|l| l.trim() == "42")
+    });
+
+    // Ctrl-D leaves with exit code 0 and the history kept.
+    terminal.keys(&["C-d"]);
+    terminal.wait_for("the exit", |s| s.contains("[exit 0]"));
+    let kept = std::fs::read_to_string(&history).expect("history file");
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&history)
+        .expect("history")
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600, "the history is readable by others");
+    assert!(kept.contains(&format!("sh(\"{sleeper}\")")), "{kept}");
+    assert!(kept.contains("40 + 2"), "{kept}");
+}
+
+#[test]
+fn a_runbook_named_on_the_command_line_must_load() {
+    let out = session(Test::new(), &["missing.rb42"], "1 + 1\n");
+    out.code(2)
+        .stderr_has("cannot read the runbook")
+        .stdout_lacks("2");
+    let broken =
+        Test::new().runbook("runbook \"r\" {\n  procedure p { step s { log(nope); } }\n}\n");
+    let out = session(broken, &["main.rb42"], "1 + 1\n");
+    out.code(2).stderr_has("unknown variable `nope`");
+    // Inside a session, a bad :load is reported and the session goes on.
+    let out = session(Test::new(), &[], ":load missing.rb42\n40 + 2\n");
+    out.code(0)
+        .stderr_has("cannot read the runbook")
+        .stdout_has("42");
+}

@@ -1,0 +1,285 @@
+//! SQL against a real PostgreSQL server and SQLite files: typed rows, NULLs, hostile
+//! parameters, transactions, timeouts, readiness waits, dump/restore, password masking.
+
+use crate::harness::{Output, Test};
+use crate::postgres_env;
+
+/// Runs `body` as one step, with `-p db=URL`.
+fn step(body: &str, url: &str) -> Output {
+    let text = format!(
+        "runbook \"sql\" {{\n  param db: string\n  use \"stdlib/database.rhai\" as database\n  procedure p {{\n    step s {{\n{body}\n    }}\n  }}\n}}"
+    );
+    let param = format!("db={url}");
+    Test::new()
+        .runbook(&text)
+        .args(["run", "main.rb42", "-p", &param])
+        .run()
+}
+
+const TYPED: &str = r#"
+      execute(db, `CREATE TABLE t (id int4 PRIMARY KEY, big int8, small int2, ok bool, price numeric(10,2),
+                   ratio float8, name text, tags jsonb, at timestamptz, day date, uid uuid, nothing text)`);
+      execute(db, `INSERT INTO t VALUES (1, 9007199254740993, 7, true, 12.34, 0.5, 'café', '{"a": [1, 2]}',
+                   '2026-11-22 10:00:00+00', '2026-11-22', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', NULL)`);
+      let r = query_one(db, "SELECT * FROM t");
+      assert(r.id == 1 && r.big == 9007199254740993 && r.small == 7 && r.ok == true, `${r}`);
+      assert(r.price == 12.34 && r.ratio == 0.5 && r.name == "café", `${r}`);
+      assert(r.tags.a[1] == 2, `${r.tags}`);
+      assert(r.at == "2026-11-22T10:00:00+00:00" && r.day == "2026-11-22", `${r.at} ${r.day}`);
+      assert(r.uid == "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11", r.uid);
+      assert(r.nothing == (), "NULL is ()");
+      log("typed ok");
+"#;
+
+#[test]
+fn postgres_rows_are_typed() {
+    let url = postgres_env::server().database();
+    step(TYPED, &url).code(0).stdout_has("typed ok");
+}
+
+const HOSTILE: &str = r#"
+      execute(db, "CREATE TABLE users (name text, note text)");
+      let evil = ["Robert'); DROP TABLE users;--", "' OR '1'='1", "$1", "\\\"; \n--", "é"];
+      for e in evil { execute(db, "INSERT INTO users (name, note) VALUES ($1, $2)", [e, ()]); }
+      assert(scalar(db, "SELECT count(*) FROM users") == evil.len(), "every value stored");
+      assert(scalar(db, "SELECT count(*) FROM users WHERE name = $1", ["' OR '1'='1"]) == 1, "a literal");
+      assert(scalar(db, "SELECT count(*) FROM users WHERE note IS NULL") == evil.len(), "NULLs");
+      log("hostile ok");
+"#;
+
+#[test]
+fn hostile_parameters_stay_data() {
+    let url = postgres_env::server().database();
+    step(HOSTILE, &url).code(0).stdout_has("hostile ok");
+    let sqlite = Test::new();
+    let file = sqlite.path().join("app.db");
+    let url = format!("sqlite://{}", file.display());
+    step(
+        &HOSTILE.replace("$1, $2", "?1, ?2").replace("= $1", "= ?1"),
+        &url,
+    )
+    .code(0)
+    .stdout_has("hostile ok");
+}
+
+#[test]
+fn a_failed_transaction_leaves_nothing_behind() {
+    let scratch = Test::new();
+    for url in [
+        postgres_env::server().database(),
+        format!("sqlite://{}/tx.db", scratch.path().display()),
+    ] {
+        let out = step(
+            r#"
+      execute(db, "CREATE TABLE accounts (id int, balance int)");
+      execute(db, "INSERT INTO accounts VALUES (1, 100)");
+      try {
+        transaction(db, || {
+          execute(db, "UPDATE accounts SET balance = balance - 50 WHERE id = 1");
+          fail("transfer refused");
+        });
+      } catch (e) { log(`caught: ${e}`); }
+      assert(scalar(db, "SELECT balance FROM accounts WHERE id = 1") == 100, "rolled back");
+      let done = transaction(db, || { execute(db, "UPDATE accounts SET balance = 70") });
+      assert(done == 1 && scalar(db, "SELECT balance FROM accounts") == 70, "committed");
+      log("tx ok");
+"#,
+            &url,
+        );
+        out.code(0)
+            .stdout_has("caught: transfer refused")
+            .stdout_has("tx ok");
+    }
+}
+
+#[test]
+fn a_statement_timeout_cancels_the_query() {
+    let url = postgres_env::server().database();
+    let out = step(
+        r#"query(db, "SELECT pg_sleep(30)", [], #{timeout: 1});"#,
+        &url,
+    );
+    out.code(1).stdout_has("timed out after 1s");
+    let busy = postgres_env::server().psql(
+        &url,
+        "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(30)%' AND state = 'active'",
+    );
+    assert_eq!(busy.trim(), "0", "the server still runs the query");
+}
+
+#[test]
+fn an_sql_error_names_the_problem() {
+    let url = postgres_env::server().database();
+    let out = step(r#"query(db, "SELECT * FROM missing_table");"#, &url);
+    out.code(1)
+        .stdout_has("relation \"missing_table\" does not exist (42P01)");
+}
+
+#[test]
+fn wait_ready_waits_for_a_server_started_late() {
+    let late = postgres_env::start_late(std::time::Duration::from_secs(3));
+    let out = step(
+        r#"wait_ready(db, 30); log(`answer ${scalar(db, "SELECT 41 + 1")}`);"#,
+        &late.url(),
+    );
+    out.code(0)
+        .stdout_has("not ready (attempt 1)")
+        .stdout_has("answer 42");
+    let out = step(
+        r#"wait_ready(db, 1);"#,
+        "postgres://postgres@127.0.0.1:1/none",
+    );
+    out.code(1).stdout_has("not ready after 1s");
+}
+
+#[test]
+fn passwords_in_urls_never_appear() {
+    let server = postgres_env::server();
+    let url = server.role_with_password("masked_role", "Sup3r-S3cret-pw");
+    for format in ["text", "json"] {
+        let body = r#"
+      log(db);
+      log(scalar(db, "SELECT current_user"));
+      query(db, "SELECT nope FROM nowhere");
+"#;
+        let text = format!(
+            "runbook \"sql\" {{\n  param db: string\n  procedure p {{\n    step s {{\n{body}\n    }}\n  }}\n}}"
+        );
+        let param = format!("db={url}");
+        let out = Test::new()
+            .runbook(&text)
+            .args(["run", "main.rb42", "-p", &param, "--format", format])
+            .run();
+        out.code(1).stdout_has("masked_role");
+        assert!(!out.stdout.contains("Sup3r-S3cret-pw"), "{}", out.stdout);
+        assert!(!out.stderr.contains("Sup3r-S3cret-pw"), "{}", out.stderr);
+    }
+    let text = "runbook \"sql\" {\n  param db: string\n  procedure p { step s { query(db, \"SELECT 1\"); } }\n}";
+    let param = format!("db={url}");
+    let plan = Test::new()
+        .runbook(text)
+        .args(["plan", "main.rb42", "-p", &param])
+        .run();
+    plan.code(0).stdout_has("masked_role:***@");
+    assert!(!plan.stdout.contains("Sup3r-S3cret-pw"), "{}", plan.stdout);
+}
+
+#[test]
+fn a_dump_restores_the_data_it_was_taken_from() {
+    let server = postgres_env::server();
+    let url = server.database();
+    let out = step(
+        r#"
+      execute(db, "CREATE TABLE orders (id serial PRIMARY KEY, item text, qty int)");
+      execute(db, "INSERT INTO orders (item, qty) VALUES ('vis', 3), ('écrou', 5)");
+      let m = database::dump(db, "orders.dump");
+      assert(m.bytes > 0 && m.sha256.len() == 64 && m.format == "custom", `${m}`);
+      execute(db, "DELETE FROM orders WHERE item = 'vis'");
+      execute(db, "CREATE TABLE junk (x int)");
+      database::restore(db, "orders.dump");
+      let rows = query(db, "SELECT item, qty FROM orders ORDER BY id");
+      assert(rows.len() == 2 && rows[0].item == "vis" && rows[1].item == "écrou", `${rows}`);
+      let counts = database::row_counts(db);
+      assert(counts["public.orders"] == 2, `${counts}`);
+      log(`size ${database::size(db).pretty}`);
+      log("round trip ok");
+"#,
+        &url,
+    );
+    out.code(0).stdout_has("round trip ok");
+    let manifest: serde_json::Value =
+        serde_json::from_str(&out.read("orders.dump.manifest.json").expect("a manifest")).unwrap();
+    assert_eq!(manifest["file"], "orders.dump");
+    let dump = std::fs::read(out.dir.join("orders.dump")).unwrap();
+    assert_eq!(manifest["bytes"], dump.len());
+}
+
+#[test]
+fn a_restore_refuses_a_dump_that_does_not_match_its_manifest() {
+    let url = postgres_env::server().database();
+    let out = step(
+        r#"
+      execute(db, "CREATE TABLE t (x int)");
+      database::dump(db, "t.dump");
+      run(["sh", "-c", "printf x >> t.dump"]);
+      database::restore(db, "t.dump");
+"#,
+        &url,
+    );
+    out.code(1).stdout_has("t.dump does not match its manifest");
+}
+
+#[test]
+fn migrations_of_django_and_rails() {
+    let url = postgres_env::server().database();
+    let out = step(
+        r#"
+      execute(db, "CREATE TABLE django_migrations (id serial, app text, name text, applied timestamptz DEFAULT now())");
+      execute(db, "INSERT INTO django_migrations (app, name) VALUES ('orders', '0001_initial'), ('orders', '0002_price')");
+      execute(db, "CREATE TABLE schema_migrations (version text)");
+      execute(db, "INSERT INTO schema_migrations VALUES ('20240101000000'), ('20241122000000')");
+      assert(database::latest_migration(db, "django").name == "0002_price", "django");
+      assert(database::latest_migration(db, "rails").version == "20241122000000", "rails");
+      assert(database::migrations(db, "django").len() == 2, "all");
+      log("migrations ok");
+"#,
+        &url,
+    );
+    out.code(0).stdout_has("migrations ok");
+}
+
+#[test]
+fn a_plan_records_statements_and_probes_reads_read_only() {
+    let url = postgres_env::server().database();
+    postgres_env::server().psql(
+        &url,
+        "CREATE TABLE t (x int); INSERT INTO t VALUES (1), (2);",
+    );
+    let text = r#"runbook "sql" {
+  param db: string
+  procedure p {
+    step s {
+      log(`rows: ${scalar(db, "SELECT count(*) FROM t")}`);
+      // Marked a read by mistake: the probe runs it, but read-only.
+      try { execute(db, "DELETE FROM t WHERE x = 1", [], #{read: true}); } catch (e) { log(`refused: ${e}`); }
+      execute(db, "DELETE FROM t");
+    }
+  }
+}"#;
+    let param = format!("db={url}");
+    let plan = Test::new()
+        .runbook(text)
+        .args(["plan", "main.rb42", "-p", &param, "--probe"])
+        .run();
+    plan.code(0)
+        .stdout_has("rows: 2")
+        .stdout_has("$ SELECT count(*) FROM t")
+        .stdout_has("change ")
+        .stdout_has("$ DELETE FROM t")
+        .stdout_has("refused: ")
+        .stdout_has("read-only transaction");
+    let left = postgres_env::server().psql(&url, "SELECT count(*) FROM t");
+    assert_eq!(left.trim(), "2", "the plan deleted nothing");
+}
+
+#[test]
+fn tls_connections_are_verified_against_the_given_root() {
+    let server = postgres_env::server();
+    let url = server.database();
+    let ca = server.ca();
+    let ssl = "scalar(db, \"SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()\")";
+    step(&format!("log(`tls: ${{{ssl}}}`);"), &url)
+        .code(0)
+        .stdout_has("tls: false");
+    let verified = format!("{url}?sslmode=verify-full&sslrootcert={}", ca.display());
+    step(&format!("log(`tls: ${{{ssl}}}`);"), &verified)
+        .code(0)
+        .stdout_has("tls: true");
+    // The same server, with only the system's roots: its certificate is refused.
+    let unverified = format!("{url}?sslmode=verify-full");
+    step(&format!("log(`tls: ${{{ssl}}}`);"), &unverified)
+        .code(1)
+        .stdout_has("certificate")
+        .stdout_lacks("tls: ")
+        .stdout_lacks(":postgres@");
+}
