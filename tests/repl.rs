@@ -346,6 +346,20 @@ impl Terminal {
         self.tmux(&["send-keys", "-t", "repl", "-l", text]);
     }
 
+    /// Waits for an empty prompt on the last line: until it shows, the line editor is still
+    /// setting the terminal up and discards what is typed, as it would for an operator.
+    fn wait_for_prompt(&self) {
+        self.wait_for("an empty prompt", |s| {
+            s.lines().rev().find(|l| !l.trim().is_empty()).map(str::trim) == Some("runbook>")
+        });
+    }
+
+    /// Types `text` at an empty prompt.
+    fn type_at_prompt(&self, text: &str) {
+        self.wait_for_prompt();
+        self.type_text(text);
+    }
+
     fn screen(&self) -> String {
         self.tmux(&["capture-pane", "-p", "-t", "repl", "-S", "-200"])
     }
@@ -392,11 +406,11 @@ fn on_a_terminal_tab_completes_ctrl_c_cancels_and_ctrl_d_leaves() {
     let terminal = Terminal::start(&history, &[&runbook_path("runbooks/quickstart.rb42")]);
 
     // A primitive, then a step id after :step.
-    terminal.type_text("http_ge");
+    terminal.type_at_prompt("http_ge");
     terminal.keys(&["Tab"]);
     terminal.wait_for("http_get completed", |s| s.contains("runbook> http_get"));
     terminal.keys(&["C-u"]);
-    terminal.type_text(":step arch");
+    terminal.type_at_prompt(":step arch");
     terminal.keys(&["Tab"]);
     terminal.wait_for("the step id completed", |s| {
         s.contains("runbook> :step archive")
@@ -410,11 +424,11 @@ fn on_a_terminal_tab_completes_ctrl_c_cancels_and_ctrl_d_leaves() {
         (":step deploy.prepare".to_string(), "(1 owed)"),
         (":step deploy.archive".to_string(), "(2 owed)"),
     ] {
-        terminal.type_text(&line);
+        terminal.type_at_prompt(&line);
         terminal.keys(&["Enter"]);
         terminal.wait_for(done, |s| s.contains(done));
     }
-    terminal.type_text(":step deploy.release");
+    terminal.type_at_prompt(":step deploy.release");
     terminal.keys(&["Enter"]);
     terminal.wait_for("the confirmation", |s| s.contains("proceed? [y/N]"));
     terminal.type_text("y");
@@ -428,9 +442,9 @@ fn on_a_terminal_tab_completes_ctrl_c_cancels_and_ctrl_d_leaves() {
     );
 
     // Ctrl-C drops the line being typed.
-    terminal.type_text("let lost = 1");
+    terminal.type_at_prompt("let lost = 1");
     terminal.keys(&["C-c"]);
-    terminal.type_text("lost");
+    terminal.type_at_prompt("lost");
     terminal.keys(&["Enter"]);
     terminal.wait_for("the cancelled line had no effect", |s| {
         s.contains("Undefined variable: lost")
@@ -438,7 +452,7 @@ fn on_a_terminal_tab_completes_ctrl_c_cancels_and_ctrl_d_leaves() {
 
     // Ctrl-C stops a running command and its process; the session goes on.
     let sleeper = "sleep 29.5";
-    terminal.type_text(&format!("sh(\"{sleeper}\")"));
+    terminal.type_at_prompt(&format!("sh(\"{sleeper}\")"));
     terminal.keys(&["Enter"]);
     let started = Instant::now();
     while !running(sleeper) {
@@ -454,13 +468,14 @@ fn on_a_terminal_tab_completes_ctrl_c_cancels_and_ctrl_d_leaves() {
         s.contains("interrupted by the operator")
     });
     assert!(!running(sleeper), "the command's process outlived Ctrl-C");
-    terminal.type_text("40 + 2");
+    terminal.type_at_prompt("40 + 2");
     terminal.keys(&["Enter"]);
     terminal.wait_for("the session still answering", |s| {
         s.lines().any(|l| l.trim() == "42")
     });
 
     // Ctrl-D leaves with exit code 0 and the history kept.
+    terminal.wait_for_prompt();
     terminal.keys(&["C-d"]);
     terminal.wait_for("the exit", |s| s.contains("[exit 0]"));
     let kept = std::fs::read_to_string(&history).expect("history file");
