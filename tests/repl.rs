@@ -350,7 +350,11 @@ impl Terminal {
     /// setting the terminal up and discards what is typed, as it would for an operator.
     fn wait_for_prompt(&self) {
         self.wait_for("an empty prompt", |s| {
-            s.lines().rev().find(|l| !l.trim().is_empty()).map(str::trim) == Some("runbook>")
+            s.lines()
+                .rev()
+                .find(|l| !l.trim().is_empty())
+                .map(str::trim)
+                == Some("runbook>")
         });
     }
 
