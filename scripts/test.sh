@@ -16,6 +16,8 @@ done
 # tests/editors.rs asks the real vim for the syntax groups of editors/vim/syntax/rb42.vim;
 # vim-tiny has no syntax highlighting.
 vim --version 2>/dev/null | grep -q '+syntax' || need_packages+=(vim)
+# tests/emacs.rs runs editors/emacs/rb42-mode.el in a batch Emacs.
+command -v emacs >/dev/null 2>&1 || need_packages+=(emacs-nox)
 # sshd lives in /usr/sbin, which is not always on PATH.
 [ -x /usr/sbin/sshd ] || need_packages+=(openssh-server)
 # The Docker test images start FROM scratch with the host's busybox copied in (no registry is

@@ -188,3 +188,29 @@ fn a_module_may_not_take_a_primitives_name() {
         .stderr_has("module `lib.rhai` defines `run`, the name of a primitive: rename it")
         .stderr_has("main.rb42:2:7");
 }
+
+#[test]
+fn diagnostics_are_coloured_only_on_a_terminal_that_understands_colours() {
+    let test = Test::new().runbook("runbook \"r\" {\n  procedure p { step s { log(nope); } }\n}\n");
+    let on_a_terminal = |env: &[(&str, &str)]| {
+        let command = format!("{} check main.rb42", env!("CARGO_BIN_EXE_runbook"));
+        let mut script = std::process::Command::new("script");
+        script
+            .args(["-qec", &command, "/dev/null"])
+            .current_dir(test.path())
+            .env_remove("NO_COLOR")
+            .envs(env.iter().copied());
+        let out = script.output().expect("util-linux `script`");
+        assert_eq!(out.status.code(), Some(2));
+        let screen = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(screen.contains("main.rb42:2:30"), "{screen}");
+        screen.contains("\x1b[")
+    };
+    assert!(on_a_terminal(&[("TERM", "xterm")]), "no colours on xterm");
+    // Emacs' shell buffers, and anyone who asks for plain text.
+    assert!(
+        !on_a_terminal(&[("TERM", "dumb")]),
+        "colours on a dumb terminal"
+    );
+    assert!(!on_a_terminal(&[("TERM", "xterm"), ("NO_COLOR", "1")]));
+}

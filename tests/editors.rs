@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use syntect::parsing::{ParseState, ScopeStack, SyntaxDefinition, SyntaxSet, SyntaxSetBuilder};
 
-fn repository() -> PathBuf {
+pub(crate) fn repository() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
 }
 
@@ -218,7 +218,7 @@ fn stack_text(stack: &ScopeStack) -> String {
         .join(" ")
 }
 
-const SAMPLE: &str = r#"// A sample: comments, strings, durations and rhai bodies.
+pub(crate) const SAMPLE: &str = r#"// A sample: comments, strings, durations and rhai bodies.
 runbook "sample {not a block}" {
   param wait: duration = 1m30s help "Attente \"max\"\n"
   secret token from env "TOKEN" optional
@@ -302,7 +302,7 @@ fn the_vscode_grammar_scopes_a_sample_runbook() {
 }
 
 /// The runbooks of the repository, with their text.
-fn seed_runbooks() -> Vec<(PathBuf, String)> {
+pub(crate) fn seed_runbooks() -> Vec<(PathBuf, String)> {
     let mut runbooks: Vec<(PathBuf, String)> = std::fs::read_dir(repository().join("runbooks"))
         .expect("runbooks/")
         .map(|e| e.expect("entry").path())
@@ -425,7 +425,7 @@ fn vim_groups(text: &str, positions: &[(usize, usize)]) -> Vec<String> {
 }
 
 /// The 1-based column of `needle` in the 1-based line `line` of `text`.
-fn column(text: &str, line: usize, needle: &str) -> (usize, usize) {
+pub(crate) fn column(text: &str, line: usize, needle: &str) -> (usize, usize) {
     let at = text.lines().nth(line - 1).and_then(|l| l.find(needle));
     (
         line,

@@ -8,6 +8,7 @@ mod doc;
 mod docker;
 mod docker_env;
 mod editors;
+mod emacs;
 mod formatter;
 mod fuzz;
 mod harness;

@@ -309,7 +309,6 @@ pub fn main(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
 }
 
 fn init_tracing(verbose: u8, log_file: Option<&std::path::Path>) {
-    use std::io::IsTerminal;
     use tracing_subscriber::EnvFilter;
     let default = match verbose {
         0 => "warn",
@@ -333,7 +332,7 @@ fn init_tracing(verbose: u8, log_file: Option<&std::path::Path>) {
             .with_writer(std::sync::Mutex::new(file))
             .try_init(),
         None => builder
-            .with_ansi(std::io::stderr().is_terminal())
+            .with_ansi(crate::output::style::understands_escapes(&std::io::stderr()))
             .with_writer(std::io::stderr)
             .try_init(),
     };

@@ -1,6 +1,12 @@
-//! Colours, only when writing to a terminal and `NO_COLOR` is unset.
+//! Colours, only when writing to a terminal that understands them and `NO_COLOR` is unset.
 
 use std::io::IsTerminal;
+
+/// Whether escape sequences (colours, a spinner) may be written to `stream`: a terminal,
+/// unless `TERM=dumb` says it shows them as text (Emacs' compilation and shell buffers).
+pub fn understands_escapes(stream: &impl IsTerminal) -> bool {
+    stream.is_terminal() && std::env::var_os("TERM").is_none_or(|term| term != "dumb")
+}
 
 #[derive(Debug, Clone, Copy)]
 pub struct Style {
@@ -10,13 +16,15 @@ pub struct Style {
 impl Style {
     pub fn for_stdout() -> Self {
         Self {
-            colour: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+            colour: understands_escapes(&std::io::stdout())
+                && std::env::var_os("NO_COLOR").is_none(),
         }
     }
 
     pub fn for_stderr() -> Self {
         Self {
-            colour: std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+            colour: understands_escapes(&std::io::stderr())
+                && std::env::var_os("NO_COLOR").is_none(),
         }
     }
 

@@ -1,14 +1,14 @@
 //! The live terminal view of a run: each step with its output as it comes, durations,
 //! rollbacks, and a summary. A spinner shows the running step only on a terminal.
 
-use super::style::Style;
+use super::style::{Style, understands_escapes};
 use crate::engine::event::{
     Answer, AnsweredBy, Event, EventSink, GuardStatus, Level, Phase, Status, Stream,
 };
 use crate::language::duration;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::collections::BTreeMap;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -24,7 +24,8 @@ impl Default for TerminalView {
         Self {
             style: Style::for_stdout(),
             spinner: Mutex::new(None),
-            animate: std::io::stdout().is_terminal() && std::io::stderr().is_terminal(),
+            animate: understands_escapes(&std::io::stdout())
+                && understands_escapes(&std::io::stderr()),
             hosts: Mutex::default(),
         }
     }
