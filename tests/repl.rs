@@ -503,6 +503,27 @@ fn a_runbook_named_on_the_command_line_must_load() {
         Test::new().runbook("runbook \"r\" {\n  procedure p { step s { log(nope); } }\n}\n");
     let out = session(broken, &["main.rb42"], "1 + 1\n");
     out.code(2).stderr_has("unknown variable `nope`");
+    // So must its `-p` values, named as given on the command line; `:set` later is named so.
+    let with_param = || {
+        Test::new().runbook(
+            "runbook \"r\" {\n  param keep: int = 3\n  procedure p { step s { log(keep); } }\n}\n",
+        )
+    };
+    let out = session(with_param(), &["main.rb42", "-p", "kept=1"], "1 + 1\n");
+    out.code(2)
+        .stderr_has("unknown parameter `kept` (from --param)")
+        .stderr_has("declared parameters: keep")
+        .stdout_lacks("2");
+    let out = session(with_param(), &["main.rb42", "-p", "keep=abc"], "1 + 1\n");
+    out.code(2)
+        .stderr_has("parameter `keep` must be an int, not `abc` (from --param)")
+        .stderr_has("main.rb42:2:9");
+    let out = session(
+        with_param(),
+        &["main.rb42", "-p", "keep=5"],
+        ":set keep abc\nkeep\n",
+    );
+    out.code(0).stderr_has("(from :set)").stdout_has("5");
     // Inside a session, a bad :load is reported and the session goes on.
     let out = session(Test::new(), &[], ":load missing.rb42\n40 + 2\n");
     out.code(0)

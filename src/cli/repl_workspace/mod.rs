@@ -175,7 +175,8 @@ impl Workspace {
 
     /// `:load FILE`: a new context in the runbook's directory, its engine and modules; the
     /// variables of the session are kept, the connections of the previous runbook closed.
-    /// `false` when the file cannot be read, parsed or compiled (the errors are reported).
+    /// `given` are the command line's `-p` values. `false` when the file cannot be read,
+    /// parsed or compiled, or a `-p` value is wrong (the errors are reported).
     pub fn load(&mut self, path: &Path, given: Vec<(String, String)>) -> bool {
         let (source, runbook) = match parser::load(path) {
             Ok(loaded) => loaded,
@@ -199,7 +200,37 @@ impl Workspace {
                 return false;
             }
         };
-        let aliases: Vec<&str> = runbook
+        let mut loaded = Loaded {
+            source,
+            runbook,
+            compiled,
+            given,
+            params: Vec::new(),
+            secrets: Vec::new(),
+        };
+        let from_command_line = Inputs {
+            cli: loaded.given.clone(),
+            ..Inputs::default()
+        };
+        let none_needed = BTreeSet::new();
+        match parameters::resolve(
+            &loaded.runbook,
+            &loaded.source,
+            &from_command_line,
+            &none_needed,
+        ) {
+            Ok(params) => loaded.params = params,
+            Err(problems) => {
+                report(&problems);
+                if !loaded.given.is_empty() {
+                    return false;
+                }
+                // An environment variable with a wrong value: `:set` can still fix it.
+                loaded.params = resolve_params(&loaded, &none_needed).unwrap_or_default();
+            }
+        }
+        let aliases: Vec<&str> = loaded
+            .runbook
             .modules
             .iter()
             .map(|m| m.alias.text.as_str())
@@ -209,22 +240,6 @@ impl Workspace {
         self.ctx = ctx;
         *self.current.lock().unwrap_or_else(PoisonError::into_inner) = Arc::clone(&self.ctx);
         self.engine = engine;
-        let mut loaded = Loaded {
-            source,
-            runbook,
-            compiled,
-            given,
-            params: Vec::new(),
-            secrets: Vec::new(),
-        };
-        match resolve_params(&loaded, &BTreeSet::new()) {
-            Ok(params) => loaded.params = params,
-            Err(problems) => {
-                report(&problems);
-                loaded.given.clear();
-                loaded.params = resolve_params(&loaded, &BTreeSet::new()).unwrap_or_default();
-            }
-        }
         // Secrets from the environment or a file are read now; a prompt waits for a step.
         for secret in &loaded.runbook.secrets {
             if matches!(secret.source, SecretSource::Prompt(_)) {
