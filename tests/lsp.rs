@@ -266,37 +266,80 @@ fn labels(completion: &Value) -> Vec<String> {
 }
 
 #[test]
-fn completion_in_a_body_offers_primitives_modules_keywords_and_names() {
+fn completion_offers_what_fits_where_the_cursor_is() {
     let test = Test::new();
     let uri = uri_of(&test.path().join("main.rb42"));
     let mut client = Client::start(&test);
     client.initialize();
-    client.open(&uri, BROKEN);
+    let text = r#"runbook "démo" {
+  use "stdlib/backup.rhai" as backup
+  param app_dir: string = "/opt/app"
+  secret token from env "TOKEN"
+  host vm { address "vm.example" }
+  procedure deployer {
+    step archive { publish("archive_path", "/tmp/a.tgz"); }
+    step verifier "Vérifier l'état" {
+      log("état: « ok » 😀"); sh(["ls", app_dir]);
+    }
+  }
+}
+"#;
+    client.open(&uri, text);
     client.diagnostics(&uri);
-    let completion = client.request(
-        "textDocument/completion",
-        json!({ "textDocument": { "uri": uri }, "position": { "line": 6, "character": 40 } }),
-    );
-    let labels = labels(&completion);
+    let at = |client: &mut Client, line: u32, character: u32| {
+        labels(&client.request(
+            "textDocument/completion",
+            json!({ "textDocument": { "uri": uri }, "position": { "line": line, "character": character } }),
+        ))
+    };
+    // In a body, after the emoji (UTF-16 column 28 is the `;` after it).
+    let in_body = at(&mut client, 8, 28);
     for expected in [
         "http_get",
         "sh",
         "backup::archive",
-        "rollback",
-        "step",
+        "let",
         "app_dir",
         "token",
-        "verifier",
+        "archive_path",
     ] {
         assert!(
-            labels.contains(&expected.to_string()),
-            "{expected}: {labels:?}"
+            in_body.contains(&expected.to_string()),
+            "{expected}: {in_body:?}"
+        );
+    }
+    for absent in ["rollback", "procedure", "vm"] {
+        assert!(
+            !in_body.contains(&absent.to_string()),
+            "{absent}: {in_body:?}"
         );
     }
     assert!(
-        !labels.iter().any(|l| l.starts_with("checks::")),
-        "{labels:?}"
+        !in_body.iter().any(|l| l.starts_with("checks::")),
+        "{in_body:?}"
     );
+    // Between the steps: the language's keywords and the hosts, no primitive.
+    let between = at(&mut client, 9, 5);
+    for expected in ["step", "rollback", "confirm", "vm"] {
+        assert!(
+            between.contains(&expected.to_string()),
+            "{expected}: {between:?}"
+        );
+    }
+    assert!(!between.contains(&"sh".to_string()), "{between:?}");
+    // Inside a string: nothing.
+    assert_eq!(at(&mut client, 8, 14), Vec::<String>::new());
+    // While the text does not parse, the last version that did still gives the names.
+    let half_typed = text.replace("sh([\"ls\", app_dir]);", "sh([\"ls\", ");
+    client.notify(
+        "textDocument/didChange",
+        json!({
+            "textDocument": { "uri": uri, "version": 2 },
+            "contentChanges": [{ "text": half_typed }],
+        }),
+    );
+    client.diagnostics(&uri);
+    assert!(at(&mut client, 8, 28).contains(&"archive_path".to_string()));
 }
 
 #[test]

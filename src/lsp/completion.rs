@@ -1,9 +1,12 @@
-//! `textDocument/completion`: the names a runbook may use, whatever the place: primitives, the
-//! functions of the modules it `use`s, keywords, its parameters, secrets and step ids. Clients
+//! `textDocument/completion`: the names that fit where the cursor is. In a body: primitives,
+//! the functions of the modules the runbook `use`s, rhai's keywords, its parameters, secrets
+//! and the values its steps publish. Between items: the runbook language's keywords and the
+//! hosts and groups a procedure or step may run `on`. In a string or comment: nothing. Clients
 //! filter by the word being typed.
 
+use super::text_place::Place;
 use crate::engine::script_engine;
-use crate::language::ast::Runbook;
+use crate::language::ast::{Body, Runbook};
 use crate::language::parser;
 use crate::language::source::SourceFile;
 use crate::primitives;
@@ -18,17 +21,31 @@ const CONSTANT: u8 = 21;
 const KEYWORD: u8 = 14;
 const MODULE_FUNCTION: u8 = 2; // Method: `alias::fn`
 
-/// Completion items for a document; `parsed` is its last text that parsed, if any.
-pub fn items(parsed: Option<&(Arc<SourceFile>, Runbook)>) -> Vec<Value> {
+/// The rhai keywords a body's statements start with or use.
+const RHAI_KEYWORDS: &[&str] = &[
+    "let", "const", "if", "else", "switch", "while", "loop", "for", "in", "do", "until", "break",
+    "continue", "return", "throw", "try", "catch", "fn", "true", "false",
+];
+
+/// Completion items at `place` of a document; `parsed` is its last text that parsed, if any.
+pub fn items(parsed: Option<&(Arc<SourceFile>, Runbook)>, place: Place) -> Vec<Value> {
+    let mut items = match place {
+        Place::Quoted => return Vec::new(),
+        Place::Body => in_body(parsed),
+        Place::Runbook => between_items(parsed),
+    };
+    // A step id may be in several procedures; a parameter may shadow a primitive.
+    let mut seen = std::collections::HashSet::new();
+    items.retain(|i| seen.insert(i["label"].to_string()));
+    items
+}
+
+fn in_body(parsed: Option<&(Arc<SourceFile>, Runbook)>) -> Vec<Value> {
     let mut items: Vec<Value> = primitives::NAMES
         .iter()
         .map(|name| item(name, FUNCTION, "primitive"))
         .collect();
-    items.extend(
-        parser::keywords()
-            .iter()
-            .map(|k| item(k, KEYWORD, "keyword")),
-    );
+    items.extend(RHAI_KEYWORDS.iter().map(|k| item(k, KEYWORD, "rhai")));
     let Some((source, runbook)) = parsed else {
         return items;
     };
@@ -57,11 +74,42 @@ pub fn items(parsed: Option<&(Arc<SourceFile>, Runbook)>) -> Vec<Value> {
             .map(|s| item(&s.name.text, VARIABLE, "secret")),
     );
     let steps = runbook.procedures.iter().flat_map(|p| p.steps());
-    items.extend(steps.map(|s| item(&s.id.text, CONSTANT, "step")));
-    // A step id may be in several procedures; a parameter may shadow a primitive.
-    let mut seen = std::collections::HashSet::new();
-    items.retain(|i| seen.insert(i["label"].to_string()));
+    for step in steps {
+        let detail = format!("published by {}", step.id.text);
+        items.extend(published(&step.body).map(|name| item(name, VARIABLE, &detail)));
+    }
     items
+}
+
+fn between_items(parsed: Option<&(Arc<SourceFile>, Runbook)>) -> Vec<Value> {
+    let mut items: Vec<Value> = parser::keywords()
+        .iter()
+        .map(|k| item(k, KEYWORD, "keyword"))
+        .collect();
+    if let Some((_, runbook)) = parsed {
+        items.extend(
+            runbook
+                .hosts
+                .iter()
+                .map(|h| item(&h.name.text, CONSTANT, "host")),
+        );
+        items.extend(
+            runbook
+                .groups
+                .iter()
+                .map(|g| item(&g.name.text, CONSTANT, "group")),
+        );
+    }
+    items
+}
+
+/// The names a body publishes with `publish("name", …)`, as written.
+fn published(body: &Body) -> impl Iterator<Item = &str> {
+    body.code.split("publish(").skip(1).filter_map(|call| {
+        let name = call.trim_start().strip_prefix('"')?;
+        let name = &name[..name.find('"')?];
+        (!name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_')).then_some(name)
+    })
 }
 
 fn item(label: &str, kind: u8, detail: &str) -> Value {
@@ -82,7 +130,7 @@ mod tests {
             .collect();
         let text = format!("runbook \"r\" {{\n{uses}procedure p {{ step s {{ }} }}\n}}");
         let parsed = parser::load_bytes(Path::new("r.rb42"), text.as_bytes()).expect("parses");
-        let labels: Vec<String> = items(Some(&parsed))
+        let labels: Vec<String> = items(Some(&parsed), Place::Body)
             .iter()
             .map(|i| i["label"].as_str().unwrap_or("").to_string())
             .collect();

@@ -10,6 +10,7 @@ mod framing;
 mod hover;
 mod position;
 mod primitive_reference;
+mod text_place;
 
 use crate::cli::check_command;
 use crate::exit_code;
@@ -167,23 +168,24 @@ impl Server {
 
     fn completion(&self, params: &Value) -> Result<Value, (i64, String)> {
         let uri = document_uri_of(params)?;
-        let parsed = self.documents.get(uri).and_then(|d| d.parsed.as_ref());
-        Ok(json!(completion::items(parsed)))
+        let (line, character) = line_and_character(params)?;
+        let Some(document) = self.documents.get(uri) else {
+            return Ok(json!([]));
+        };
+        let place = text_place::at(
+            &document.text,
+            position::text_offset(&document.text, line, character),
+        );
+        Ok(json!(completion::items(document.parsed.as_ref(), place)))
     }
 
     fn hover(&self, params: &Value) -> Result<Value, (i64, String)> {
         let uri = document_uri_of(params)?;
-        let at = &params["position"];
-        let (Some(line), Some(character)) = (at["line"].as_u64(), at["character"].as_u64()) else {
-            return Err((INVALID_PARAMS, "no position".to_string()));
-        };
-        let hover = self.documents.get(uri).and_then(|d| {
-            hover::at(
-                &d.text,
-                usize::try_from(line).ok()?,
-                usize::try_from(character).ok()?,
-            )
-        });
+        let (line, character) = line_and_character(params)?;
+        let hover = self
+            .documents
+            .get(uri)
+            .and_then(|d| hover::at(&d.text, line, character));
         Ok(hover.unwrap_or(Value::Null))
     }
 
@@ -193,6 +195,16 @@ impl Server {
             "id": id,
             "error": { "code": code, "message": message },
         }));
+    }
+}
+
+/// The 0-based line and UTF-16 column of a request's `position`.
+fn line_and_character(params: &Value) -> Result<(usize, usize), (i64, String)> {
+    let at = &params["position"];
+    let number = |key: &str| at[key].as_u64().and_then(|n| usize::try_from(n).ok());
+    match (number("line"), number("character")) {
+        (Some(line), Some(character)) => Ok((line, character)),
+        _ => Err((INVALID_PARAMS, "no position".to_string())),
     }
 }
 

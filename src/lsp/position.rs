@@ -34,6 +34,20 @@ pub fn byte_offset(line: &str, character: usize) -> usize {
     line.len()
 }
 
+/// The byte offset in `text` of 0-based `line` and UTF-16 column `character` (the text's end
+/// when past it).
+pub fn text_offset(text: &str, line: usize, character: usize) -> usize {
+    let mut start = 0;
+    for _ in 0..line {
+        match text[start..].find('\n') {
+            Some(end) => start += end + 1,
+            None => return text.len(),
+        }
+    }
+    let line_text = text[start..].split('\n').next().unwrap_or("");
+    start + byte_offset(line_text, character)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -58,5 +72,15 @@ mod tests {
         assert_eq!(byte_offset(line, 2), 2, "inside 😀: its start");
         assert_eq!(byte_offset(line, 3), 6);
         assert_eq!(byte_offset(line, 99), 7);
+    }
+
+    #[test]
+    fn a_line_and_column_map_to_a_byte_of_the_whole_text() {
+        let text = "ab\né😀x\n";
+        assert_eq!(text_offset(text, 0, 1), 1);
+        assert_eq!(text_offset(text, 0, 9), 2, "past the line: its end");
+        assert_eq!(text_offset(text, 1, 3), 9);
+        assert_eq!(text_offset(text, 2, 0), 11);
+        assert_eq!(text_offset(text, 7, 0), text.len());
     }
 }
