@@ -476,26 +476,47 @@ fn the_vim_syntax_highlights_a_sample_runbook() {
     }
 }
 
+/// What a line of a runbook starts with, for the highlighting tests of every seed.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum LineStart {
+    Keyword,
+    RhaiKeyword,
+    Primitive,
+    Comment,
+}
+
+/// Where the lines of `text` start with a keyword, a primitive or a comment: (line, column,
+/// what), 1-based.
+pub(crate) fn line_starts(text: &str) -> Vec<(usize, usize, LineStart)> {
+    let mut found = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let trimmed = line.trim_start();
+        let col = line.len() - trimmed.len() + 1;
+        let start = match trimmed.split([' ', '(']).next().unwrap_or("") {
+            "step" | "procedure" | "param" | "secret" | "guard" | "confirm" => LineStart::Keyword,
+            "let" => LineStart::RhaiKeyword,
+            "log" | "sh" => LineStart::Primitive,
+            _ if trimmed.starts_with("//") => LineStart::Comment,
+            _ => continue,
+        };
+        found.push((i + 1, col, start));
+    }
+    found
+}
+
 #[test]
 fn the_vim_syntax_highlights_every_seed_runbook() {
     for (path, text) in seed_runbooks() {
-        let mut positions = Vec::new();
-        let mut expected = Vec::new();
-        for (i, line) in text.lines().enumerate() {
-            let trimmed = line.trim_start();
-            let col = line.len() - trimmed.len() + 1;
-            let group = match trimmed.split([' ', '(']).next().unwrap_or("") {
-                "step" | "procedure" | "param" | "secret" | "guard" | "confirm" => "rb42Keyword",
-                "let" => "rhaiKeyword",
-                "log" | "sh" => "rhaiPrimitive",
-                _ if trimmed.starts_with("//") => "rb42Comment|rhaiComment",
-                _ => continue,
-            };
-            positions.push((i + 1, col));
-            expected.push((i + 1, group));
-        }
+        let starts = line_starts(&text);
+        let positions: Vec<(usize, usize)> = starts.iter().map(|&(l, c, _)| (l, c)).collect();
         let groups = vim_groups(&text, &positions);
-        for ((line, group), actual) in expected.iter().zip(&groups[1..]) {
+        for ((line, _, start), actual) in starts.iter().zip(&groups[1..]) {
+            let group = match start {
+                LineStart::Keyword => "rb42Keyword",
+                LineStart::RhaiKeyword => "rhaiKeyword",
+                LineStart::Primitive => "rhaiPrimitive",
+                LineStart::Comment => "rb42Comment|rhaiComment",
+            };
             assert!(
                 group.split('|').any(|g| g == actual),
                 "{}:{line}: {actual}, expected {group}",

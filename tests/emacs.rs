@@ -3,7 +3,7 @@
 //! `runbook fmt`, its keyword and primitive lists against the language, and its commands
 //! against the real binary.
 
-use crate::editors::{SAMPLE, column, repository, seed_runbooks};
+use crate::editors::{LineStart, SAMPLE, column, line_starts, repository, seed_runbooks};
 use crate::harness::Test;
 use std::path::Path;
 use std::process::Command;
@@ -110,24 +110,15 @@ fn the_emacs_mode_highlights_a_sample_runbook() {
 #[test]
 fn the_emacs_mode_highlights_every_seed_runbook() {
     for (path, text) in seed_runbooks() {
-        let mut positions = Vec::new();
-        let mut expected = Vec::new();
-        for (i, line) in text.lines().enumerate() {
-            let trimmed = line.trim_start();
-            let col = line.len() - trimmed.len() + 1;
-            let face = match trimmed.split([' ', '(']).next().unwrap_or("") {
-                "step" | "procedure" | "param" | "secret" | "guard" | "confirm" | "let" => {
-                    "font-lock-keyword-face"
-                }
-                "log" | "sh" => "font-lock-builtin-face",
-                _ if trimmed.starts_with("//") => "font-lock-comment-delimiter-face",
-                _ => continue,
-            };
-            positions.push((i + 1, col));
-            expected.push((i + 1, face));
-        }
+        let starts = line_starts(&text);
+        let positions: Vec<(usize, usize)> = starts.iter().map(|&(l, c, _)| (l, c)).collect();
         let faces = faces(&path, &positions);
-        for ((line, face), actual) in expected.iter().zip(&faces[1..]) {
+        for ((line, _, start), actual) in starts.iter().zip(&faces[1..]) {
+            let face = match start {
+                LineStart::Keyword | LineStart::RhaiKeyword => "font-lock-keyword-face",
+                LineStart::Primitive => "font-lock-builtin-face",
+                LineStart::Comment => "font-lock-comment-delimiter-face",
+            };
             assert_eq!(actual, face, "{}:{line}", path.display());
         }
     }
@@ -216,9 +207,13 @@ fn the_emacs_commands_format_the_buffer_and_lead_to_each_diagnostic() {
 (let ((inhibit-message t)) (rb42-format-buffer))
 (princ (buffer-string))
 (princ "---\n")
+(defvar finished nil)
+(add-hook 'compilation-finish-functions (lambda (_buffer _how) (setq finished t)))
 (let ((compilation (rb42-check)))
-  (while (process-live-p (get-buffer-process compilation))
-    (accept-process-output nil 0.1))
+  ;; Until the sentinel has read all of the output and said how it ended.
+  (with-timeout (60 (error "runbook check did not finish"))
+    (while (not finished)
+      (accept-process-output nil 0.1)))
   (with-current-buffer compilation (goto-char (point-min)))
   (set-buffer compilation)
   (next-error)
