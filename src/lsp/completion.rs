@@ -34,7 +34,7 @@ pub fn items(parsed: Option<&(Arc<SourceFile>, Runbook)>, place: Place) -> Vec<V
         Place::Body => in_body(parsed),
         Place::Runbook => between_items(parsed),
     };
-    // A step id may be in several procedures; a parameter may shadow a primitive.
+    // A value may be published by several steps; a parameter may shadow a primitive.
     let mut seen = std::collections::HashSet::new();
     items.retain(|i| seen.insert(i["label"].to_string()));
     items
