@@ -168,7 +168,7 @@ fn uri_of(path: &std::path::Path) -> String {
 }
 
 #[test]
-fn initialize_announces_full_sync_completion_and_hover() {
+fn initialize_announces_full_sync_completion_hover_formatting_and_symbols() {
     let test = Test::new();
     let mut client = Client::start(&test);
     let response = client.initialize();
@@ -177,6 +177,8 @@ fn initialize_announces_full_sync_completion_and_hover() {
     assert_eq!(capabilities["textDocumentSync"]["openClose"], true);
     assert_eq!(capabilities["hoverProvider"], true);
     assert!(capabilities["completionProvider"].is_object());
+    assert_eq!(capabilities["documentFormattingProvider"], true);
+    assert_eq!(capabilities["documentSymbolProvider"], true);
     assert_eq!(response["result"]["serverInfo"]["name"], "runbook");
     assert_eq!(
         client.request("shutdown", Value::Null)["result"],
@@ -399,4 +401,84 @@ fn exit_without_shutdown_exits_1_as_the_protocol_asks() {
     client.initialize();
     client.notify("exit", Value::Null);
     assert_eq!(client.wait(), Some(1));
+}
+
+#[test]
+fn formatting_gives_the_layout_of_runbook_fmt_and_names_a_parse_error() {
+    let untidy =
+        "runbook \"démo\" {\nprocedure deployer {\n      step s \"Étape\" { log(\"😀\"); }\n}\n}\n";
+    let test = Test::new().file("untidy.rb42", untidy);
+    let uri = uri_of(&test.path().join("untidy.rb42"));
+    let mut client = Client::start(&test);
+    client.initialize();
+    client.open(&uri, untidy);
+    client.diagnostics(&uri);
+    let formatting = |client: &mut Client| {
+        client.request(
+            "textDocument/formatting",
+            json!({ "textDocument": { "uri": uri }, "options": { "tabSize": 2, "insertSpaces": true } }),
+        )
+    };
+    let response = formatting(&mut client);
+    let edits = response["result"].as_array().expect("edits");
+    assert_eq!(edits.len(), 1, "{response}");
+    assert_eq!(
+        edits[0]["range"]["start"],
+        json!({"line": 0, "character": 0})
+    );
+    assert_eq!(edits[0]["range"]["end"], json!({"line": 5, "character": 0}));
+    let fmt = Test::new().args(["fmt", "-"]).stdin(untidy).run();
+    fmt.code(0);
+    assert_eq!(edits[0]["newText"].as_str(), Some(fmt.stdout.as_str()));
+    // Laid out already: no edit.
+    client.notify(
+        "textDocument/didChange",
+        json!({
+            "textDocument": { "uri": uri, "version": 2 },
+            "contentChanges": [{ "text": fmt.stdout }],
+        }),
+    );
+    client.diagnostics(&uri);
+    assert_eq!(formatting(&mut client)["result"], json!([]));
+    // Text that does not parse: an error that says where, and the text is not touched.
+    client.notify(
+        "textDocument/didChange",
+        json!({
+            "textDocument": { "uri": uri, "version": 3 },
+            "contentChanges": [{ "text": "runbook \"r\" {\n  step 9 {\n" }],
+        }),
+    );
+    client.diagnostics(&uri);
+    let refused = formatting(&mut client);
+    assert_eq!(refused["error"]["code"], -32803, "{refused}");
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("untidy.rb42:2:")),
+        "{refused}"
+    );
+}
+
+#[test]
+fn the_outline_lists_declarations_then_procedures_with_their_steps() {
+    let test = Test::new();
+    let uri = uri_of(&test.path().join("main.rb42"));
+    let mut client = Client::start(&test);
+    client.initialize();
+    client.open(&uri, BROKEN);
+    client.diagnostics(&uri);
+    let response = client.request(
+        "textDocument/documentSymbol",
+        json!({ "textDocument": { "uri": uri } }),
+    );
+    let symbols = response["result"].as_array().expect("symbols");
+    let names: Vec<&str> = symbols.iter().filter_map(|s| s["name"].as_str()).collect();
+    assert_eq!(names, ["app_dir", "token", "deployer"], "{response}");
+    let step = &symbols[2]["children"][0];
+    assert_eq!(step["name"], "verifier");
+    assert_eq!(step["detail"], "Vérifier l'état");
+    assert_eq!(
+        step["selectionRange"],
+        json!({"start": {"line": 5, "character": 9}, "end": {"line": 5, "character": 17}})
+    );
 }

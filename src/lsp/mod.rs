@@ -1,15 +1,18 @@
 //! `runbook lsp`: a language server over standard input and output. It publishes the
-//! diagnostics of `runbook check` as documents open and change, completes the names a runbook
-//! may use, and shows a primitive's reference on hover. Synchronous: one message at a time.
+//! diagnostics of `runbook check` as documents open and change, completes the names that fit
+//! where the cursor is, shows a primitive's reference on hover, formats a document in
+//! `runbook fmt`'s layout and outlines it. Synchronous: one message at a time.
 
 mod completion;
 mod diagnostics;
 mod document_uri;
 mod documents;
+mod formatting;
 mod framing;
 mod hover;
 mod position;
 mod primitive_reference;
+mod symbols;
 mod text_place;
 
 use crate::cli::check_command;
@@ -24,6 +27,8 @@ const PARSE_ERROR: i64 = -32700;
 const INVALID_REQUEST: i64 = -32600;
 const METHOD_NOT_FOUND: i64 = -32601;
 const INVALID_PARAMS: i64 = -32602;
+/// LSP's RequestFailed: the request was valid, but the server could not do it.
+const REQUEST_FAILED: i64 = -32803;
 
 /// Serves one client until `exit` or the end of `input`; returns the exit code (1 for an
 /// `exit` without `shutdown`, as the protocol asks).
@@ -99,6 +104,8 @@ impl Server {
             }
             "textDocument/completion" => self.completion(params),
             "textDocument/hover" => self.hover(params),
+            "textDocument/formatting" => self.formatting(params),
+            "textDocument/documentSymbol" => self.symbols(params),
             _ => Err((METHOD_NOT_FOUND, format!("unknown method `{method}`"))),
         };
         match result {
@@ -189,6 +196,25 @@ impl Server {
         Ok(hover.unwrap_or(Value::Null))
     }
 
+    fn formatting(&self, params: &Value) -> Result<Value, (i64, String)> {
+        let uri = document_uri_of(params)?;
+        let Some(document) = self.documents.get(uri) else {
+            return Err((INVALID_PARAMS, format!("`{uri}` is not open")));
+        };
+        formatting::edits(&document.path, &document.text)
+            .map(|edits| json!(edits))
+            .map_err(|why| (REQUEST_FAILED, why))
+    }
+
+    fn symbols(&self, params: &Value) -> Result<Value, (i64, String)> {
+        let uri = document_uri_of(params)?;
+        let parsed = self.documents.get(uri).and_then(|d| d.parsed.as_ref());
+        Ok(parsed.map_or_else(
+            || json!([]),
+            |(source, runbook)| json!(symbols::outline(source, runbook)),
+        ))
+    }
+
     fn error(&mut self, id: &Value, code: i64, message: &str) {
         self.outbox.push(json!({
             "jsonrpc": "2.0",
@@ -222,6 +248,8 @@ fn capabilities() -> Value {
             "textDocumentSync": { "openClose": true, "change": 1, "save": { "includeText": false } },
             "completionProvider": { "triggerCharacters": [":"] },
             "hoverProvider": true,
+            "documentFormattingProvider": true,
+            "documentSymbolProvider": true,
         },
         "serverInfo": { "name": "runbook", "version": env!("CARGO_PKG_VERSION") },
     })

@@ -1,0 +1,55 @@
+//! `textDocument/formatting`: the document in `runbook fmt`'s layout, as one edit of the whole
+//! text; no edit when it is already laid out, an error naming the problem when it does not parse.
+
+use crate::format;
+use crate::language::source::SourceFile;
+use serde_json::{Value, json};
+use std::path::Path;
+use std::sync::Arc;
+
+/// The edits that lay `text` out, or the diagnostic that stops it from parsing, rendered.
+pub fn edits(path: &Path, text: &str) -> Result<Vec<Value>, String> {
+    let source = Arc::new(SourceFile::new(path, text));
+    let formatted = format::format(&source).map_err(|d| d.render(false))?;
+    if formatted == text {
+        return Ok(Vec::new());
+    }
+    Ok(vec![json!({ "range": whole(text), "newText": formatted })])
+}
+
+/// The range of all of `text`: from its start to the end of its last line, in UTF-16 units.
+fn whole(text: &str) -> Value {
+    let last_line = text.rsplit('\n').next().unwrap_or("");
+    json!({
+        "start": { "line": 0, "character": 0 },
+        "end": {
+            "line": text.matches('\n').count(),
+            "character": last_line.chars().map(char::len_utf16).sum::<usize>(),
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_untidy_document_is_replaced_whole_and_a_tidy_one_is_left() {
+        let untidy = "runbook \"r\" {\nprocedure p { step s { log(\"é😀\"); } }\n}";
+        let found = edits(Path::new("r.rb42"), untidy).expect("parses");
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            found[0]["range"],
+            json!({"start": {"line": 0, "character": 0}, "end": {"line": 2, "character": 1}})
+        );
+        let tidy = found[0]["newText"].as_str().expect("text");
+        assert!(tidy.contains("\n    step s {"), "{tidy}");
+        assert_eq!(edits(Path::new("r.rb42"), tidy), Ok(Vec::new()));
+    }
+
+    #[test]
+    fn a_document_that_does_not_parse_is_an_error_with_its_place() {
+        let why = edits(Path::new("r.rb42"), "runbook \"r\" {\n  step\n").expect_err("no parse");
+        assert!(why.contains("r.rb42:2:"), "{why}");
+    }
+}
