@@ -123,6 +123,16 @@ impl Client {
         response
     }
 
+    /// A started and initialized server with `name` (in the test's directory) open as `text`;
+    /// the server and the document's URI.
+    fn opened(test: &Test, name: &str, text: &str) -> (Self, String) {
+        let uri = uri_of(&test.path().join(name));
+        let mut client = Client::start(test);
+        client.initialize();
+        client.open(&uri, text);
+        (client, uri)
+    }
+
     fn open(&mut self, uri: &str, text: &str) {
         self.notify(
             "textDocument/didOpen",
@@ -191,10 +201,7 @@ fn initialize_announces_full_sync_completion_hover_formatting_and_symbols() {
 #[test]
 fn diagnostics_follow_the_buffer_with_utf16_ranges() {
     let test = Test::new();
-    let uri = uri_of(&test.path().join("main.rb42"));
-    let mut client = Client::start(&test);
-    client.initialize();
-    client.open(&uri, BROKEN);
+    let (mut client, uri) = Client::opened(&test, "main.rb42", BROKEN);
     let found = client.diagnostics(&uri);
     assert_eq!(
         found,
@@ -232,15 +239,12 @@ fn modules_resolve_beside_the_document() {
         "ops/helpers.rhai",
         "fn greet(name) { log(`bonjour ${name}`); }\n",
     );
-    let uri = uri_of(&test.path().join("ops/main.rb42"));
     let text = r#"runbook "r" {
   use "helpers.rhai" as helpers
   procedure p { step s { helpers::greet("é"); } }
 }
 "#;
-    let mut client = Client::start(&test);
-    client.initialize();
-    client.open(&uri, text);
+    let (mut client, uri) = Client::opened(&test, "ops/main.rb42", text);
     assert_eq!(client.diagnostics(&uri), Vec::<Value>::new());
     let completion = client.request(
         "textDocument/completion",
@@ -269,10 +273,6 @@ fn labels(completion: &Value) -> Vec<String> {
 
 #[test]
 fn completion_offers_what_fits_where_the_cursor_is() {
-    let test = Test::new();
-    let uri = uri_of(&test.path().join("main.rb42"));
-    let mut client = Client::start(&test);
-    client.initialize();
     let text = r#"runbook "démo" {
   use "stdlib/backup.rhai" as backup
   param app_dir: string = "/opt/app"
@@ -286,7 +286,8 @@ fn completion_offers_what_fits_where_the_cursor_is() {
   }
 }
 "#;
-    client.open(&uri, text);
+    let test = Test::new();
+    let (mut client, uri) = Client::opened(&test, "main.rb42", text);
     client.diagnostics(&uri);
     let at = |client: &mut Client, line: u32, character: u32| {
         labels(&client.request(
@@ -347,10 +348,7 @@ fn completion_offers_what_fits_where_the_cursor_is() {
 #[test]
 fn hover_on_a_primitive_shows_its_reference_row() {
     let test = Test::new();
-    let uri = uri_of(&test.path().join("main.rb42"));
-    let mut client = Client::start(&test);
-    client.initialize();
-    client.open(&uri, BROKEN);
+    let (mut client, uri) = Client::opened(&test, "main.rb42", BROKEN);
     client.diagnostics(&uri);
     // `sh` on line 7, after the emoji: UTF-16 column 39 is its `h`.
     let hover = client.request(
@@ -407,11 +405,8 @@ fn exit_without_shutdown_exits_1_as_the_protocol_asks() {
 fn formatting_gives_the_layout_of_runbook_fmt_and_names_a_parse_error() {
     let untidy =
         "runbook \"démo\" {\nprocedure deployer {\n      step s \"Étape\" { log(\"😀\"); }\n}\n}\n";
-    let test = Test::new().file("untidy.rb42", untidy);
-    let uri = uri_of(&test.path().join("untidy.rb42"));
-    let mut client = Client::start(&test);
-    client.initialize();
-    client.open(&uri, untidy);
+    let test = Test::new();
+    let (mut client, uri) = Client::opened(&test, "untidy.rb42", untidy);
     client.diagnostics(&uri);
     let formatting = |client: &mut Client| {
         client.request(
@@ -462,10 +457,7 @@ fn formatting_gives_the_layout_of_runbook_fmt_and_names_a_parse_error() {
 #[test]
 fn the_outline_lists_declarations_then_procedures_with_their_steps() {
     let test = Test::new();
-    let uri = uri_of(&test.path().join("main.rb42"));
-    let mut client = Client::start(&test);
-    client.initialize();
-    client.open(&uri, BROKEN);
+    let (mut client, uri) = Client::opened(&test, "main.rb42", BROKEN);
     client.diagnostics(&uri);
     let response = client.request(
         "textDocument/documentSymbol",
