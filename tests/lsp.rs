@@ -178,7 +178,7 @@ fn uri_of(path: &std::path::Path) -> String {
 }
 
 #[test]
-fn initialize_announces_full_sync_completion_hover_formatting_and_symbols() {
+fn initialize_announces_every_capability() {
     let test = Test::new();
     let mut client = Client::start(&test);
     let response = client.initialize();
@@ -189,6 +189,7 @@ fn initialize_announces_full_sync_completion_hover_formatting_and_symbols() {
     assert!(capabilities["completionProvider"].is_object());
     assert_eq!(capabilities["documentFormattingProvider"], true);
     assert_eq!(capabilities["documentSymbolProvider"], true);
+    assert_eq!(capabilities["definitionProvider"], true);
     assert_eq!(response["result"]["serverInfo"]["name"], "runbook");
     assert_eq!(
         client.request("shutdown", Value::Null)["result"],
@@ -473,4 +474,41 @@ fn the_outline_lists_declarations_then_procedures_with_their_steps() {
         step["selectionRange"],
         json!({"start": {"line": 5, "character": 9}, "end": {"line": 5, "character": 17}})
     );
+}
+
+#[test]
+fn definition_leads_from_a_use_to_the_declaration_or_the_publishing_step() {
+    let text = r#"runbook "démo" {
+  param app_dir: string = "/opt/app"
+  host vm { address "vm.example" }
+  procedure deployer on vm {
+    step archive { publish("archive_path", `${app_dir}/é.tgz`); }
+    step restore "Restaurer 😀" { sh(["tar", "-xzf", archive_path, "-C", app_dir]); }
+  }
+}
+"#;
+    let test = Test::new();
+    let (mut client, uri) = Client::opened(&test, "main.rb42", text);
+    client.diagnostics(&uri);
+    let mut definition = |line: u32, character: u32| {
+        client.request(
+            "textDocument/definition",
+            json!({ "textDocument": { "uri": uri }, "position": { "line": line, "character": character } }),
+        )["result"]
+            .clone()
+    };
+    let range = |line: u32, start: u32, end: u32| {
+        json!({ "uri": uri, "range": {
+            "start": { "line": line, "character": start },
+            "end": { "line": line, "character": end },
+        } })
+    };
+    // `archive_path` on line 6, after the emoji (UTF-16): to the name inside publish("…").
+    assert_eq!(definition(5, 55), range(4, 28, 40));
+    // `app_dir` at the end of line 6: to its parameter.
+    assert_eq!(definition(5, 75), range(1, 8, 15));
+    // `vm` after `on`: to its host.
+    assert_eq!(definition(3, 25), range(2, 7, 9));
+    // `sh` is a primitive, declared nowhere in the runbook.
+    assert_eq!(definition(5, 35), Value::Null);
 }

@@ -59,7 +59,7 @@ enum Command {
     /// Print the shell completion script for bash, zsh, fish, powershell or elvish.
     Completions(CompletionsArgs),
     /// A language server for editors, over standard input and output: diagnostics,
-    /// completion, hover, formatting, outline.
+    /// completion, hover, formatting, outline, go to definition.
     Lsp,
 }
 

@@ -8,13 +8,21 @@ use serde_json::{Value, json};
 /// The hover for the word at `line` (0-based) and UTF-16 column `character` of `text`, when
 /// that word is a documented primitive.
 pub fn at(text: &str, line: usize, character: usize) -> Option<Value> {
-    let line_text = text.split('\n').nth(line)?;
-    let word = word_at(line_text, position::byte_offset(line_text, character));
+    let word = word_under(text, line, character)?;
     if !primitives::NAMES.contains(&word) {
         return None;
     }
     let reference = primitive_reference::reference(word)?;
     Some(json!({ "contents": { "kind": "markdown", "value": reference } }))
+}
+
+/// The name at `line` (0-based) and UTF-16 column `character` of `text`.
+pub fn word_under(text: &str, line: usize, character: usize) -> Option<&str> {
+    let line_text = text.split('\n').nth(line)?;
+    Some(word_at(
+        line_text,
+        position::byte_offset(line_text, character),
+    ))
 }
 
 /// The name (letters, digits, `_`) around byte `offset` of `line`.

@@ -1,9 +1,10 @@
 //! `runbook lsp`: a language server over standard input and output. It publishes the
 //! diagnostics of `runbook check` as documents open and change, completes the names that fit
 //! where the cursor is, shows a primitive's reference on hover, formats a document in
-//! `runbook fmt`'s layout and outlines it. Synchronous: one message at a time.
+//! `runbook fmt`'s layout, outlines it and finds where a name is declared. Synchronous: one message at a time.
 
 mod completion;
+mod definition;
 mod diagnostics;
 mod document_uri;
 mod documents;
@@ -106,6 +107,7 @@ impl Server {
             "textDocument/hover" => self.hover(params),
             "textDocument/formatting" => self.formatting(params),
             "textDocument/documentSymbol" => self.symbols(params),
+            "textDocument/definition" => self.definition(params),
             _ => Err((METHOD_NOT_FOUND, format!("unknown method `{method}`"))),
         };
         match result {
@@ -215,6 +217,18 @@ impl Server {
         ))
     }
 
+    fn definition(&self, params: &Value) -> Result<Value, (i64, String)> {
+        let uri = document_uri_of(params)?;
+        let (line, character) = line_and_character(params)?;
+        let found = self.documents.get(uri).and_then(|d| {
+            let (source, runbook) = d.parsed.as_ref()?;
+            let word = hover::word_under(&d.text, line, character)?;
+            let span = definition::of(word, runbook)?;
+            Some(json!({ "uri": uri, "range": position::range(source, span) }))
+        });
+        Ok(found.unwrap_or(Value::Null))
+    }
+
     fn error(&mut self, id: &Value, code: i64, message: &str) {
         self.outbox.push(json!({
             "jsonrpc": "2.0",
@@ -250,6 +264,7 @@ fn capabilities() -> Value {
             "hoverProvider": true,
             "documentFormattingProvider": true,
             "documentSymbolProvider": true,
+            "definitionProvider": true,
         },
         "serverInfo": { "name": "runbook", "version": env!("CARGO_PKG_VERSION") },
     })

@@ -1,0 +1,71 @@
+//! `textDocument/definition`: where the name under the cursor is declared — a parameter,
+//! secret, host or group of the runbook, or the `publish("name", …)` call of the step that
+//! publishes a value — in the last version of the text that parsed.
+
+use crate::language::ast::{Body, Runbook};
+use crate::language::source::{Location, Span};
+
+/// Where `name` is declared or published, if the runbook declares or publishes it.
+pub fn of(name: &str, runbook: &Runbook) -> Option<Span> {
+    let declared = runbook
+        .params
+        .iter()
+        .map(|p| &p.name)
+        .chain(runbook.secrets.iter().map(|s| &s.name))
+        .chain(runbook.hosts.iter().map(|h| &h.name))
+        .chain(runbook.groups.iter().map(|g| &g.name))
+        .find(|n| n.text == name);
+    if let Some(declared) = declared {
+        return Some(declared.span);
+    }
+    runbook
+        .procedures
+        .iter()
+        .flat_map(|p| p.steps())
+        .find_map(|step| published_at(&step.body, name))
+}
+
+/// Where `body` publishes `name`: the name inside `publish("name", …)`.
+fn published_at(body: &Body, name: &str) -> Option<Span> {
+    let quoted = format!("\"{name}\"");
+    let mut from = 0;
+    while let Some(found) = body.code[from..].find("publish(") {
+        let call = from + found + "publish(".len();
+        let rest = &body.code[call..];
+        let skipped = rest.len() - rest.trim_start().len();
+        if rest.trim_start().starts_with(&quoted) {
+            let at = call + skipped + 1;
+            let before = &body.code[..at];
+            let line = before.matches('\n').count() + 1;
+            let col = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+            let start = Location::new(line, col).offset_by(body.origin);
+            return Some(Span::new(start, name.chars().count()));
+        }
+        from = call;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::language::parser;
+    use std::path::Path;
+
+    const TEXT: &str = "runbook \"r\" {\n  param dir: string = \"/srv\"\n  host vm { address \"vm.example\" }\n  procedure p on vm {\n    step a {\n      let x = 1;\n      publish( \"archive\", `${dir}/é.tgz`);\n    }\n    step b { log(archive); }\n  }\n}\n";
+
+    #[test]
+    fn declarations_and_published_values_are_found_where_they_are_written() {
+        let (_, runbook) =
+            parser::load_bytes(Path::new("r.rb42"), TEXT.as_bytes()).expect("parses");
+        assert_eq!(of("dir", &runbook), Some(Span::new(Location::new(2, 9), 3)));
+        assert_eq!(of("vm", &runbook), Some(Span::new(Location::new(3, 8), 2)));
+        assert_eq!(
+            of("archive", &runbook),
+            Some(Span::new(Location::new(7, 17), 7)),
+            "inside the quotes of publish( \"archive\", …)"
+        );
+        assert_eq!(of("x", &runbook), None, "a body's own variable");
+        assert_eq!(of("log", &runbook), None);
+    }
+}
