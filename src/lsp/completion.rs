@@ -4,9 +4,10 @@
 //! hosts and groups a procedure or step may run `on`. In a string or comment: nothing. Clients
 //! filter by the word being typed.
 
+use super::published;
 use super::text_place::Place;
 use crate::engine::script_engine;
-use crate::language::ast::{Body, Runbook};
+use crate::language::ast::Runbook;
 use crate::language::parser;
 use crate::language::source::SourceFile;
 use crate::primitives;
@@ -76,7 +77,7 @@ fn in_body(parsed: Option<&(Arc<SourceFile>, Runbook)>) -> Vec<Value> {
     let steps = runbook.procedures.iter().flat_map(|p| p.steps());
     for step in steps {
         let detail = format!("published by {}", step.id.text);
-        items.extend(published(&step.body).map(|name| item(name, VARIABLE, &detail)));
+        items.extend(published::in_body(&step.body).map(|p| item(p.name, VARIABLE, &detail)));
     }
     items
 }
@@ -101,15 +102,6 @@ fn between_items(parsed: Option<&(Arc<SourceFile>, Runbook)>) -> Vec<Value> {
         );
     }
     items
-}
-
-/// The names a body publishes with `publish("name", …)`, as written.
-fn published(body: &Body) -> impl Iterator<Item = &str> {
-    body.code.split("publish(").skip(1).filter_map(|call| {
-        let name = call.trim_start().strip_prefix('"')?;
-        let name = &name[..name.find('"')?];
-        (!name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_')).then_some(name)
-    })
 }
 
 fn item(label: &str, kind: u8, detail: &str) -> Value {

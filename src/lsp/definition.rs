@@ -2,8 +2,9 @@
 //! secret, host or group of the runbook, or the `publish("name", …)` call of the step that
 //! publishes a value — in the last version of the text that parsed.
 
-use crate::language::ast::{Body, Runbook};
-use crate::language::source::{Location, Span};
+use super::published;
+use crate::language::ast::Runbook;
+use crate::language::source::Span;
 
 /// Where `name` is declared or published, if the runbook declares or publishes it.
 pub fn of(name: &str, runbook: &Runbook) -> Option<Span> {
@@ -22,34 +23,15 @@ pub fn of(name: &str, runbook: &Runbook) -> Option<Span> {
         .procedures
         .iter()
         .flat_map(|p| p.steps())
-        .find_map(|step| published_at(&step.body, name))
-}
-
-/// Where `body` publishes `name`: the name inside `publish("name", …)`.
-fn published_at(body: &Body, name: &str) -> Option<Span> {
-    let quoted = format!("\"{name}\"");
-    let mut from = 0;
-    while let Some(found) = body.code[from..].find("publish(") {
-        let call = from + found + "publish(".len();
-        let rest = &body.code[call..];
-        let skipped = rest.len() - rest.trim_start().len();
-        if rest.trim_start().starts_with(&quoted) {
-            let at = call + skipped + 1;
-            let before = &body.code[..at];
-            let line = before.matches('\n').count() + 1;
-            let col = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
-            let start = Location::new(line, col).offset_by(body.origin);
-            return Some(Span::new(start, name.chars().count()));
-        }
-        from = call;
-    }
-    None
+        .find_map(|step| published::in_body(&step.body).find(|p| p.name == name))
+        .map(|p| p.span)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::language::parser;
+    use crate::language::source::Location;
     use std::path::Path;
 
     const TEXT: &str = "runbook \"r\" {\n  param dir: string = \"/srv\"\n  host vm { address \"vm.example\" }\n  procedure p on vm {\n    step a {\n      let x = 1;\n      publish( \"archive\", `${dir}/é.tgz`);\n    }\n    step b { log(archive); }\n  }\n}\n";

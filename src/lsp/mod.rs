@@ -13,6 +13,7 @@ mod framing;
 mod hover;
 mod position;
 mod primitive_reference;
+mod published;
 mod symbols;
 mod text_place;
 
