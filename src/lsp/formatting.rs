@@ -1,6 +1,7 @@
 //! `textDocument/formatting`: the document in `runbook fmt`'s layout, as one edit of the whole
 //! text; no edit when it is already laid out, an error naming the problem when it does not parse.
 
+use super::position;
 use crate::format;
 use crate::language::source::SourceFile;
 use serde_json::{Value, json};
@@ -14,19 +15,8 @@ pub fn edits(path: &Path, text: &str) -> Result<Vec<Value>, String> {
     if formatted == text {
         return Ok(Vec::new());
     }
-    Ok(vec![json!({ "range": whole(text), "newText": formatted })])
-}
-
-/// The range of all of `text`: from its start to the end of its last line, in UTF-16 units.
-fn whole(text: &str) -> Value {
-    let last_line = text.rsplit('\n').next().unwrap_or("");
-    json!({
-        "start": { "line": 0, "character": 0 },
-        "end": {
-            "line": text.matches('\n').count(),
-            "character": last_line.chars().map(char::len_utf16).sum::<usize>(),
-        },
-    })
+    let whole = json!({ "start": { "line": 0, "character": 0 }, "end": position::end_of(text) });
+    Ok(vec![json!({ "range": whole, "newText": formatted })])
 }
 
 #[cfg(test)]

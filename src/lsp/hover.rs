@@ -18,27 +18,23 @@ pub fn at(text: &str, line: usize, character: usize) -> Option<Value> {
 
 /// The name at `line` (0-based) and UTF-16 column `character` of `text`.
 pub fn word_under(text: &str, line: usize, character: usize) -> Option<&str> {
-    let line_text = text.split('\n').nth(line)?;
-    Some(word_at(
-        line_text,
-        position::byte_offset(line_text, character),
-    ))
+    Some(word_at(text, position::text_offset(text, line, character)?))
 }
 
-/// The name (letters, digits, `_`) around byte `offset` of `line`.
-fn word_at(line: &str, offset: usize) -> &str {
+/// The name (letters, digits, `_`) around byte `offset` of `text`.
+fn word_at(text: &str, offset: usize) -> &str {
     let is_name = |c: char| c.is_alphanumeric() || c == '_';
-    let start = line[..offset]
+    let start = text[..offset]
         .char_indices()
         .rev()
         .take_while(|(_, c)| is_name(*c))
         .last()
         .map_or(offset, |(i, _)| i);
-    let end = line[offset..]
+    let end = text[offset..]
         .char_indices()
         .find(|(_, c)| !is_name(*c))
-        .map_or(line.len(), |(i, _)| offset + i);
-    &line[start..end]
+        .map_or(text.len(), |(i, _)| offset + i);
+    &text[start..end]
 }
 
 #[cfg(test)]

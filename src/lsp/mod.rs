@@ -1,7 +1,8 @@
 //! `runbook lsp`: a language server over standard input and output. It publishes the
 //! diagnostics of `runbook check` as documents open and change, completes the names that fit
 //! where the cursor is, shows a primitive's reference on hover, formats a document in
-//! `runbook fmt`'s layout, outlines it and finds where a name is declared. Synchronous: one message at a time.
+//! `runbook fmt`'s layout, outlines it and finds where a name is declared. Synchronous: one
+//! message at a time.
 
 mod completion;
 mod definition;
@@ -182,10 +183,8 @@ impl Server {
         let Some(document) = self.documents.get(uri) else {
             return Ok(json!([]));
         };
-        let place = text_place::at(
-            &document.text,
-            position::text_offset(&document.text, line, character),
-        );
+        let offset = position::text_offset(&document.text, line, character);
+        let place = text_place::at(&document.text, offset.unwrap_or(document.text.len()));
         Ok(json!(completion::items(document.parsed.as_ref(), place)))
     }
 

@@ -34,18 +34,24 @@ pub fn byte_offset(line: &str, character: usize) -> usize {
     line.len()
 }
 
-/// The byte offset in `text` of 0-based `line` and UTF-16 column `character` (the text's end
-/// when past it).
-pub fn text_offset(text: &str, line: usize, character: usize) -> usize {
+/// The byte offset in `text` of 0-based `line` and UTF-16 column `character` (the line's end
+/// when past it); `None` when the text has no such line.
+pub fn text_offset(text: &str, line: usize, character: usize) -> Option<usize> {
     let mut start = 0;
     for _ in 0..line {
-        match text[start..].find('\n') {
-            Some(end) => start += end + 1,
-            None => return text.len(),
-        }
+        start += text[start..].find('\n')? + 1;
     }
     let line_text = text[start..].split('\n').next().unwrap_or("");
-    start + byte_offset(line_text, character)
+    Some(start + byte_offset(line_text, character))
+}
+
+/// The LSP position of the end of `text`.
+pub fn end_of(text: &str) -> Value {
+    let last_line = text.rsplit('\n').next().unwrap_or("");
+    json!({
+        "line": text.matches('\n').count(),
+        "character": utf16_len(last_line, usize::MAX),
+    })
 }
 
 #[cfg(test)]
@@ -77,10 +83,16 @@ mod tests {
     #[test]
     fn a_line_and_column_map_to_a_byte_of_the_whole_text() {
         let text = "ab\né😀x\n";
-        assert_eq!(text_offset(text, 0, 1), 1);
-        assert_eq!(text_offset(text, 0, 9), 2, "past the line: its end");
-        assert_eq!(text_offset(text, 1, 3), 9);
-        assert_eq!(text_offset(text, 2, 0), 11);
-        assert_eq!(text_offset(text, 7, 0), text.len());
+        assert_eq!(text_offset(text, 0, 1), Some(1));
+        assert_eq!(text_offset(text, 0, 9), Some(2), "past the line: its end");
+        assert_eq!(text_offset(text, 1, 3), Some(9));
+        assert_eq!(text_offset(text, 2, 0), Some(11));
+        assert_eq!(text_offset(text, 7, 0), None);
+    }
+
+    #[test]
+    fn the_end_of_a_text_is_counted_in_utf16_units() {
+        assert_eq!(end_of("a\né😀"), json!({"line": 1, "character": 3}));
+        assert_eq!(end_of("a\n"), json!({"line": 1, "character": 0}));
     }
 }
