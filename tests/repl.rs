@@ -506,7 +506,7 @@ fn a_runbook_named_on_the_command_line_must_load() {
     // So must its `-p` values, named as given on the command line; `:set` later is named so.
     let with_param = || {
         Test::new().runbook(
-            "runbook \"r\" {\n  param keep: int = 3\n  procedure p { step s { log(keep); } }\n}\n",
+            "runbook \"r\" {\n  param keep: int = 3 env \"KEEP\"\n  procedure p { step s { log(keep); } }\n}\n",
         )
     };
     let out = session(with_param(), &["main.rb42", "-p", "kept=1"], "1 + 1\n");
@@ -524,6 +524,11 @@ fn a_runbook_named_on_the_command_line_must_load() {
         ":set keep abc\nkeep\n",
     );
     out.code(0).stderr_has("(from :set)").stdout_has("5");
+    // A wrong value in the environment stops it too, as it stops `run` and `plan`.
+    let out = session(with_param().env("KEEP", "many"), &["main.rb42"], "1 + 1\n");
+    out.code(2)
+        .stderr_has("(from environment variable KEEP)")
+        .stdout_lacks("2");
     // Inside a session, a bad :load is reported and the session goes on.
     let out = session(Test::new(), &[], ":load missing.rb42\n40 + 2\n");
     out.code(0)

@@ -15,16 +15,16 @@ pub struct Style {
 
 impl Style {
     pub fn for_stdout() -> Self {
-        Self {
-            colour: understands_escapes(&std::io::stdout())
-                && std::env::var_os("NO_COLOR").is_none(),
-        }
+        Self::for_stream(&std::io::stdout())
     }
 
     pub fn for_stderr() -> Self {
+        Self::for_stream(&std::io::stderr())
+    }
+
+    fn for_stream(stream: &impl IsTerminal) -> Self {
         Self {
-            colour: understands_escapes(&std::io::stderr())
-                && std::env::var_os("NO_COLOR").is_none(),
+            colour: understands_escapes(stream) && std::env::var_os("NO_COLOR").is_none(),
         }
     }
 

@@ -176,7 +176,7 @@ impl Workspace {
     /// `:load FILE`: a new context in the runbook's directory, its engine and modules; the
     /// variables of the session are kept, the connections of the previous runbook closed.
     /// `given` are the command line's `-p` values. `false` when the file cannot be read,
-    /// parsed or compiled, or a `-p` value is wrong (the errors are reported).
+    /// parsed or compiled, or a parameter's value is wrong (the errors are reported).
     pub fn load(&mut self, path: &Path, given: Vec<(String, String)>) -> bool {
         let (source, runbook) = match parser::load(path) {
             Ok(loaded) => loaded,
@@ -208,11 +208,14 @@ impl Workspace {
             params: Vec::new(),
             secrets: Vec::new(),
         };
+        // The `-p` values are the command line's: named `--param` in messages.
         let from_command_line = Inputs {
-            cli: loaded.given.clone(),
-            ..Inputs::default()
+            given_by: None,
+            ..inputs(&loaded)
         };
         let none_needed = BTreeSet::new();
+        // A wrong `-p` value or environment variable: the runbook does not load, as `run` and
+        // `plan` refuse it.
         match parameters::resolve(
             &loaded.runbook,
             &loaded.source,
@@ -222,11 +225,7 @@ impl Workspace {
             Ok(params) => loaded.params = params,
             Err(problems) => {
                 report(&problems);
-                if !loaded.given.is_empty() {
-                    return false;
-                }
-                // An environment variable with a wrong value: `:set` can still fix it.
-                loaded.params = resolve_params(&loaded, &none_needed).unwrap_or_default();
+                return false;
             }
         }
         let aliases: Vec<&str> = loaded
