@@ -9,6 +9,14 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use syntect::parsing::{ParseState, ScopeStack, SyntaxDefinition, SyntaxSet, SyntaxSetBuilder};
 
+/// An editor run in batch mode, stopped after two minutes: a highlighting rule that loops
+/// fails the test instead of hanging it.
+pub(crate) fn editor(program: &str) -> Command {
+    let mut command = Command::new("timeout");
+    command.args(["--kill-after=5", "120", program]);
+    command
+}
+
 pub(crate) fn repository() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
 }
@@ -411,7 +419,7 @@ fn vim_groups(text: &str, positions: &[(usize, usize)]) -> Vec<String> {
     ));
     let script_file = dir.path().join("script.vim");
     std::fs::write(&script_file, script).expect("write");
-    let status = Command::new("vim")
+    let status = editor("vim")
         .args(["-u", "NONE", "-i", "NONE", "-N", "-es", "-S"])
         .arg(&script_file)
         .status()

@@ -3,7 +3,7 @@
 //! `runbook fmt`, its keyword and primitive lists against the language, and its commands
 //! against the real binary.
 
-use crate::editors::{LineStart, SAMPLE, column, line_starts, repository, seed_runbooks};
+use crate::editors::{LineStart, SAMPLE, column, editor, line_starts, repository, seed_runbooks};
 use crate::harness::Test;
 use std::path::Path;
 use std::process::Command;
@@ -13,7 +13,7 @@ fn emacs(script: &str) -> String {
     let dir = tempfile::tempdir().expect("temp dir");
     let file = dir.path().join("script.el");
     std::fs::write(&file, script).expect("write");
-    let out = Command::new("emacs")
+    let out = editor("emacs")
         .args(["--batch", "-Q", "-L"])
         .arg(repository().join("editors/emacs"))
         .args(["-l", "rb42-mode", "-l"])
@@ -254,7 +254,7 @@ fn the_emacs_mode_byte_compiles_without_a_warning() {
     let dir = tempfile::tempdir().expect("temp dir");
     let file = dir.path().join("rb42-mode.el");
     std::fs::copy(repository().join("editors/emacs/rb42-mode.el"), &file).expect("copy");
-    let out = Command::new("emacs")
+    let out = editor("emacs")
         .args([
             "--batch",
             "-Q",
@@ -271,4 +271,26 @@ fn the_emacs_mode_byte_compiles_without_a_warning() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(dir.path().join("rb42-mode.elc").exists());
+}
+
+#[test]
+fn a_step_on_its_procedures_line_is_a_rhai_body() {
+    let text = "runbook \"r {\" {\n  procedure q { step one { log(1); } }\n}\n";
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("one-line.rb42");
+    std::fs::write(&file, text).expect("write");
+    let positions = [
+        column(text, 2, "procedure"),
+        column(text, 2, "step"),
+        column(text, 2, "log"),
+    ];
+    let faces = faces(&file, &positions);
+    assert_eq!(
+        faces[1..],
+        [
+            "font-lock-keyword-face",
+            "font-lock-keyword-face",
+            "font-lock-builtin-face"
+        ]
+    );
 }

@@ -91,13 +91,22 @@
 
 (defun rb42--block-brace-p (brace)
   "Whether the `{' at BRACE opens a runbook, procedure or host block.
-Every other brace opens a rhai body, or a block inside one."
+That is the first brace, outside strings, of a header's line
+\(`procedure p { step s {' opens a block, then a body).  Every other
+brace opens a rhai body, or a block inside one."
   (save-excursion
-    (goto-char brace)
-    (beginning-of-line)
-    (looking-at-p
-     (concat "[ \t]*\\(?:runbook[ \t]+\"\\|procedure[ \t]+" rb42--id
-             "\\|host[ \t]+" rb42--id "\\)"))))
+    (save-match-data
+      (goto-char brace)
+      (beginning-of-line)
+      (and (looking-at
+            (concat "[ \t]*\\(?:runbook[ \t]+\"\\|procedure[ \t]+" rb42--id
+                    "\\|host[ \t]+" rb42--id "\\)"))
+           (let ((first nil))
+             (goto-char (match-end 0))
+             (while (and (not first) (search-forward "{" (1+ brace) t))
+               (unless (nth 8 (save-excursion (syntax-ppss (1- (point)))))
+                 (setq first (1- (point)))))
+             (eq first brace))))))
 
 (defun rb42--in-body-p (ppss)
   "Whether the place PPSS describes is rhai code inside a body."
