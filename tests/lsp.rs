@@ -133,6 +133,25 @@ impl Client {
         (client, uri)
     }
 
+    /// A request about the place at `line` and UTF-16 `character` of `uri`; its response.
+    fn at(&mut self, method: &str, uri: &str, line: u32, character: u32) -> Value {
+        self.request(
+            method,
+            json!({ "textDocument": { "uri": uri }, "position": { "line": line, "character": character } }),
+        )
+    }
+
+    /// Replaces the whole text of `uri` (full sync).
+    fn change(&mut self, uri: &str, version: u32, text: &str) {
+        self.notify(
+            "textDocument/didChange",
+            json!({
+                "textDocument": { "uri": uri, "version": version },
+                "contentChanges": [{ "text": text }],
+            }),
+        );
+    }
+
     fn open(&mut self, uri: &str, text: &str) {
         self.notify(
             "textDocument/didOpen",
@@ -217,13 +236,7 @@ fn diagnostics_follow_the_buffer_with_utf16_ranges() {
         })]
     );
     // The buffer is checked, not the disk: there is no main.rb42 there.
-    client.notify(
-        "textDocument/didChange",
-        json!({
-            "textDocument": { "uri": uri, "version": 2 },
-            "contentChanges": [{ "text": BROKEN.replace("repertoire", "app_dir") }],
-        }),
-    );
+    client.change(&uri, 2, &BROKEN.replace("repertoire", "app_dir"));
     assert_eq!(client.diagnostics(&uri), Vec::<Value>::new());
     client.notify(
         "textDocument/didSave",
@@ -247,10 +260,7 @@ fn modules_resolve_beside_the_document() {
 "#;
     let (mut client, uri) = Client::opened(&test, "ops/main.rb42", text);
     assert_eq!(client.diagnostics(&uri), Vec::<Value>::new());
-    let completion = client.request(
-        "textDocument/completion",
-        json!({ "textDocument": { "uri": uri }, "position": { "line": 2, "character": 25 } }),
-    );
+    let completion = client.at("textDocument/completion", &uri, 2, 25);
     let labels = labels(&completion);
     assert!(labels.contains(&"helpers::greet".to_string()), "{labels:?}");
     client.open(&uri_of(&test.path().join("main.rb42")), text);
@@ -291,10 +301,7 @@ fn completion_offers_what_fits_where_the_cursor_is() {
     let (mut client, uri) = Client::opened(&test, "main.rb42", text);
     client.diagnostics(&uri);
     let at = |client: &mut Client, line: u32, character: u32| {
-        labels(&client.request(
-            "textDocument/completion",
-            json!({ "textDocument": { "uri": uri }, "position": { "line": line, "character": character } }),
-        ))
+        labels(&client.at("textDocument/completion", &uri, line, character))
     };
     // In a body, after the emoji (UTF-16 column 28 is the `;` after it).
     let in_body = at(&mut client, 8, 28);
@@ -335,13 +342,7 @@ fn completion_offers_what_fits_where_the_cursor_is() {
     assert_eq!(at(&mut client, 8, 14), Vec::<String>::new());
     // While the text does not parse, the last version that did still gives the names.
     let half_typed = text.replace("sh([\"ls\", app_dir]);", "sh([\"ls\", ");
-    client.notify(
-        "textDocument/didChange",
-        json!({
-            "textDocument": { "uri": uri, "version": 2 },
-            "contentChanges": [{ "text": half_typed }],
-        }),
-    );
+    client.change(&uri, 2, &half_typed);
     client.diagnostics(&uri);
     assert!(at(&mut client, 8, 28).contains(&"archive_path".to_string()));
 }
@@ -352,10 +353,7 @@ fn hover_on_a_primitive_shows_its_reference_row() {
     let (mut client, uri) = Client::opened(&test, "main.rb42", BROKEN);
     client.diagnostics(&uri);
     // `sh` on line 7, after the emoji: UTF-16 column 39 is its `h`.
-    let hover = client.request(
-        "textDocument/hover",
-        json!({ "textDocument": { "uri": uri }, "position": { "line": 6, "character": 39 } }),
-    );
+    let hover = client.at("textDocument/hover", &uri, 6, 39);
     let text = hover["result"]["contents"]["value"].as_str().unwrap_or("");
     let reference = include_str!("../grammar/README.md");
     let row = reference
@@ -364,10 +362,7 @@ fn hover_on_a_primitive_shows_its_reference_row() {
         .expect("the reference row of sh");
     assert!(text.contains(row), "{hover}");
     // `log`'s string is not a primitive: no hover.
-    let none = client.request(
-        "textDocument/hover",
-        json!({ "textDocument": { "uri": uri }, "position": { "line": 6, "character": 12 } }),
-    );
+    let none = client.at("textDocument/hover", &uri, 6, 12);
     assert_eq!(none["result"], Value::Null, "{none}");
 }
 
@@ -427,23 +422,11 @@ fn formatting_gives_the_layout_of_runbook_fmt_and_names_a_parse_error() {
     fmt.code(0);
     assert_eq!(edits[0]["newText"].as_str(), Some(fmt.stdout.as_str()));
     // Laid out already: no edit.
-    client.notify(
-        "textDocument/didChange",
-        json!({
-            "textDocument": { "uri": uri, "version": 2 },
-            "contentChanges": [{ "text": fmt.stdout }],
-        }),
-    );
+    client.change(&uri, 2, &fmt.stdout);
     client.diagnostics(&uri);
     assert_eq!(formatting(&mut client)["result"], json!([]));
     // Text that does not parse: an error that says where, and the text is not touched.
-    client.notify(
-        "textDocument/didChange",
-        json!({
-            "textDocument": { "uri": uri, "version": 3 },
-            "contentChanges": [{ "text": "runbook \"r\" {\n  step 9 {\n" }],
-        }),
-    );
+    client.change(&uri, 3, "runbook \"r\" {\n  step 9 {\n");
     client.diagnostics(&uri);
     let refused = formatting(&mut client);
     assert_eq!(refused["error"]["code"], -32803, "{refused}");
@@ -491,11 +474,7 @@ fn definition_leads_from_a_use_to_the_declaration_or_the_publishing_step() {
     let (mut client, uri) = Client::opened(&test, "main.rb42", text);
     client.diagnostics(&uri);
     let mut definition = |line: u32, character: u32| {
-        client.request(
-            "textDocument/definition",
-            json!({ "textDocument": { "uri": uri }, "position": { "line": line, "character": character } }),
-        )["result"]
-            .clone()
+        client.at("textDocument/definition", &uri, line, character)["result"].clone()
     };
     let range = |line: u32, start: u32, end: u32| {
         json!({ "uri": uri, "range": {
