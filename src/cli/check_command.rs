@@ -2,6 +2,7 @@
 
 use super::{CheckArgs, CheckFormat, runbook_files};
 use crate::diagnostic::Diagnostic;
+use crate::diagnostic::source::SourceFile;
 use crate::engine::confirmation_gate::ConfirmationGate;
 use crate::engine::event::{Discard, Mode};
 use crate::engine::run_context::RunContext;
@@ -9,7 +10,6 @@ use crate::engine::script_engine;
 use crate::exit_code;
 use crate::language::ast::Runbook;
 use crate::language::parser;
-use crate::language::source::SourceFile;
 use crate::output::style::Style;
 use crate::ssh::pool::SshSettings;
 use std::io::Write;

@@ -3,6 +3,7 @@
 //! here is printed as a diagnostic and ends with exit code 2, before anything runs.
 
 use super::Target;
+use crate::diagnostic::source::SourceFile;
 use crate::diagnostic::{Diagnostic, did_you_mean};
 use crate::engine::confirmation_gate::ConfirmationGate;
 use crate::engine::event::{EventSink, Mode};
@@ -15,7 +16,6 @@ use crate::engine::{event::Status, script_engine};
 use crate::exit_code;
 use crate::language::ast::{Procedure, Runbook};
 use crate::language::check::Compiled;
-use crate::language::source::SourceFile;
 use crate::language::{needs, parser};
 use crate::output::style::Style;
 use crate::ssh::hosts::{Hosts, Sources, Values};

@@ -10,6 +10,7 @@
 //! consulted at all, so the same runbook gives the same trace on any machine.
 
 use super::frozen_world;
+use crate::diagnostic::source::SourceFile;
 use crate::diagnostic::{Diagnostic, did_you_mean};
 use crate::engine::acting_host;
 use crate::engine::confirmation_gate::ConfirmationGate;
@@ -22,7 +23,6 @@ use crate::language::ast::{Body, Item, ParamType, Procedure, Runbook};
 use crate::language::check::Compiled;
 use crate::language::parser;
 use crate::language::script_scan;
-use crate::language::source::SourceFile;
 use crate::output::plan::PlannedAction;
 use crate::ssh::hosts::{Hosts, Sources, Values};
 use rhai::{Array, Dynamic, Engine, EvalAltResult, Scope};

@@ -1,10 +1,10 @@
 //! Parameter values: from `--param`, then the environment variable a parameter names, then the
 //! env file, then the default. Every problem is reported at once, before anything runs.
 
+use crate::diagnostic::source::SourceFile;
 use crate::diagnostic::{Diagnostic, did_you_mean};
 use crate::language::ast::{Literal, Param, ParamType, Runbook};
 use crate::language::duration;
-use crate::language::source::SourceFile;
 use rhai::{Array, Dynamic};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;

@@ -5,10 +5,10 @@
 use super::event::Level;
 use super::run_context::RunContext;
 use crate::diagnostic::Diagnostic;
+use crate::diagnostic::source::{Location, SourceFile, Span};
 use crate::language::ast::{ModuleUse, Runbook};
 use crate::language::check::{self, Checked, Keep};
 use crate::language::parser;
-use crate::language::source::{Location, SourceFile, Span};
 use crate::{primitives, stdlib};
 use rhai::packages::{Package, StandardPackage};
 use rhai::{Engine, Module, Scope};

@@ -5,8 +5,8 @@ use super::confirmation_gate::Prompter;
 use super::parameters::Inputs;
 use super::run_context::placeholder;
 use crate::diagnostic::Diagnostic;
+use crate::diagnostic::source::SourceFile;
 use crate::language::ast::{Runbook, SecretSource};
-use crate::language::source::SourceFile;
 use std::sync::Arc;
 
 /// A secret's name and value.

@@ -10,8 +10,8 @@ mod layout_tree;
 mod printer;
 
 use crate::diagnostic::Diagnostic;
+use crate::diagnostic::source::SourceFile;
 use crate::language::parser;
-use crate::language::source::SourceFile;
 use std::sync::Arc;
 
 /// The canonical text of a runbook, or the diagnostic that stops it from parsing.

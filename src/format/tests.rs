@@ -4,9 +4,9 @@
 //! twice changes nothing.
 
 use super::format;
+use crate::diagnostic::source::{Location, SourceFile};
 use crate::language::ast::{Body, Item, Runbook};
 use crate::language::parser;
-use crate::language::source::{Location, SourceFile};
 use rhai::Token;
 use std::sync::Arc;
 

@@ -1,6 +1,6 @@
 //! The syntax tree of a runbook, as the parser builds it and everything after reads it.
 
-use super::source::{Location, Span};
+use crate::diagnostic::source::{Location, Span};
 use std::collections::HashSet;
 use std::time::Duration;
 

@@ -5,7 +5,7 @@
 use super::ast::{Body, Item, Literal, ParamType, Procedure, Runbook};
 use super::message_text;
 use super::script_scan::{self, Scan};
-use super::source::{Location, SourceFile, Span};
+use crate::diagnostic::source::{Location, SourceFile, Span};
 use crate::diagnostic::{Diagnostic, did_you_mean};
 use rhai::{AST, Engine, ParseErrorType, Position, Scope};
 use std::collections::{BTreeSet, HashMap, HashSet};

@@ -7,5 +7,4 @@ pub mod message_text;
 pub mod needs;
 pub mod parser;
 pub mod script_scan;
-pub mod source;
 pub mod target_check;

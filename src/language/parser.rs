@@ -7,8 +7,8 @@ use super::ast::{
     Value, ValueAt,
 };
 use super::duration;
-use super::source::{Location, SourceFile, Span};
 use crate::diagnostic::Diagnostic;
+use crate::diagnostic::source::{Location, SourceFile, Span};
 use pest::Parser as _;
 use pest::iterators::Pair;
 use std::path::Path;

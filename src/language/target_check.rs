@@ -2,7 +2,7 @@
 //! `on` target, each resolved against what the runbook declares.
 
 use super::ast::{HostDecl, LOCAL_TARGET, ParamType, Runbook, Target, Value, ValueAt};
-use super::source::SourceFile;
+use crate::diagnostic::source::SourceFile;
 use crate::diagnostic::{Diagnostic, did_you_mean};
 use crate::ssh::inventory::Inventory;
 use crate::ssh::inventory_file;
@@ -54,7 +54,11 @@ struct Checker<'a> {
 }
 
 impl Checker<'_> {
-    fn error(&mut self, at: &super::source::Span, message: impl Into<String>) -> &mut Diagnostic {
+    fn error(
+        &mut self,
+        at: &crate::diagnostic::source::Span,
+        message: impl Into<String>,
+    ) -> &mut Diagnostic {
         self.diagnostics
             .push(Diagnostic::error(message).at(self.source, *at));
         self.diagnostics

@@ -3,8 +3,8 @@
 //! publishes a value — in the last version of the text that parsed.
 
 use super::published;
+use crate::diagnostic::source::Span;
 use crate::language::ast::Runbook;
-use crate::language::source::Span;
 
 /// Where `name` is declared or published, if the runbook declares or publishes it.
 pub fn of(name: &str, runbook: &Runbook) -> Option<Span> {
@@ -30,8 +30,8 @@ pub fn of(name: &str, runbook: &Runbook) -> Option<Span> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diagnostic::source::Location;
     use crate::language::parser;
-    use crate::language::source::Location;
     use std::path::Path;
 
     const TEXT: &str = "runbook \"r\" {\n  param dir: string = \"/srv\"\n  host vm { address \"vm.example\" }\n  procedure p on vm {\n    step a {\n      let x = 1;\n      publish( \"archive\", `${dir}/é.tgz`);\n    }\n    step b { log(archive); }\n  }\n}\n";

@@ -2,9 +2,9 @@
 //! keeps offering its names while the text is half-typed).
 
 use super::document_uri;
+use crate::diagnostic::source::SourceFile;
 use crate::language::ast::Runbook;
 use crate::language::parser;
-use crate::language::source::SourceFile;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -2,8 +2,8 @@
 //! text; no edit when it is already laid out, an error naming the problem when it does not parse.
 
 use super::position;
+use crate::diagnostic::source::SourceFile;
 use crate::format;
-use crate::language::source::SourceFile;
 use serde_json::{Value, json};
 use std::path::Path;
 use std::sync::Arc;

@@ -1,7 +1,7 @@
 //! LSP positions: 0-based lines and columns counted in UTF-16 code units, to and from the
 //! 1-based character columns of `Location` and the text of a line.
 
-use crate::language::source::{SourceFile, Span};
+use crate::diagnostic::source::{SourceFile, Span};
 use serde_json::{Value, json};
 
 /// The LSP range of `span` in `source`: its start, and its width in characters on its line.
@@ -57,7 +57,7 @@ pub fn end_of(text: &str) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::language::source::Location;
+    use crate::diagnostic::source::Location;
 
     #[test]
     fn columns_count_utf16_units_after_accents_and_astral_characters() {

@@ -3,8 +3,8 @@
 //! go-to-definition work on the last version that parsed without compiling it (the checker's
 //! scan of published names needs each body compiled).
 
+use crate::diagnostic::source::{Location, Span};
 use crate::language::ast::Body;
-use crate::language::source::{Location, Span};
 
 /// One `publish("name", …)` call of a body.
 #[derive(Debug, PartialEq, Eq)]

@@ -2,8 +2,8 @@
 //! and its procedures with their steps — from the last version of the text that parsed.
 
 use super::position;
+use crate::diagnostic::source::SourceFile;
 use crate::language::ast::{Name, Runbook};
-use crate::language::source::SourceFile;
 use serde_json::{Value, json};
 
 /// LSP `SymbolKind`s.

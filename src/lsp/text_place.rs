@@ -205,7 +205,7 @@ mod tests {
 
     #[test]
     fn every_body_of_the_repository_runbooks_is_rhai_and_every_step_keyword_is_not() {
-        use crate::language::source::Location;
+        use crate::diagnostic::source::Location;
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/runbooks");
         let mut bodies = 0;
         for entry in std::fs::read_dir(dir).expect("runbooks/") {

@@ -5,9 +5,9 @@
 use super::host_spec::{HostSpec, Identity};
 use super::inventory::Inventory;
 use super::inventory_file;
+use crate::diagnostic::source::SourceFile;
 use crate::diagnostic::{Diagnostic, did_you_mean};
 use crate::language::ast::{HostDecl, LOCAL_TARGET, Procedure, Runbook, Value, ValueAt};
-use crate::language::source::SourceFile;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -215,7 +215,7 @@ fn inventory_path(from: &Sources<'_>, values: &Values<'_>) -> Option<PathBuf> {
 
 fn at(
     source: &Arc<SourceFile>,
-    span: &crate::language::source::Span,
+    span: &crate::diagnostic::source::Span,
     message: String,
 ) -> Diagnostic {
     Diagnostic::error(message).at(source, *span)

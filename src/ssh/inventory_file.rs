@@ -2,7 +2,7 @@
 
 use super::inventory::{self, Inventory};
 use crate::diagnostic::Diagnostic;
-use crate::language::source::{Location, SourceFile, Span};
+use crate::diagnostic::source::{Location, SourceFile, Span};
 use std::path::Path;
 use std::sync::Arc;
 

@@ -10,6 +10,7 @@ mod steps;
 
 use super::session::{resolve_hosts, secret_mask};
 use crate::diagnostic::Diagnostic;
+use crate::diagnostic::source::{Location, SourceFile, Span};
 use crate::engine::confirmation_gate::ConfirmationGate;
 use crate::engine::event::{EventSink, Mode, Phase};
 use crate::engine::parameters::{self, Inputs, ParamValue};
@@ -20,7 +21,6 @@ use crate::engine::secrets::{self, SecretValue};
 use crate::language::ast::{Runbook, SecretSource};
 use crate::language::check::Compiled;
 use crate::language::parser;
-use crate::language::source::{Location, SourceFile, Span};
 use crate::output::style::Style;
 use crate::repl::completion::{SharedVocabulary, Vocabulary};
 use crate::repl::repl_view::ReplView;

@@ -43,8 +43,9 @@ impl Span {
         Self { start, width }
     }
 
-    /// The span of a pest pair, clipped to its first line.
-    pub fn of(pair: &pest::iterators::Pair<'_, crate::language::parser::Rule>) -> Self {
+    /// The span of a pest pair, clipped to its first line. Generic over the grammar, so that
+    /// positions do not depend on the parser that produces them.
+    pub fn of<R: pest::RuleType>(pair: &pest::iterators::Pair<'_, R>) -> Self {
         let (line, col) = pair.line_col();
         let text = pair.as_str();
         let first_line = text.split('\n').next().unwrap_or("");

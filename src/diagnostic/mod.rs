@@ -2,9 +2,14 @@
 //! message, optionally a place in a source file, and a hint. It renders as
 //! `error: …` / `--> file:line:col` / the source line / a caret, as JSON, or as a GitHub
 //! workflow annotation.
+//!
+//! This folder owns source files and positions (`source`), diagnostics and their rendering, and
+//! the did-you-mean suggestion. It is the bottom of the crate: it imports nothing of it.
 
-use crate::language::source::{SourceFile, Span};
+pub mod source;
+
 use serde::Serialize;
+use source::{SourceFile, Span};
 use std::sync::Arc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -236,7 +241,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::language::source::Location;
+    use crate::diagnostic::source::Location;
 
     #[test]
     fn renders_a_caret_under_the_span() {
