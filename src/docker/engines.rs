@@ -3,7 +3,7 @@
 //! forwarded over its SSH master connection.
 
 use super::failure::unreachable_engine;
-use crate::ssh::host_spec::HostSpec;
+use crate::hosts::host_spec::HostSpec;
 use crate::ssh::pool::ConnectionPool;
 use bollard::Docker;
 use std::collections::HashMap;

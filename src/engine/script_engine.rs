@@ -6,6 +6,7 @@ use super::event::Level;
 use super::run_context::RunContext;
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::source::{Location, SourceFile, Span};
+use crate::hosts::target_check;
 use crate::language::ast::{ModuleUse, Runbook};
 use crate::language::check::{self, Checked, Keep};
 use crate::language::parser;
@@ -85,7 +86,8 @@ fn prepare_keeping(
 ) -> (Engine, Checked) {
     let mut engine = build(ctx);
     let problems = load_modules(&mut engine, runbook, source);
-    let mut checked = check::check(runbook, source, &engine, keep);
+    let targets = target_check::check(runbook, source);
+    let mut checked = check::check(runbook, source, &engine, keep, targets);
     checked.diagnostics.splice(0..0, problems);
     (engine, checked)
 }

@@ -122,8 +122,24 @@ pub enum Keep {
     DiagnosticsOnly,
 }
 
-/// Runs every static check; `engine` must already hold the runbook's modules.
-pub fn check(runbook: &Runbook, source: &Arc<SourceFile>, engine: &Engine, keep: Keep) -> Checked {
+/// What a check made outside the language found (the `on` targets against the hosts and the
+/// inventory, in `hosts::target_check`): its diagnostics join the others, and the names it
+/// read count as used.
+#[derive(Default)]
+pub struct Findings {
+    pub diagnostics: Vec<Diagnostic>,
+    pub names_read: BTreeSet<String>,
+}
+
+/// Runs every static check; `engine` must already hold the runbook's modules. `targets` is what
+/// the check of the `on` targets found.
+pub fn check(
+    runbook: &Runbook,
+    source: &Arc<SourceFile>,
+    engine: &Engine,
+    keep: Keep,
+    targets: Findings,
+) -> Checked {
     let mut checker = Checker {
         runbook,
         source,
@@ -135,7 +151,6 @@ pub fn check(runbook: &Runbook, source: &Arc<SourceFile>, engine: &Engine, keep:
     };
     checker.declarations();
     checker.procedures();
-    let targets = super::target_check::check(runbook, source);
     checker.diagnostics.extend(targets.diagnostics);
     checker.variables_read.extend(targets.names_read);
     // A body that does not compile reads nothing we know of: no "never used" noise then.

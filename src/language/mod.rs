@@ -7,4 +7,3 @@ pub mod message_text;
 pub mod needs;
 pub mod parser;
 pub mod script_scan;
-pub mod target_check;

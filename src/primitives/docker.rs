@@ -4,7 +4,7 @@
 //! Changes are recorded with the engine named; reads run in a dry-run only with `--probe`.
 
 use super::options::Options;
-use super::process_output::{Finished, quote, refuse_nul};
+use super::process_output::{Finished, refuse_nul};
 use super::remote::host_named;
 use super::{Outcome, error, unless_stopped};
 use crate::docker::containers::{
@@ -15,6 +15,7 @@ use crate::docker::images;
 use crate::engine::acting_host;
 use crate::engine::event::{Effect, Event, Level, Stream};
 use crate::engine::run_context::RunContext;
+use crate::shell_quote::quote;
 use rhai::{Array, Dynamic, Engine as Rhai, Map};
 use serde_json::Value;
 use std::sync::Arc;

@@ -3,12 +3,12 @@
 //! timeout or Ctrl-C stops everything it started.
 
 use super::process_output::{
-    Command, CommandOptions, Finished, Origin, collect_both, own_limit, planned_result, quote,
-    refuse_nul,
+    Command, CommandOptions, Finished, Origin, collect_both, own_limit, planned_result, refuse_nul,
 };
 use super::{Outcome, error};
 use crate::engine::run_context::RunContext;
 use crate::engine::stop_signal::StopReason;
+use crate::shell_quote::quote;
 use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;
 use rhai::{Array, Dynamic, Engine, Map};

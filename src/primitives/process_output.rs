@@ -5,6 +5,7 @@ use super::options::Options;
 use super::{Outcome, error};
 use crate::engine::event::{Effect, Event, Stream};
 use crate::engine::run_context::RunContext;
+use crate::shell_quote::quote;
 use rhai::{Array, Map};
 use std::sync::Arc;
 use std::time::Duration;
@@ -46,16 +47,6 @@ impl Command {
             Command::Argv(argv) => argv.iter().map(|a| quote(a)).collect::<Vec<_>>().join(" "),
         }
     }
-}
-
-/// Quotes a word for a POSIX shell (`'…'` only when needed). A NUL byte stays inside the
-/// quotes: no command line can carry one, so the command is refused where it would start (see
-/// [`refuse_nul`]), never run with the value cut short.
-pub fn quote(word: &str) -> String {
-    shlex::try_quote(word).map_or_else(
-        |_| format!("'{}'", word.replace('\'', "'\\''")),
-        |q| q.into_owned(),
-    )
 }
 
 /// The options commands accept; `sudo` only remotely.
@@ -243,26 +234,5 @@ pub async fn own_limit(timeout: Option<Duration>) {
     match timeout {
         Some(t) => tokio::time::sleep(t).await,
         None => std::future::pending().await,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::quote;
-
-    #[test]
-    fn quoted_words_stay_data_even_with_nul_bytes() {
-        for word in [
-            "x\0'; touch pwned; '",
-            "a b",
-            "it's",
-            "$(id)",
-            "`id`",
-            "\n;|&",
-        ] {
-            let quoted = quote(word);
-            let words = shlex::split(&quoted).expect("one word");
-            assert_eq!(words, [word], "{quoted}");
-        }
     }
 }

@@ -6,14 +6,15 @@
 use super::local;
 use super::options::Options;
 use super::process_output::{
-    Command, CommandOptions, Finished, Origin, collect_both, own_limit, planned_result, quote,
+    Command, CommandOptions, Finished, Origin, collect_both, own_limit, planned_result,
 };
 use super::{Outcome, error, unless_stopped};
 use crate::engine::acting_host;
 use crate::engine::event::Effect;
 use crate::engine::run_context::RunContext;
 use crate::engine::stop_signal::StopReason;
-use crate::ssh::host_spec::HostSpec;
+use crate::hosts::host_spec::HostSpec;
+use crate::shell_quote::quote;
 use crate::ssh::remote_process::{Ended, RemoteChild};
 use crate::ssh::transfer;
 use openssh::Session;

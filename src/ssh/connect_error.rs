@@ -1,7 +1,7 @@
 //! What went wrong when ssh could not connect, told the way an operator acts on it.
 //! ssh reports through text only; this reads its log.
 
-use super::host_spec::HostSpec;
+use crate::hosts::host_spec::HostSpec;
 use std::path::Path;
 
 /// Why a connection failed.

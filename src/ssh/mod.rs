@@ -1,12 +1,11 @@
-//! Remote machines over SSH: where hosts come from (declarations, Ansible inventories,
-//! parameters), one multiplexed master connection per host, remote commands and transfers.
-//! Nothing here knows about steps: the primitives in `crate::primitives::remote` bind it to a run.
+//! Remote machines over SSH, the transport only: one multiplexed master connection per host,
+//! remote processes, transfers, and connection errors worded for the operator.
+//!
+//! Nothing here knows about steps (the remote primitives bind it to a run) or about where hosts
+//! come from (`hosts/`). It may import `hosts` (for `HostSpec`) and the leaf `shell_quote`;
+//! never `primitives`, `context` or `engine`.
 
 pub mod connect_error;
-pub mod host_spec;
-pub mod hosts;
-pub mod inventory;
-pub mod inventory_file;
 pub mod pool;
 pub mod remote_process;
 pub mod transfer;

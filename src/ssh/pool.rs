@@ -3,7 +3,7 @@
 //! in a private control directory and exit on their own when idle, should we die.
 
 use super::connect_error::ConnectError;
-use super::host_spec::{HostSpec, Identity};
+use crate::hosts::host_spec::{HostSpec, Identity};
 use openssh::{ControlPersist, ForwardType, KnownHosts, Session, SessionBuilder};
 use std::collections::HashMap;
 use std::fmt::Write as _;

@@ -3,7 +3,7 @@
 //! a directory as a tar stream. No SFTP subsystem or extra connection is needed.
 
 use super::remote_process::{Ended, RemoteChild};
-use crate::primitives::process_output::quote;
+use crate::shell_quote::quote;
 use openssh::Session;
 use std::path::Path;
 use std::process::Stdio;

@@ -1,22 +1,19 @@
 //! Static checks of where steps run: host declarations, groups, the inventory, and every
-//! `on` target, each resolved against what the runbook declares.
+//! `on` target, each resolved against what the runbook declares. Its findings join the
+//! language's own checks (`language::check::check`), which never read an inventory themselves.
 
-use super::ast::{HostDecl, LOCAL_TARGET, ParamType, Runbook, Target, Value, ValueAt};
+use super::inventory::Inventory;
+use super::inventory_file;
 use crate::diagnostic::source::SourceFile;
 use crate::diagnostic::{Diagnostic, did_you_mean};
-use crate::ssh::inventory::Inventory;
-use crate::ssh::inventory_file;
+use crate::language::ast::{HostDecl, LOCAL_TARGET, ParamType, Runbook, Target, Value, ValueAt};
+use crate::language::check::Findings;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-/// What the target checks found, and the parameters they read.
-pub struct TargetCheck {
-    pub diagnostics: Vec<Diagnostic>,
-    /// Parameters and secrets used by hosts, the inventory or `on`.
-    pub names_read: BTreeSet<String>,
-}
-
-pub fn check(runbook: &Runbook, source: &Arc<SourceFile>) -> TargetCheck {
+/// What the target checks found, and the parameters and secrets used by hosts, the inventory
+/// or `on`.
+pub fn check(runbook: &Runbook, source: &Arc<SourceFile>) -> Findings {
     let mut checker = Checker {
         runbook,
         source,
@@ -32,7 +29,7 @@ pub fn check(runbook: &Runbook, source: &Arc<SourceFile>) -> TargetCheck {
             checker.target(target);
         }
     }
-    TargetCheck {
+    Findings {
         diagnostics: checker.diagnostics,
         names_read: checker.names_read,
     }
