@@ -1,6 +1,7 @@
 //! runbook: operations runbooks as code. Source text → parse → check → plan/run → outputs.
 
 pub mod cli;
+pub mod context;
 pub mod diagnostic;
 pub mod doc;
 pub mod docker;

@@ -2,9 +2,9 @@
 //! `primitives::NAMES` and documented as a call, every method of the `docker()` and `host()`
 //! handles is documented, and every public function of a stdlib module is in the stdlib table.
 
-use runbook::engine::confirmation_gate::ConfirmationGate;
-use runbook::engine::event::{Discard, Mode};
-use runbook::engine::run_context::RunContext;
+use runbook::context::confirmation_gate::ConfirmationGate;
+use runbook::context::event::{Discard, Mode};
+use runbook::context::run_context::RunContext;
 use runbook::engine::script_engine;
 use runbook::primitives::NAMES;
 use runbook::primitives::docker::DockerHandle;

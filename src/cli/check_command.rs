@@ -1,11 +1,11 @@
 //! `runbook check`: static checks of one or more runbooks, for editors and CI.
 
 use super::{CheckArgs, CheckFormat, runbook_files};
+use crate::context::confirmation_gate::ConfirmationGate;
+use crate::context::event::{Discard, Mode};
+use crate::context::run_context::RunContext;
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::source::SourceFile;
-use crate::engine::confirmation_gate::ConfirmationGate;
-use crate::engine::event::{Discard, Mode};
-use crate::engine::run_context::RunContext;
 use crate::engine::script_engine;
 use crate::exit_code;
 use crate::language::ast::Runbook;

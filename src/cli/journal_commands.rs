@@ -4,9 +4,9 @@
 use super::journaled;
 use super::session::{Session, print_diagnostics};
 use super::{RecoverArgs, RunsArgs, SshArgs, StateArgs, Target};
+use crate::context::confirmation_gate::{ConfirmationGate, Prompter};
+use crate::context::event::{EventSink, FanOut, Mode};
 use crate::diagnostic::Diagnostic;
-use crate::engine::confirmation_gate::{ConfirmationGate, Prompter};
-use crate::engine::event::{EventSink, FanOut, Mode};
 use crate::engine::runner::Start;
 use crate::exit_code;
 use crate::journal::record::{self, RunRecord, RunState};
@@ -153,7 +153,9 @@ pub fn recover(args: &RecoverArgs, what: Recovery) -> i32 {
             ))]);
             return exit_code::LOCKED;
         }
-        RunState::Finished(crate::engine::event::Status::Succeeded) if what == Recovery::Resume => {
+        RunState::Finished(crate::context::event::Status::Succeeded)
+            if what == Recovery::Resume =>
+        {
             println!("run {} succeeded: nothing to resume", h.run);
             return exit_code::SUCCESS;
         }

@@ -3,9 +3,9 @@
 
 use super::session::{Session, print_diagnostics};
 use super::{PlanArgs, PlanFormat, Target};
+use crate::context::confirmation_gate::ConfirmationGate;
+use crate::context::event::{EventSink, Mode};
 use crate::doc::trace::{self, TraceInputs};
-use crate::engine::confirmation_gate::ConfirmationGate;
-use crate::engine::event::{EventSink, Mode};
 use crate::exit_code;
 use crate::language::ast::Procedure;
 use crate::output::plan::PlanCollector;

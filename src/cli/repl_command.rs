@@ -4,7 +4,7 @@
 
 use super::SshArgs;
 use super::repl_workspace::{Options, Workspace, out};
-use crate::engine::confirmation_gate::{ConfirmationGate, Prompter};
+use crate::context::confirmation_gate::{ConfirmationGate, Prompter};
 use crate::exit_code;
 use crate::repl::command::{self, Command};
 use crate::repl::completion::SharedVocabulary;

@@ -4,12 +4,12 @@
 use super::journaled;
 use super::session::{Session, print_diagnostics};
 use super::{PlanFormat, RunArgs, RunFormat, plan_command};
+use crate::context::confirmation_gate::{ConfirmationGate, Prompter};
+use crate::context::event::{EventSink, FanOut, Level, Mode};
+use crate::context::run_context::RunContext;
+use crate::context::stop_signal::Press;
 use crate::diagnostic::{Diagnostic, did_you_mean};
-use crate::engine::confirmation_gate::{ConfirmationGate, Prompter};
-use crate::engine::event::{EventSink, FanOut, Level, Mode};
-use crate::engine::run_context::RunContext;
 use crate::engine::runner::Start;
-use crate::engine::stop_signal::Press;
 use crate::exit_code;
 use crate::journal::state_dir;
 use crate::journal::writer::{Header, JournalWriter};

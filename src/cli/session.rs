@@ -3,16 +3,17 @@
 //! here is printed as a diagnostic and ends with exit code 2, before anything runs.
 
 use super::Target;
+use crate::context::confirmation_gate::ConfirmationGate;
+use crate::context::event::Status;
+use crate::context::event::{EventSink, Mode};
+use crate::context::run_context::RunContext;
+use crate::context::secret_mask::SecretMask;
 use crate::diagnostic::source::SourceFile;
 use crate::diagnostic::{Diagnostic, did_you_mean};
-use crate::engine::confirmation_gate::ConfirmationGate;
-use crate::engine::event::{EventSink, Mode};
 use crate::engine::parameters::{self, Inputs, ParamValue};
-use crate::engine::run_context::RunContext;
 use crate::engine::runner::{Runner, Start};
-use crate::engine::secret_mask::SecretMask;
+use crate::engine::script_engine;
 use crate::engine::secrets::{self, SecretValue};
-use crate::engine::{event::Status, script_engine};
 use crate::exit_code;
 use crate::hosts::resolution::{Hosts, Sources, Values};
 use crate::language::ast::{Procedure, Runbook};

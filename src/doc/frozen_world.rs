@@ -4,7 +4,7 @@
 //! Later registrations replace earlier ones of the same signature, so these override the
 //! primitives the run's engine already has.
 
-use crate::engine::run_context::RunContext;
+use crate::context::run_context::RunContext;
 use rhai::Engine;
 use std::sync::Arc;
 

@@ -3,8 +3,8 @@
 //! `runbook doc --format json` prints it), so a custom template has every field to work with.
 
 use super::trace::{ProcedureTrace, TracedBody, TracedRunbook};
+use crate::context::run_context::placeholder;
 use crate::engine::parameters::ParamValue;
-use crate::engine::run_context::placeholder;
 use crate::language::ast::{
     Guard, HostDecl, Item, Literal, Procedure, Runbook, SecretSource, Step, Target, Tolerance,
     Value, ValueAt,

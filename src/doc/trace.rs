@@ -10,15 +10,15 @@
 //! consulted at all, so the same runbook gives the same trace on any machine.
 
 use super::frozen_world;
+use crate::context::acting_host;
+use crate::context::confirmation_gate::ConfirmationGate;
+use crate::context::event::{Event, EventSink, Level, Mode, Phase};
+use crate::context::run_context::{RunContext, UNKNOWN_OPEN, placeholder};
+use crate::context::secret_mask::SecretMask;
 use crate::diagnostic::source::SourceFile;
 use crate::diagnostic::{Diagnostic, did_you_mean};
-use crate::engine::acting_host;
-use crate::engine::confirmation_gate::ConfirmationGate;
-use crate::engine::event::{Event, EventSink, Level, Mode, Phase};
 use crate::engine::parameters::{self, Inputs, ParamValue};
-use crate::engine::run_context::{RunContext, UNKNOWN_OPEN, placeholder};
 use crate::engine::script_engine;
-use crate::engine::secret_mask::SecretMask;
 use crate::hosts::resolution::{Hosts, Sources, Values};
 use crate::language::ast::{Body, Item, ParamType, Procedure, Runbook};
 use crate::language::check::Compiled;

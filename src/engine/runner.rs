@@ -3,14 +3,14 @@
 //! order; then `finally`. The same loop makes plans: in a dry-run the primitives record
 //! instead of acting, and each rollback is previewed the same way.
 
-use super::acting_host;
-use super::event::{Answer, AnsweredBy, Event, GuardStatus, Level, Phase, Status};
 use super::fan_out::{self, DEFAULT_FORKS, Policy, Spread};
 use super::parameters::ParamValue;
 use super::rollback_stack::{Owed, RollbackStack};
-use super::run_context::RunContext;
 use super::secrets::SecretValue;
-use super::stop_signal::StopReason;
+use crate::context::acting_host;
+use crate::context::event::{Answer, AnsweredBy, Event, GuardStatus, Level, Phase, Status};
+use crate::context::run_context::RunContext;
+use crate::context::stop_signal::StopReason;
 use crate::diagnostic::source::SourceFile;
 use crate::language::ast::{Body, Guard, Item, Procedure, Runbook, Step, Target, Tolerance};
 use crate::language::check::{Compiled, body_span};
@@ -111,11 +111,12 @@ impl Runner<'_> {
             .iter()
             .map(|p| (p.name.clone(), p.shown.clone()))
             .collect();
-        shown.extend(
-            self.secrets
-                .iter()
-                .map(|s| (s.name.clone(), super::secret_mask::MASK.to_string())),
-        );
+        shown.extend(self.secrets.iter().map(|s| {
+            (
+                s.name.clone(),
+                crate::context::secret_mask::MASK.to_string(),
+            )
+        }));
         self.ctx.emit(&Event::RunStarted {
             runbook: self.runbook.name.text.clone(),
             file: self.source.display_path(),

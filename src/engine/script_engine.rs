@@ -2,8 +2,8 @@
 //! operations, depth and sizes; the stop signal checked between operations; `use` modules
 //! loaded from the embedded stdlib or beside the runbook.
 
-use super::event::Level;
-use super::run_context::RunContext;
+use crate::context::event::Level;
+use crate::context::run_context::RunContext;
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::source::{Location, SourceFile, Span};
 use crate::hosts::target_check;

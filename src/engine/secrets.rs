@@ -1,9 +1,9 @@
 //! Secret values: read from the environment, a file, or a prompt; every missing one listed at
 //! once before step 1. Their values go into the run's mask, never into output.
 
-use super::confirmation_gate::Prompter;
 use super::parameters::Inputs;
-use super::run_context::placeholder;
+use crate::context::confirmation_gate::Prompter;
+use crate::context::run_context::placeholder;
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::source::SourceFile;
 use crate::language::ast::{Runbook, SecretSource};

@@ -3,7 +3,7 @@
 
 use super::state_dir;
 use super::writer::Header;
-use crate::engine::event::{Event, Phase, Status};
+use crate::context::event::{Event, Phase, Status};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 

@@ -1,7 +1,7 @@
 //! Appends a run's events to its journal, synced at each step boundary so a crash loses at most
 //! the step in progress. A journal that cannot be written stops the run.
 
-use crate::engine::event::{Event, EventSink};
+use crate::context::event::{Event, EventSink};
 use serde::{Deserialize, Serialize};
 use std::fs::File;
 use std::io::Write;

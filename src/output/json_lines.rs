@@ -1,6 +1,6 @@
 //! `--format json`: one JSON object per event per line, with a timestamp.
 
-use crate::engine::event::{Event, EventSink};
+use crate::context::event::{Event, EventSink};
 use std::io::Write;
 
 pub struct JsonLines;

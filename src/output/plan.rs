@@ -3,8 +3,8 @@
 //! rendered as text, Markdown (for a pull request) or JSON.
 
 use super::style::Style;
-use crate::engine::event::{Effect, Event, EventSink, GuardStatus, Level, Phase};
-use crate::engine::run_context::unknown_parts;
+use crate::context::event::{Effect, Event, EventSink, GuardStatus, Level, Phase};
+use crate::context::run_context::unknown_parts;
 use crate::language::ast::Procedure;
 use crate::language::duration;
 use serde::Serialize;
@@ -575,8 +575,8 @@ impl Plan {
 /// What a `⟨…⟩` placeholder stands for, in words.
 fn explain_unknown(part: &str) -> String {
     let inner = part
-        .trim_start_matches(crate::engine::run_context::UNKNOWN_OPEN)
-        .trim_end_matches(crate::engine::run_context::UNKNOWN_CLOSE);
+        .trim_start_matches(crate::context::run_context::UNKNOWN_OPEN)
+        .trim_end_matches(crate::context::run_context::UNKNOWN_CLOSE);
     if let Some(command) = inner.strip_prefix("output of ") {
         format!("the output of `{command}`, which only a real run reads")
     } else if let Some(name) = inner.strip_prefix("secret ") {

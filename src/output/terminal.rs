@@ -2,7 +2,7 @@
 //! rollbacks, and a summary. A spinner shows the running step only on a terminal.
 
 use super::style::{Style, understands_escapes};
-use crate::engine::event::{
+use crate::context::event::{
     Answer, AnsweredBy, Event, EventSink, GuardStatus, Level, Phase, Status, Stream,
 };
 use crate::language::duration;

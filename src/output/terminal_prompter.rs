@@ -2,9 +2,9 @@
 //! Answers are read by one background thread, so a question waiting for a line still gives up
 //! when the run is interrupted (Ctrl-C at a prompt must not hang the run).
 
-use crate::engine::confirmation_gate::Prompter;
-use crate::engine::event::Answer;
-use crate::engine::stop_signal::StopSignal;
+use crate::context::confirmation_gate::Prompter;
+use crate::context::event::Answer;
+use crate::context::stop_signal::StopSignal;
 use std::io::Write;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::sync::{Mutex, OnceLock, PoisonError};

@@ -2,8 +2,8 @@
 //! `publish`, `dry_run`.
 
 use super::{Outcome, error};
-use crate::engine::event::{Effect, Event, Level};
-use crate::engine::run_context::RunContext;
+use crate::context::event::{Effect, Event, Level};
+use crate::context::run_context::RunContext;
 use rhai::{Dynamic, Engine, FnPtr, NativeCallContext};
 use std::sync::Arc;
 use std::time::{Duration, Instant};

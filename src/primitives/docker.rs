@@ -7,14 +7,14 @@ use super::options::Options;
 use super::process_output::{Finished, refuse_nul};
 use super::remote::host_named;
 use super::{Outcome, error, unless_stopped};
+use crate::context::acting_host;
+use crate::context::event::{Effect, Event, Level, Stream};
+use crate::context::run_context::RunContext;
 use crate::docker::containers::{
     self, Channel, Engine, ExecSpec, Filter, Lifecycle, LogQuery, Until,
 };
 use crate::docker::engines::local_name;
 use crate::docker::images;
-use crate::engine::acting_host;
-use crate::engine::event::{Effect, Event, Level, Stream};
-use crate::engine::run_context::RunContext;
 use crate::shell_quote::quote;
 use rhai::{Array, Dynamic, Engine as Rhai, Map};
 use serde_json::Value;

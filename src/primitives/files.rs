@@ -2,8 +2,8 @@
 //! `template(path, vars)` and `template_str(source, vars)`.
 
 use super::{Outcome, error};
-use crate::engine::event::Effect;
-use crate::engine::run_context::RunContext;
+use crate::context::event::Effect;
+use crate::context::run_context::RunContext;
 use rhai::{Dynamic, Engine, Map};
 use std::sync::Arc;
 

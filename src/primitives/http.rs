@@ -5,8 +5,8 @@
 
 use super::options::Options;
 use super::{Outcome, error, unless_stopped};
-use crate::engine::event::{Effect, Level};
-use crate::engine::run_context::RunContext;
+use crate::context::event::{Effect, Level};
+use crate::context::run_context::RunContext;
 use crate::http::request::{self, Body, Request, Response, TlsPolicy, json_path};
 use crate::http::websocket;
 use reqwest::Method;

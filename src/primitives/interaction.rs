@@ -1,8 +1,8 @@
 //! Asking the operator from inside a body: `confirm(message)` and `choose(prompt, options)`.
 
 use super::{Outcome, error};
-use crate::engine::event::{Answer, AnsweredBy, Event};
-use crate::engine::run_context::RunContext;
+use crate::context::event::{Answer, AnsweredBy, Event};
+use crate::context::run_context::RunContext;
 use rhai::{Array, Dynamic, Engine};
 use std::sync::Arc;
 

@@ -6,8 +6,8 @@ use super::process_output::{
     Command, CommandOptions, Finished, Origin, collect_both, own_limit, planned_result, refuse_nul,
 };
 use super::{Outcome, error};
-use crate::engine::run_context::RunContext;
-use crate::engine::stop_signal::StopReason;
+use crate::context::run_context::RunContext;
+use crate::context::stop_signal::StopReason;
 use crate::shell_quote::quote;
 use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;

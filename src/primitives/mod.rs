@@ -13,7 +13,7 @@ pub mod remote;
 pub mod sql;
 pub mod time;
 
-use crate::engine::run_context::RunContext;
+use crate::context::run_context::RunContext;
 use rhai::{Engine, EvalAltResult};
 use std::sync::Arc;
 

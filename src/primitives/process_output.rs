@@ -3,8 +3,8 @@
 
 use super::options::Options;
 use super::{Outcome, error};
-use crate::engine::event::{Effect, Event, Stream};
-use crate::engine::run_context::RunContext;
+use crate::context::event::{Effect, Event, Stream};
+use crate::context::run_context::RunContext;
 use crate::shell_quote::quote;
 use rhai::{Array, Map};
 use std::sync::Arc;

@@ -9,10 +9,10 @@ use super::process_output::{
     Command, CommandOptions, Finished, Origin, collect_both, own_limit, planned_result,
 };
 use super::{Outcome, error, unless_stopped};
-use crate::engine::acting_host;
-use crate::engine::event::Effect;
-use crate::engine::run_context::RunContext;
-use crate::engine::stop_signal::StopReason;
+use crate::context::acting_host;
+use crate::context::event::Effect;
+use crate::context::run_context::RunContext;
+use crate::context::stop_signal::StopReason;
 use crate::hosts::host_spec::HostSpec;
 use crate::shell_quote::quote;
 use crate::ssh::remote_process::{Ended, RemoteChild};
@@ -443,8 +443,8 @@ fn quiet() -> Map {
 /// The same transfers when the body runs here (`on local`, or no target): plain file copies.
 mod here {
     use super::super::{Outcome, error};
-    use crate::engine::event::Effect;
-    use crate::engine::run_context::RunContext;
+    use crate::context::event::Effect;
+    use crate::context::run_context::RunContext;
     use std::os::unix::fs::PermissionsExt;
     use std::path::Path;
 

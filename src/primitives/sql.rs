@@ -5,8 +5,8 @@
 
 use super::options::Options;
 use super::{Outcome, error, unless_stopped};
-use crate::engine::event::{Effect, Level};
-use crate::engine::run_context::RunContext;
+use crate::context::event::{Effect, Level};
+use crate::context::run_context::RunContext;
 use crate::sql::address::{Address, libpq_env, redact};
 use crate::sql::connections::{self, Connection};
 use crate::sql::{Cell, Row};
@@ -92,7 +92,7 @@ pub fn register(engine: &mut Engine, ctx: &Arc<RunContext>) {
 /// Masks the URL's password from now on; the URL as plans show it.
 fn target(ctx: &RunContext, url: &str) -> Outcome<String> {
     // A URL only a real run knows (a secret a plan or a page stands in for) is shown as is.
-    if ctx.is_dry_run() && url.starts_with(crate::engine::run_context::UNKNOWN_OPEN) {
+    if ctx.is_dry_run() && url.starts_with(crate::context::run_context::UNKNOWN_OPEN) {
         return Ok(url.to_string());
     }
     if let Address::Postgres {

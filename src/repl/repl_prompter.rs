@@ -3,9 +3,9 @@
 //! reading standard input behind the REPL's back (the run's prompter reads it from a thread),
 //! and Ctrl-C at a question answers no.
 
-use crate::engine::confirmation_gate::Prompter;
-use crate::engine::event::Answer;
-use crate::engine::stop_signal::StopSignal;
+use crate::context::confirmation_gate::Prompter;
+use crate::context::event::Answer;
+use crate::context::stop_signal::StopSignal;
 use rustyline::DefaultEditor;
 
 pub struct ReplPrompter;

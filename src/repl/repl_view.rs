@@ -3,7 +3,7 @@
 //! would take. It also keeps the events of a `:step` for the rollbacks it registers, and can
 //! hand them to another consumer instead (the plan of `:plan`).
 
-use crate::engine::event::{Effect, Event, EventSink};
+use crate::context::event::{Effect, Event, EventSink};
 use crate::output::style::Style;
 use crate::output::terminal::TerminalView;
 use std::io::Write;

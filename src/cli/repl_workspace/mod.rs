@@ -9,12 +9,12 @@ mod procedure_inputs;
 mod steps;
 
 use super::session::{resolve_hosts, secret_mask};
+use crate::context::confirmation_gate::ConfirmationGate;
+use crate::context::event::{EventSink, Mode, Phase};
+use crate::context::run_context::RunContext;
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::source::{Location, SourceFile, Span};
-use crate::engine::confirmation_gate::ConfirmationGate;
-use crate::engine::event::{EventSink, Mode, Phase};
 use crate::engine::parameters::{self, Inputs, ParamValue};
-use crate::engine::run_context::RunContext;
 use crate::engine::runner;
 use crate::engine::script_engine;
 use crate::engine::secrets::{self, SecretValue};

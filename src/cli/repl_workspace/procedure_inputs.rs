@@ -3,9 +3,9 @@
 
 use super::{Workspace, header, inputs, out, problem, report, resolve_params};
 use crate::cli::session::{resolve_hosts, secret_mask};
+use crate::context::secret_mask::MASK;
 use crate::diagnostic::did_you_mean;
 use crate::engine::parameters::ParamValue;
-use crate::engine::secret_mask::MASK;
 use crate::engine::secrets::{self, SecretValue};
 use crate::language::ast::SecretSource;
 use crate::language::needs;

@@ -3,8 +3,8 @@
 
 use super::{Workspace, out, problem, report};
 use crate::cli::session::select_procedure;
+use crate::context::event::{Event, EventSink, Mode};
 use crate::diagnostic::did_you_mean;
-use crate::engine::event::{Event, EventSink, Mode};
 use crate::engine::parameters::ParamValue;
 use crate::engine::runner::{Runner, Start};
 use crate::engine::secrets::SecretValue;
