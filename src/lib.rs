@@ -16,6 +16,7 @@ pub mod lsp;
 pub mod output;
 pub mod primitives;
 pub mod repl;
+pub mod session;
 pub mod shell_quote;
 pub mod sql;
 pub mod ssh;

@@ -8,8 +8,8 @@
 mod mutator;
 
 use mutator::Rng;
-use runbook::cli::check_command::check_file;
 use runbook::diagnostic::Diagnostic;
+use runbook::session::static_check::check_file;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};

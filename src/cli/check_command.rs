@@ -1,37 +1,19 @@
 //! `runbook check`: static checks of one or more runbooks, for editors and CI.
 
 use super::{CheckArgs, CheckFormat, runbook_files};
-use crate::context::confirmation_gate::ConfirmationGate;
-use crate::context::event::{Discard, Mode};
-use crate::context::run_context::RunContext;
 use crate::diagnostic::Diagnostic;
-use crate::diagnostic::source::SourceFile;
-use crate::engine::script_engine;
 use crate::exit_code;
-use crate::language::ast::Runbook;
-use crate::language::parser;
 use crate::output::style::Style;
-use crate::ssh::pool::SshSettings;
+use crate::session::static_check::{self, check_file};
 use std::io::Write;
-use std::path::Path;
-use std::sync::Arc;
-
-/// The single-threaded runtime checking needs (modules may be read through it); the usage
-/// exit code, said on stderr, when it cannot start.
-pub fn runtime() -> Result<tokio::runtime::Runtime, i32> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| {
-            eprintln!("error: cannot start the async runtime: {e}");
-            exit_code::USAGE
-        })
-}
 
 pub(super) fn run(args: &CheckArgs) -> i32 {
-    let runtime = match runtime() {
+    let runtime = match static_check::runtime() {
         Ok(r) => r,
-        Err(code) => return code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit_code::USAGE;
+        }
     };
     let mut files = Vec::new();
     let mut diagnostics = Vec::new();
@@ -79,38 +61,4 @@ pub(super) fn run(args: &CheckArgs) -> i32 {
     } else {
         exit_code::SUCCESS
     }
-}
-
-/// Parses and checks one file: every problem found, as diagnostics (the fuzz tests call this).
-pub fn check_file(path: &Path, runtime: &tokio::runtime::Handle) -> Vec<Diagnostic> {
-    match parser::load(path) {
-        Ok((source, runbook)) => check_parsed(&source, &runbook, runtime),
-        Err(d) => vec![d],
-    }
-}
-
-/// Checks text that is not on disk (an editor's buffer) as if it were the file `path`: modules
-/// are found relative to `path`'s directory.
-pub fn check_text(path: &Path, text: &str, runtime: &tokio::runtime::Handle) -> Vec<Diagnostic> {
-    match parser::load_bytes(path, text.as_bytes()) {
-        Ok((source, runbook)) => check_parsed(&source, &runbook, runtime),
-        Err(d) => vec![d],
-    }
-}
-
-fn check_parsed(
-    source: &Arc<SourceFile>,
-    runbook: &Runbook,
-    runtime: &tokio::runtime::Handle,
-) -> Vec<Diagnostic> {
-    let ctx = Arc::new(RunContext::new(
-        Mode::DryRun,
-        false,
-        source.dir().to_path_buf(),
-        runtime.clone(),
-        ConfirmationGate::default(),
-        SshSettings::default(),
-        Arc::new(Discard),
-    ));
-    script_engine::diagnose(&ctx, runbook, source)
 }

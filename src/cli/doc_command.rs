@@ -1,11 +1,12 @@
 //! `runbook doc`: a runbook rendered as a Markdown page, or a directory of runbooks as pages
 //! plus an index; `--check` compares with the pages on disk instead of writing them.
 
-use super::session::print_diagnostics;
-use crate::doc::page::{Index, Page};
-use crate::doc::templates::Templates;
-use crate::doc::trace::{self, TraceInputs};
+use super::{param_pairs_or_exit, print_diagnostics};
+use crate::doc::page::Page;
 use crate::exit_code;
+use crate::session::doc_pages::{PageProblem, PageRenderer, runbooks_in};
+use crate::session::doc_trace::TraceInputs;
+use crate::session::stale_pages::{leftovers, stale};
 use clap::{Args, ValueEnum};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -42,7 +43,7 @@ enum DocFormat {
 }
 
 pub fn run(args: &DocArgs) -> i32 {
-    let given = match super::param_args::parse_or_exit(&args.params) {
+    let given = match param_pairs_or_exit(&args.params) {
         Ok(pairs) => pairs,
         Err(code) => return code,
     };
@@ -50,17 +51,13 @@ pub fn run(args: &DocArgs) -> i32 {
         params: given,
         inventory: args.inventory.clone(),
     };
-    let templates = match Templates::new(args.template.as_deref()) {
-        Ok(t) => t,
+    let json = args.format == DocFormat::Json;
+    let renderer = match PageRenderer::new(inputs, args.template.as_deref(), json) {
+        Ok(r) => r,
         Err(e) => {
             eprintln!("error: {e}");
             return exit_code::USAGE;
         }
-    };
-    let renderer = Renderer {
-        inputs: &inputs,
-        templates: &templates,
-        json: args.format == DocFormat::Json,
     };
     if args.path.is_dir() {
         directory(args, &renderer)
@@ -69,60 +66,29 @@ pub fn run(args: &DocArgs) -> i32 {
     }
 }
 
-struct Renderer<'a> {
-    inputs: &'a TraceInputs,
-    templates: &'a Templates,
-    json: bool,
-}
-
-impl Renderer<'_> {
-    /// The page of one runbook, and its rendering; diagnostics are printed.
-    fn page(&self, file: &Path) -> Option<(Page, String)> {
-        let traced = match trace::trace_file(file, self.inputs, None) {
-            Ok(t) => t,
-            Err(diagnostics) => {
-                print_diagnostics(&diagnostics);
-                return None;
-            }
-        };
-        let name = file
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let page = Page::new(&traced, &name, &self.inputs.params);
-        let text = if self.json {
-            Ok(serde_json::to_string_pretty(&page).unwrap_or_default() + "\n")
-        } else {
-            self.templates.page(&page)
-        };
-        match text {
-            Ok(text) => Some((page, text)),
-            Err(e) => {
-                eprintln!("error: {}: cannot render the page: {e}", file.display());
-                None
-            }
+/// The page of one runbook, and its rendering; what stops it is printed.
+fn page_of(renderer: &PageRenderer, file: &Path) -> Option<(Page, String)> {
+    match renderer.page(file) {
+        Ok(page) => Some(page),
+        Err(PageProblem::Diagnostics(diagnostics)) => {
+            print_diagnostics(&diagnostics);
+            None
         }
-    }
-
-    fn index(&self, pages: &[Page]) -> Result<String, String> {
-        let index = Index::new(pages);
-        if self.json {
-            Ok(serde_json::to_string_pretty(&index).unwrap_or_default() + "\n")
-        } else {
-            self.templates.index(&index)
+        Err(PageProblem::Render(e)) => {
+            eprintln!("error: {}: cannot render the page: {e}", file.display());
+            None
         }
     }
 }
 
-fn single(args: &DocArgs, renderer: &Renderer<'_>) -> i32 {
-    let Some((page, text)) = renderer.page(&args.path) else {
+fn single(args: &DocArgs, renderer: &PageRenderer) -> i32 {
+    let Some((page, text)) = page_of(renderer, &args.path) else {
         return exit_code::USAGE;
     };
     // `-o docs/` puts the page in the directory, under its own name.
     let output = args.output.as_ref().map(|path| {
         if path.is_dir() {
-            let extension = if renderer.json { "json" } else { "md" };
-            path.join(Path::new(&page.page).with_extension(extension))
+            path.join(Path::new(&page.page).with_extension(renderer.extension()))
         } else {
             path.clone()
         }
@@ -139,7 +105,7 @@ fn single(args: &DocArgs, renderer: &Renderer<'_>) -> i32 {
     }
 }
 
-fn directory(args: &DocArgs, renderer: &Renderer<'_>) -> i32 {
+fn directory(args: &DocArgs, renderer: &PageRenderer) -> i32 {
     let Some(out_dir) = &args.output else {
         eprintln!(
             "error: {} is a directory: name where its pages go with -o DIR",
@@ -158,12 +124,12 @@ fn directory(args: &DocArgs, renderer: &Renderer<'_>) -> i32 {
             return exit_code::USAGE;
         }
     };
-    let extension = if renderer.json { "json" } else { "md" };
+    let extension = renderer.extension();
     let mut outputs: Vec<(PathBuf, String)> = Vec::new();
     let mut pages = Vec::new();
     let mut failed = false;
     for file in &files {
-        match renderer.page(file) {
+        match page_of(renderer, file) {
             Some((page, text)) => {
                 let name = Path::new(&page.page).with_extension(extension);
                 outputs.push((out_dir.join(name), text));
@@ -203,17 +169,6 @@ fn directory(args: &DocArgs, renderer: &Renderer<'_>) -> i32 {
     exit_code::SUCCESS
 }
 
-/// The runbooks directly inside `dir`, sorted.
-fn runbooks_in(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "rb42"))
-        .collect();
-    files.sort();
-    Ok(files)
-}
-
 fn write(path: &Path, text: &str) -> i32 {
     match std::fs::write(path, text) {
         Ok(()) => exit_code::SUCCESS,
@@ -222,64 +177,6 @@ fn write(path: &Path, text: &str) -> i32 {
             exit_code::USAGE
         }
     }
-}
-
-/// Why `path` is not `expected`, with a hint of the first difference; nothing when it is.
-fn stale(path: &Path, expected: &str) -> Vec<String> {
-    let shown = path.display();
-    let actual = match std::fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return vec![format!("{shown}: missing")];
-        }
-        Err(e) => return vec![format!("{shown}: cannot read: {e}")],
-    };
-    if actual == expected {
-        return Vec::new();
-    }
-    let old: Vec<&str> = actual.lines().collect();
-    let new: Vec<&str> = expected.lines().collect();
-    let first = old
-        .iter()
-        .zip(&new)
-        .position(|(a, b)| a != b)
-        .unwrap_or(old.len().min(new.len()));
-    let mut hint = format!("{shown}: out of date from line {}", first + 1);
-    for line in old.iter().skip(first).take(2) {
-        hint.push_str(&format!("\n    - {line}"));
-    }
-    for line in new.iter().skip(first).take(2) {
-        hint.push_str(&format!("\n    + {line}"));
-    }
-    if old.len() != new.len() {
-        hint.push_str(&format!(
-            "\n    ({} lines on disk, {} rendered)",
-            old.len(),
-            new.len()
-        ));
-    }
-    vec![hint]
-}
-
-/// Pages in the output directory that no runbook renders any more.
-fn leftovers(dir: &Path, outputs: &[(PathBuf, String)], extension: &str) -> Vec<String> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    let mut extra: Vec<String> = entries
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == extension))
-        .filter(|p| !outputs.iter().any(|(o, _)| o == p))
-        .map(|p| {
-            format!(
-                "{}: no runbook renders it any more (remove it)",
-                p.display()
-            )
-        })
-        .collect();
-    extra.sort();
-    extra
 }
 
 /// Prints what is stale: exit 1 if anything is, 0 when every page is fresh.

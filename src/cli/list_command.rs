@@ -1,6 +1,6 @@
 //! `runbook list`: what a runbook offers, without running anything.
 
-use super::session::print_diagnostics;
+use super::print_diagnostics;
 use super::{ListArgs, ListFormat};
 use crate::exit_code;
 use crate::language::parser;

@@ -7,15 +7,20 @@ mod fmt_command;
 mod journal_commands;
 mod journaled;
 mod list_command;
-mod param_args;
 mod plan_command;
 mod repl_command;
 mod repl_workspace;
 mod run_command;
 mod runbook_files;
-mod session;
 
+use crate::context::confirmation_gate::ConfirmationGate;
+use crate::context::event::Mode;
+use crate::diagnostic::Diagnostic;
 use crate::exit_code;
+use crate::output::style::Style;
+use crate::session::inputs::param_pairs;
+use crate::session::recovery::Recovery;
+use crate::session::request::Request;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -113,6 +118,23 @@ struct Target {
     env_file: Option<PathBuf>,
     #[command(flatten)]
     ssh: SshArgs,
+}
+
+impl Target {
+    /// What the session is asked to open.
+    fn request(&self, mode: Mode, probe: bool, gate: ConfirmationGate) -> Request {
+        Request {
+            file: self.file.clone(),
+            procedure: self.procedure.clone(),
+            params: self.params.clone(),
+            env_file: self.env_file.clone(),
+            inventory: self.ssh.inventory.clone(),
+            ssh: self.ssh.settings(),
+            mode,
+            probe,
+            gate,
+        }
+    }
 }
 
 /// How hosts are found and reached.
@@ -273,6 +295,25 @@ enum ListFormat {
     Json,
 }
 
+/// Prints diagnostics the way `check` does, on stderr.
+fn print_diagnostics(diagnostics: &[Diagnostic]) {
+    let style = Style::for_stderr();
+    for d in diagnostics {
+        eprint!("{}", d.render(style.colour));
+    }
+}
+
+/// `-p NAME=VALUE` arguments for a subcommand that stops at a bad one: the messages on stderr,
+/// then `Err(exit code)`.
+fn param_pairs_or_exit(raw: &[String]) -> Result<Vec<(String, String)>, i32> {
+    param_pairs(raw).map_err(|bad| {
+        for message in bad {
+            eprintln!("error: {message}");
+        }
+        exit_code::USAGE
+    })
+}
+
 /// Parses the arguments and runs the subcommand.
 pub fn main(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
     let cli = match Cli::try_parse_from(args) {
@@ -295,12 +336,8 @@ pub fn main(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
         Command::Doc(args) => doc_command::run(&args),
         Command::Runs(args) => journal_commands::runs(&args),
         Command::Show(args) => journal_commands::show(&args),
-        Command::Rollback(args) => {
-            journal_commands::recover(&args, journal_commands::Recovery::Rollback)
-        }
-        Command::Resume(args) => {
-            journal_commands::recover(&args, journal_commands::Recovery::Resume)
-        }
+        Command::Rollback(args) => journal_commands::recover(&args, Recovery::Rollback),
+        Command::Resume(args) => journal_commands::recover(&args, Recovery::Resume),
         Command::Repl(args) => repl_command::run(&args),
         Command::Fmt(args) => fmt_command::run(&args),
         Command::Completions(args) => completions_command::run(&args),

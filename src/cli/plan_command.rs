@@ -1,16 +1,17 @@
 //! `runbook plan`: a dry-run folded into a plan, as text, Markdown or JSON; with `--base`, what
 //! a change to the runbook changes in it.
 
-use super::session::{Session, print_diagnostics};
-use super::{PlanArgs, PlanFormat, Target};
+use super::{PlanArgs, PlanFormat, Target, param_pairs_or_exit, print_diagnostics};
 use crate::context::confirmation_gate::ConfirmationGate;
 use crate::context::event::{EventSink, Mode};
-use crate::doc::trace::{self, TraceInputs};
 use crate::exit_code;
 use crate::language::ast::Procedure;
 use crate::output::plan::PlanCollector;
 use crate::output::plan_diff::PlanDiff;
 use crate::output::style::Style;
+use crate::session::Session;
+use crate::session::doc_trace::{self as trace, TraceInputs};
+use crate::session::git_revision::git_show;
 use std::io::Write;
 use std::sync::Arc;
 
@@ -25,7 +26,7 @@ pub fn run(args: &PlanArgs) -> i32 {
 /// the same `-p` values, secrets never read), then compared step by step.
 fn diff(args: &PlanArgs) -> i32 {
     let target = &args.target;
-    let params = match super::param_args::parse_or_exit(&target.params) {
+    let params = match param_pairs_or_exit(&target.params) {
         Ok(pairs) => pairs,
         Err(code) => return code,
     };
@@ -82,49 +83,20 @@ fn diff(args: &PlanArgs) -> i32 {
     exit_code::SUCCESS
 }
 
-/// The text of `file` at git revision `reference`.
-fn git_show(reference: &str, file: &std::path::Path) -> Result<String, String> {
-    let dir = file
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."));
-    let name = file
-        .file_name()
-        .ok_or_else(|| format!("{} is not a file", file.display()))?;
-    // `REF:./name` is relative to the directory git runs in.
-    let spec = format!("{reference}:./{}", name.to_string_lossy());
-    let output = std::process::Command::new("git")
-        .arg("show")
-        .arg(&spec)
-        .current_dir(dir)
-        .stdin(std::process::Stdio::null())
-        .output()
-        .map_err(|e| format!("cannot run git: {e}"))?;
-    if !output.status.success() {
-        return Err(format!(
-            "git show {spec} failed: {}",
-            String::from_utf8_lossy(&output.stderr).trim()
-        ));
-    }
-    String::from_utf8(output.stdout).map_err(|_| format!("{spec} is not UTF-8 text"))
-}
-
 pub fn plan(target: &Target, probe: bool, format: PlanFormat) -> i32 {
     let mut collector = None;
-    let session = Session::open(
-        target,
-        Mode::DryRun,
-        probe,
-        ConfirmationGate::default(),
-        |p: &Procedure| {
-            let sink = Arc::new(PlanCollector::new(p, probe));
-            collector = Some(Arc::clone(&sink));
-            sink as Arc<dyn EventSink>
-        },
-    );
+    let request = target.request(Mode::DryRun, probe, ConfirmationGate::default());
+    let session = Session::open(&request, |p: &Procedure| {
+        let sink = Arc::new(PlanCollector::new(p, probe));
+        collector = Some(Arc::clone(&sink));
+        sink as Arc<dyn EventSink>
+    });
     let session = match session {
         Ok(s) => s,
-        Err(code) => return code,
+        Err(diagnostics) => {
+            print_diagnostics(&diagnostics);
+            return exit_code::USAGE;
+        }
     };
     // Made by the closure, which every opened session calls.
     let Some(collector) = collector else {

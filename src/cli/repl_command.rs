@@ -31,7 +31,7 @@ pub struct ReplArgs {
 }
 
 pub fn run(args: &ReplArgs) -> i32 {
-    let given = match super::param_args::parse_or_exit(&args.params) {
+    let given = match super::param_pairs_or_exit(&args.params) {
         Ok(pairs) => pairs,
         Err(code) => return code,
     };

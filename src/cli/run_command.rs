@@ -1,21 +1,21 @@
 //! `runbook run`: runs a procedure with live output; Ctrl-C or SIGTERM stops the step and rolls
 //! back.
 
-use super::journaled;
-use super::session::{Session, print_diagnostics};
-use super::{PlanFormat, RunArgs, RunFormat, plan_command};
+use super::{PlanFormat, RunArgs, RunFormat, journaled, plan_command, print_diagnostics};
 use crate::context::confirmation_gate::{ConfirmationGate, Prompter};
 use crate::context::event::{EventSink, FanOut, Level, Mode};
 use crate::context::run_context::RunContext;
 use crate::context::stop_signal::Press;
-use crate::diagnostic::{Diagnostic, did_you_mean};
-use crate::engine::runner::Start;
+use crate::diagnostic::Diagnostic;
 use crate::exit_code;
 use crate::journal::state_dir;
-use crate::journal::writer::{Header, JournalWriter};
+use crate::journal::writer::JournalWriter;
 use crate::output::json_lines::JsonLines;
 use crate::output::terminal::TerminalView;
 use crate::output::terminal_prompter::TerminalPrompter;
+use crate::session::Session;
+use crate::session::journaled::header;
+use crate::session::procedure_selection::partial_start;
 use std::io::IsTerminal;
 use std::sync::Arc;
 
@@ -47,8 +47,9 @@ pub fn run(args: &RunArgs) -> i32 {
     let state = state_dir::resolve(args.state.state_dir.as_deref(), &args.target.file);
     let run = state_dir::new_run_id();
     let mut journal: Result<Arc<JournalWriter>, String> = Err(String::new());
-    let open = Session::open(&args.target, Mode::Run, false, gate, |procedure| {
-        journal = header(args, &run, &procedure.id.text).and_then(|h| {
+    let request = args.target.request(Mode::Run, false, gate);
+    let open = Session::open(&request, |procedure| {
+        journal = header(&request, &run, &procedure.id.text).and_then(|h| {
             JournalWriter::create(&state_dir::journal(&state, &run), &h).map(Arc::new)
         });
         match &journal {
@@ -58,7 +59,10 @@ pub fn run(args: &RunArgs) -> i32 {
     });
     let mut session = match open {
         Ok(s) => s,
-        Err(code) => return code,
+        Err(diagnostics) => {
+            print_diagnostics(&diagnostics);
+            return exit_code::USAGE;
+        }
     };
     // Nothing has run yet: a journal that cannot be written stops here.
     let writer = match journal {
@@ -68,7 +72,11 @@ pub fn run(args: &RunArgs) -> i32 {
             return exit_code::USAGE;
         }
     };
-    match start(&session, args) {
+    match partial_start(
+        session.procedure(),
+        args.from.as_deref(),
+        args.only.as_deref(),
+    ) {
         Ok(start) => session.start = start,
         Err(d) => {
             print_diagnostics(&[d]);
@@ -82,52 +90,6 @@ pub fn run(args: &RunArgs) -> i32 {
         let _ = std::fs::remove_file(writer.path());
     }
     code
-}
-
-/// The journal's header: who runs what, with which inputs.
-fn header(args: &RunArgs, run: &str, procedure: &str) -> Result<Header, String> {
-    let file = std::path::absolute(&args.target.file).unwrap_or_else(|_| args.target.file.clone());
-    let bytes = std::fs::read(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-    Ok(Header {
-        event: "journal".into(),
-        run: run.into(),
-        fingerprint: state_dir::fingerprint(&bytes),
-        file,
-        procedure: procedure.into(),
-        who: state_dir::who(),
-        pid: std::process::id(),
-        started: chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        params: args
-            .target
-            .params
-            .iter()
-            .filter_map(|p| p.split_once('='))
-            .map(|(k, v)| (k.trim().to_string(), v.to_string()))
-            .collect(),
-    })
-}
-
-/// `--from STEP` / `--only STEP`, checked against the procedure.
-fn start(session: &Session, args: &RunArgs) -> Result<Start, Diagnostic> {
-    let procedure = session.procedure();
-    for (flag, id) in [("--from", &args.from), ("--only", &args.only)] {
-        if let Some(id) = id
-            && !procedure.steps().any(|s| &s.id.text == id)
-        {
-            let ids = procedure.steps().map(|s| s.id.text.as_str());
-            let help = did_you_mean(id, ids)
-                .map_or_else(String::new, |c| format!(" (did you mean `{c}`?)"));
-            return Err(Diagnostic::error(format!(
-                "{flag} {id}: no step `{id}` in procedure `{}`{help}",
-                procedure.id.text
-            )));
-        }
-    }
-    Ok(Start {
-        from: args.from.clone(),
-        only: args.only.clone(),
-        ..Start::default()
-    })
 }
 
 /// Ctrl-C and SIGTERM interrupt the running step; the runner then rolls back.

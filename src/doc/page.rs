@@ -4,7 +4,7 @@
 
 use super::trace::{ProcedureTrace, TracedBody, TracedRunbook};
 use crate::context::run_context::placeholder;
-use crate::engine::parameters::ParamValue;
+use crate::engine::run_values::ParamValue;
 use crate::language::ast::{
     Guard, HostDecl, Item, Literal, Procedure, Runbook, SecretSource, Step, Target, Tolerance,
     Value, ValueAt,

@@ -15,30 +15,19 @@ use crate::context::confirmation_gate::ConfirmationGate;
 use crate::context::event::{Event, EventSink, Level, Mode, Phase};
 use crate::context::run_context::{RunContext, UNKNOWN_OPEN, placeholder};
 use crate::context::secret_mask::SecretMask;
+use crate::diagnostic::Diagnostic;
 use crate::diagnostic::source::SourceFile;
-use crate::diagnostic::{Diagnostic, did_you_mean};
-use crate::engine::parameters::{self, Inputs, ParamValue};
+use crate::engine::run_values::ParamValue;
 use crate::engine::script_engine;
-use crate::hosts::resolution::{Hosts, Sources, Values};
-use crate::language::ast::{Body, Item, ParamType, Procedure, Runbook};
+use crate::hosts::resolution::Hosts;
+use crate::language::ast::{Body, Item, Procedure, Runbook};
 use crate::language::check::Compiled;
-use crate::language::parser;
 use crate::language::script_scan;
 use crate::output::plan::PlannedAction;
-use rhai::{Array, Dynamic, Engine, EvalAltResult, Scope};
+use rhai::{Dynamic, Engine, EvalAltResult, Scope};
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::collections::{BTreeMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError};
-
-/// What the trace of a runbook may be given.
-#[derive(Debug, Default, Clone)]
-pub struct TraceInputs {
-    /// `--param name=value`, in order.
-    pub params: Vec<(String, String)>,
-    /// `--inventory FILE`, replacing the runbook's own.
-    pub inventory: Option<PathBuf>,
-}
 
 /// What one body would do.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -99,208 +88,6 @@ impl TracedRunbook {
     }
 }
 
-/// Loads, checks and traces every procedure of `path` (or only `only`); any problem is a list
-/// of diagnostics, and nothing is traced.
-pub fn trace_file(
-    path: &Path,
-    inputs: &TraceInputs,
-    only: Option<&str>,
-) -> Result<TracedRunbook, Vec<Diagnostic>> {
-    let (source, runbook) = parser::load(path).map_err(|d| vec![d])?;
-    trace_runbook(source, runbook, inputs, only)
-}
-
-/// Traces `text` as if it were the file at `path` (its modules and relative paths resolve
-/// beside it): an earlier version of a runbook, read from git.
-pub fn trace_text(
-    path: &Path,
-    text: String,
-    inputs: &TraceInputs,
-    only: Option<&str>,
-) -> Result<TracedRunbook, Vec<Diagnostic>> {
-    let source = Arc::new(SourceFile::new(path, text));
-    let runbook = parser::parse(&source).map_err(|d| vec![d])?;
-    trace_runbook(source, runbook, inputs, only)
-}
-
-fn trace_runbook(
-    source: Arc<SourceFile>,
-    runbook: Runbook,
-    inputs: &TraceInputs,
-    only: Option<&str>,
-) -> Result<TracedRunbook, Vec<Diagnostic>> {
-    if let Some(id) = only
-        && runbook.procedure(id).is_none()
-    {
-        let ids: Vec<&str> = runbook
-            .procedures
-            .iter()
-            .map(|p| p.id.text.as_str())
-            .collect();
-        let d = Diagnostic::error(format!("no procedure `{id}` in this runbook"))
-            .in_file(source.display_path());
-        let d = match did_you_mean(id, ids.iter().copied()) {
-            Some(close) => d.help(format!("did you mean `{close}`?")),
-            None => d.help(format!("procedures: {}", ids.join(", "))),
-        };
-        return Err(vec![d]);
-    }
-    let params = doc_params(&runbook, &source, &inputs.params)?;
-    let secrets: BTreeMap<String, String> = runbook
-        .secrets
-        .iter()
-        .map(|s| {
-            let name = s.name.text.clone();
-            (name.clone(), placeholder(&format!("secret {name}")))
-        })
-        .collect();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| {
-            vec![Diagnostic::error(format!(
-                "cannot start the async runtime: {e}"
-            ))]
-        })?;
-    let param_text: BTreeMap<String, String> = params
-        .iter()
-        .map(|p| (p.name.clone(), p.value.to_string()))
-        .collect();
-    let resolve_hosts = || {
-        Hosts::resolve(
-            &Sources {
-                runbook: &runbook,
-                source: &source,
-                inventory: inputs.inventory.as_deref(),
-                procedure: None,
-            },
-            &Values {
-                params: &param_text,
-                secrets: &secrets,
-            },
-        )
-    };
-    let targets = target_names(&runbook, &resolve_hosts()?);
-    let mut procedures = Vec::new();
-    for procedure in &runbook.procedures {
-        if only.is_some_and(|id| id != procedure.id.text) {
-            continue;
-        }
-        let tracer = Tracer::new(
-            &runbook,
-            &source,
-            &params,
-            &secrets,
-            resolve_hosts()?,
-            runtime.handle(),
-        )?;
-        procedures.push((procedure.id.text.clone(), tracer.procedure(procedure)));
-    }
-    Ok(TracedRunbook {
-        source,
-        runbook,
-        params,
-        procedures,
-        targets,
-    })
-}
-
-/// Every name an `on` may use, with its hosts, as far as the declarations tell.
-fn target_names(runbook: &Runbook, hosts: &Hosts) -> BTreeMap<String, Vec<String>> {
-    let declared = runbook
-        .hosts
-        .iter()
-        .map(|h| &h.name.text)
-        .chain(runbook.groups.iter().map(|g| &g.name.text));
-    let used = runbook.procedures.iter().flat_map(|p| {
-        p.target
-            .iter()
-            .chain(p.steps().filter_map(|s| s.target.as_ref()))
-            .map(|t| &t.name.text)
-    });
-    declared
-        .chain(used)
-        .filter_map(|name| Some((name.clone(), hosts.target(name)?.to_vec())))
-        .collect()
-}
-
-/// Parameters for a page: `--param`, else the default, else a placeholder. The environment is
-/// never read: a page must not depend on where it is made.
-fn doc_params(
-    runbook: &Runbook,
-    source: &Arc<SourceFile>,
-    given: &[(String, String)],
-) -> Result<Vec<ParamValue>, Vec<Diagnostic>> {
-    let declared: Vec<&str> = runbook
-        .params
-        .iter()
-        .map(|p| p.name.text.as_str())
-        .collect();
-    let mut problems: Vec<Diagnostic> = given
-        .iter()
-        .filter(|(name, _)| !declared.contains(&name.as_str()))
-        .map(|(name, _)| {
-            let d = Diagnostic::error(format!("unknown parameter `{name}` (from --param)"))
-                .in_file(source.display_path());
-            match did_you_mean(name, declared.iter().copied()) {
-                Some(close) => d.help(format!("did you mean `{close}`?")),
-                None => d.help(format!("declared parameters: {}", declared.join(", "))),
-            }
-        })
-        .collect();
-    let is_given = |name: &str| given.iter().any(|(n, _)| n == name);
-    // The parameters with a value, resolved as a run resolves them (types, `one of`), without
-    // the environment; the others get their placeholder below.
-    let mut valued = runbook.clone();
-    valued
-        .params
-        .retain(|p| p.default.is_some() || is_given(&p.name.text));
-    for param in &mut valued.params {
-        param.env = None;
-    }
-    let inputs = Inputs {
-        cli: given
-            .iter()
-            .filter(|(n, _)| declared.contains(&n.as_str()))
-            .cloned()
-            .collect(),
-        env_file: HashMap::new(),
-        given_by: None,
-    };
-    let every: std::collections::BTreeSet<String> =
-        valued.params.iter().map(|p| p.name.text.clone()).collect();
-    let mut values =
-        parameters::resolve(&valued, source, &inputs, &every).unwrap_or_else(|mut p| {
-            problems.append(&mut p);
-            Vec::new()
-        });
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    for param in &runbook.params {
-        let name = &param.name.text;
-        if values.iter().any(|v| &v.name == name) {
-            continue;
-        }
-        let value: Dynamic = match param.ty {
-            // One item standing for all of them: a loop over the list shows its body once.
-            ParamType::List => vec![Dynamic::from(placeholder(name))]
-                .into_iter()
-                .collect::<Array>()
-                .into(),
-            _ => placeholder(name).into(),
-        };
-        values.push(ParamValue {
-            name: name.clone(),
-            shown: placeholder(name),
-            value,
-        });
-    }
-    values.sort_by_key(|v| declared.iter().position(|d| *d == v.name));
-    Ok(values)
-}
-
 /// Collects the events of the body being traced.
 #[derive(Default)]
 struct Recorder {
@@ -324,7 +111,7 @@ impl Recorder {
 
 /// One procedure's dry-run: its own context, so values one procedure publishes never leak into
 /// another's trace.
-struct Tracer<'a> {
+pub struct Tracer<'a> {
     ctx: Arc<RunContext>,
     recorder: Arc<Recorder>,
     engine: Engine,
@@ -335,7 +122,7 @@ struct Tracer<'a> {
 }
 
 impl<'a> Tracer<'a> {
-    fn new(
+    pub fn new(
         runbook: &'a Runbook,
         source: &Arc<SourceFile>,
         params: &'a [ParamValue],
@@ -374,7 +161,7 @@ impl<'a> Tracer<'a> {
         })
     }
 
-    fn procedure(&self, procedure: &Procedure) -> ProcedureTrace {
+    pub fn procedure(&self, procedure: &Procedure) -> ProcedureTrace {
         let hosts = self.hosts_of(procedure.target.as_ref().map(|t| t.name.text.as_str()));
         let mut trace = ProcedureTrace {
             hosts: hosts.clone(),

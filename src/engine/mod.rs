@@ -4,8 +4,7 @@
 //! through (`context`), and what lies below; never `session`, `render` or `output`.
 
 pub mod fan_out;
-pub mod parameters;
 pub mod rollback_stack;
+pub mod run_values;
 pub mod runner;
 pub mod script_engine;
-pub mod secrets;

@@ -4,9 +4,8 @@
 //! instead of acting, and each rollback is previewed the same way.
 
 use super::fan_out::{self, DEFAULT_FORKS, Policy, Spread};
-use super::parameters::ParamValue;
 use super::rollback_stack::{Owed, RollbackStack};
-use super::secrets::SecretValue;
+use super::run_values::{ParamValue, SecretValue};
 use crate::context::acting_host;
 use crate::context::event::{Answer, AnsweredBy, Event, GuardStatus, Level, Phase, Status};
 use crate::context::run_context::RunContext;

@@ -2,14 +2,14 @@
 //! diagnostics.
 
 use super::position;
-use crate::cli::check_command;
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::session::static_check;
 use serde_json::{Value, json};
 use std::path::Path;
 
 /// The diagnostics of `text`, checked as the file `path` (modules resolve beside it).
 pub fn of_text(path: &Path, text: &str, runtime: &tokio::runtime::Handle) -> Vec<Value> {
-    check_command::check_text(path, text, runtime)
+    static_check::check_text(path, text, runtime)
         .iter()
         .map(|d| to_lsp(path, d))
         .collect()

@@ -18,8 +18,8 @@ mod published;
 mod symbols;
 mod text_place;
 
-use crate::cli::check_command;
 use crate::exit_code;
+use crate::session::static_check;
 use documents::Documents;
 use framing::Incoming;
 use serde_json::{Value, json};
@@ -36,9 +36,12 @@ const REQUEST_FAILED: i64 = -32803;
 /// Serves one client until `exit` or the end of `input`; returns the exit code (1 for an
 /// `exit` without `shutdown`, as the protocol asks).
 pub fn serve(mut input: impl BufRead, mut output: impl Write) -> i32 {
-    let runtime = match check_command::runtime() {
+    let runtime = match static_check::runtime() {
         Ok(r) => r,
-        Err(code) => return code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit_code::USAGE;
+        }
     };
     let mut server = Server {
         documents: Documents::default(),

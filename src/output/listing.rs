@@ -1,7 +1,7 @@
 //! `runbook list`: procedures, parameters, secrets and steps of a runbook.
 
 use super::style::Style;
-use crate::engine::parameters::{literal_value, show};
+use crate::engine::run_values::{literal_value, show};
 use crate::language::ast::{Item, Runbook};
 use crate::language::duration;
 use serde_json::json;

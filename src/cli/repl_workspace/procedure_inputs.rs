@@ -2,14 +2,15 @@
 //! secrets (a prompt asked the first time), its hosts and the secret mask.
 
 use super::{Workspace, header, inputs, out, problem, report, resolve_params};
-use crate::cli::session::{resolve_hosts, secret_mask};
 use crate::context::secret_mask::MASK;
 use crate::diagnostic::did_you_mean;
-use crate::engine::parameters::ParamValue;
-use crate::engine::secrets::{self, SecretValue};
+use crate::engine::run_values::{ParamValue, SecretValue};
 use crate::language::ast::SecretSource;
 use crate::language::needs;
 use crate::repl::value_table::table;
+use crate::session::host_resolution::resolve_hosts;
+use crate::session::masking::secret_mask;
+use crate::session::secrets;
 use std::collections::BTreeSet;
 
 impl Workspace {

@@ -2,15 +2,14 @@
 //! registered (newest first), or on a whole procedure in dry-run.
 
 use super::{Workspace, out, problem, report};
-use crate::cli::session::select_procedure;
 use crate::context::event::{Event, EventSink, Mode};
 use crate::diagnostic::did_you_mean;
-use crate::engine::parameters::ParamValue;
+use crate::engine::run_values::{ParamValue, SecretValue};
 use crate::engine::runner::{Runner, Start};
-use crate::engine::secrets::SecretValue;
 use crate::journal::record::{self, Owed};
 use crate::language::ast::{Procedure, Runbook, Step};
 use crate::output::{plan::PlanCollector, style::Style};
+use crate::session::procedure_selection::select_procedure;
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 

@@ -1,45 +1,15 @@
 //! Parameter values: from `--param`, then the environment variable a parameter names, then the
 //! env file, then the default. Every problem is reported at once, before anything runs.
 
+use super::inputs::Inputs;
 use crate::diagnostic::source::SourceFile;
 use crate::diagnostic::{Diagnostic, did_you_mean};
+use crate::engine::run_values::{ParamValue, literal_value, show};
 use crate::language::ast::{Literal, Param, ParamType, Runbook};
 use crate::language::duration;
 use rhai::{Array, Dynamic};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
-
-/// Where values come from, besides defaults.
-#[derive(Debug, Default, Clone)]
-pub struct Inputs {
-    /// `--param name=value`, in order.
-    pub cli: Vec<(String, String)>,
-    /// `--env-file` keys.
-    pub env_file: HashMap<String, String>,
-    /// How the `cli` values were given, for messages: `--param` unless the REPL says `:set`.
-    pub given_by: Option<&'static str>,
-}
-
-impl Inputs {
-    fn given_by(&self) -> &'static str {
-        self.given_by.unwrap_or("--param")
-    }
-
-    /// An environment variable, the process environment winning over the env file.
-    pub fn env(&self, name: &str) -> Option<String> {
-        std::env::var(name)
-            .ok()
-            .or_else(|| self.env_file.get(name).cloned())
-    }
-}
-
-/// A resolved parameter: its rhai value and how it prints.
-#[derive(Debug, Clone)]
-pub struct ParamValue {
-    pub name: String,
-    pub value: Dynamic,
-    pub shown: String,
-}
 
 /// Resolves every parameter, or lists every problem.
 pub fn resolve(
@@ -156,18 +126,6 @@ fn default_value(param: &Param, literal: &Literal) -> Dynamic {
     }
 }
 
-/// The rhai value of a literal. Durations become whole seconds.
-pub fn literal_value(literal: &Literal) -> Dynamic {
-    match literal {
-        Literal::String(s) => s.clone().into(),
-        Literal::Int(i) => (*i).into(),
-        Literal::Float(f) => (*f).into(),
-        Literal::Bool(b) => (*b).into(),
-        Literal::Duration(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX).into(),
-        Literal::List(items) => items.iter().map(literal_value).collect::<Array>().into(),
-    }
-}
-
 fn from_text(param: &Param, text: &str) -> Result<Dynamic, String> {
     match param.ty {
         ParamType::String => Ok(text.to_string().into()),
@@ -205,16 +163,4 @@ fn from_text(param: &Param, text: &str) -> Result<Dynamic, String> {
             }
         }
     }
-}
-
-/// How a value prints in plans and events.
-pub fn show(value: &Dynamic) -> String {
-    if value.is_string() {
-        return format!("{value:?}");
-    }
-    if let Some(items) = value.read_lock::<Array>() {
-        let shown: Vec<String> = items.iter().map(show).collect();
-        return format!("[{}]", shown.join(", "));
-    }
-    value.to_string()
 }

@@ -1,21 +1,14 @@
 //! Secret values: read from the environment, a file, or a prompt; every missing one listed at
 //! once before step 1. Their values go into the run's mask, never into output.
 
-use super::parameters::Inputs;
+use super::inputs::Inputs;
 use crate::context::confirmation_gate::Prompter;
 use crate::context::run_context::placeholder;
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::source::SourceFile;
+use crate::engine::run_values::SecretValue;
 use crate::language::ast::{Runbook, SecretSource};
 use std::sync::Arc;
-
-/// A secret's name and value.
-pub struct SecretValue {
-    pub name: String,
-    pub value: String,
-    /// A dry-run stand-in: the secret was not available.
-    pub placeholder: bool,
-}
 
 /// Reads every secret. In a dry-run a missing secret becomes a placeholder instead of an error.
 pub fn resolve(

@@ -1,0 +1,191 @@
+//! Finishing what a journaled run left: finding the run, whether it may be resumed or rolled
+//! back, the request that reopens its runbook, the values it published, what it still owes, and
+//! where the runner starts (after the operator agrees).
+
+use super::Session;
+use super::request::Request;
+use crate::context::confirmation_gate::ConfirmationGate;
+use crate::context::event::{Mode, Status};
+use crate::engine::runner::Start;
+use crate::journal::record::{RunRecord, RunState};
+use crate::journal::state_dir;
+use crate::ssh::pool::SshSettings;
+use std::path::{Path, PathBuf};
+
+/// What to finish.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Recovery {
+    Rollback,
+    Resume,
+}
+
+/// Why a run is not recovered as asked.
+pub enum Refusal {
+    /// Its process still runs it.
+    Running(String),
+    /// There is nothing to do: said plainly, not an error.
+    NothingToDo(String),
+    /// The runbook changed since the run, and resuming it would run other steps.
+    Changed(String),
+}
+
+/// Where the runner starts, once the operator was asked.
+pub enum Decision {
+    Start(Start),
+    /// Nothing is owed or left: said plainly, not an error.
+    NothingToDo(String),
+    /// The operator said no.
+    Declined,
+}
+
+/// The state directories to look in: the one named, else `.runbook/` here and one level down.
+pub fn state_dirs(state_dir: Option<&Path>) -> Vec<PathBuf> {
+    if let Some(dir) = state_dir {
+        return vec![dir.to_path_buf()];
+    }
+    let mut dirs = vec![PathBuf::from(".runbook")];
+    if let Ok(entries) = std::fs::read_dir(".") {
+        let mut below: Vec<PathBuf> = entries
+            .flatten()
+            .map(|e| e.path().join(".runbook"))
+            .filter(|p| p.is_dir())
+            .collect();
+        below.sort();
+        dirs.extend(below);
+    }
+    dirs
+}
+
+/// The journal of run `id`, and the state directory it is in.
+pub fn find(state_dir: Option<&Path>, id: &str) -> Result<(PathBuf, RunRecord), String> {
+    let dirs = state_dirs(state_dir);
+    for dir in &dirs {
+        if state_dir::journal(dir, id).exists() {
+            return RunRecord::find(dir, id).map(|r| (dir.clone(), r));
+        }
+    }
+    let searched: Vec<String> = dirs.iter().map(|d| d.display().to_string()).collect();
+    Err(format!(
+        "no run `{id}` in {} (see `runbook runs`, or give --state-dir)",
+        searched.join(", ")
+    ))
+}
+
+/// Why `record` cannot be recovered as asked, if it cannot. `force` resumes a run whose
+/// runbook changed since.
+pub fn refusal(record: &RunRecord, what: Recovery, force: bool) -> Option<Refusal> {
+    let h = &record.header;
+    match record.state() {
+        RunState::Running => {
+            return Some(Refusal::Running(format!(
+                "run {} is still running (pid {})",
+                h.run, h.pid
+            )));
+        }
+        RunState::Finished(Status::Succeeded) if what == Recovery::Resume => {
+            return Some(Refusal::NothingToDo(format!(
+                "run {} succeeded: nothing to resume",
+                h.run
+            )));
+        }
+        _ => {}
+    }
+    if what == Recovery::Resume && !force {
+        let now = std::fs::read(&h.file).map(|b| state_dir::fingerprint(&b));
+        if now.as_deref().ok() != Some(h.fingerprint.as_str()) {
+            return Some(Refusal::Changed(format!(
+                "{} changed since run {}: resuming would run other steps than the ones journaled; \
+                 pass --force to resume anyway",
+                h.file.display(),
+                h.run
+            )));
+        }
+    }
+    None
+}
+
+/// The run's runbook, procedure and parameters, as it was started; reached with `ssh` (and
+/// `inventory`), answered by `gate`.
+pub fn request(
+    record: &RunRecord,
+    ssh: SshSettings,
+    inventory: Option<PathBuf>,
+    gate: ConfirmationGate,
+) -> Request {
+    Request {
+        file: record.header.file.clone(),
+        procedure: Some(record.header.procedure.clone()),
+        params: record
+            .header
+            .params
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect(),
+        env_file: None,
+        inventory,
+        ssh,
+        mode: Mode::Run,
+        probe: false,
+        gate,
+    }
+}
+
+/// The values the run published, published again for the steps and rollbacks that follow.
+pub fn republish(session: &Session, record: &RunRecord) {
+    for (name, value) in record.published() {
+        session
+            .ctx
+            .publish(&name, rhai::serde::to_dynamic(&value).unwrap_or_default());
+    }
+}
+
+/// What the run still owes and where the runner starts; the operator confirms first.
+pub fn decide(session: &Session, record: &RunRecord, what: Recovery) -> Decision {
+    let h = &record.header;
+    let procedure = session.procedure();
+    let owed: Vec<(String, Vec<String>)> = record
+        .owed()
+        .into_iter()
+        .filter(|o| {
+            procedure
+                .steps()
+                .any(|s| s.id.text == o.step && s.rollback.is_some())
+        })
+        .map(|o| (o.step, o.hosts))
+        .collect();
+    match what {
+        Recovery::Rollback => {
+            if owed.is_empty() {
+                return Decision::NothingToDo(format!("run {} owes no rollback", h.run));
+            }
+            let steps: Vec<String> = owed.iter().rev().map(|(s, _)| s.clone()).collect();
+            let question = format!(
+                "Run the {} rollback(s) run {} still owes?",
+                steps.len(),
+                h.run
+            );
+            if !session.ctx.confirm("rollback", &question, steps) {
+                return Decision::Declined;
+            }
+            Decision::Start(Start {
+                owed,
+                rollback_only: true,
+                ..Start::default()
+            })
+        }
+        Recovery::Resume => {
+            let Some(step) = record.failed_step() else {
+                return Decision::NothingToDo(format!("run {} has no step left to resume", h.run));
+            };
+            let question = format!("Resume run {} at step `{step}`?", h.run);
+            if !session.ctx.confirm("resume", &question, vec![step.clone()]) {
+                return Decision::Declined;
+            }
+            Decision::Start(Start {
+                from: Some(step),
+                owed,
+                ..Start::default()
+            })
+        }
+    }
+}
