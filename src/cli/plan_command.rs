@@ -4,9 +4,9 @@
 use super::{PlanArgs, PlanFormat, Target, param_pairs_or_exit, print_diagnostics};
 use crate::context::confirmation_gate::ConfirmationGate;
 use crate::context::event::{EventSink, Mode};
+use crate::engine::plan_collector::PlanCollector;
 use crate::exit_code;
 use crate::language::ast::Procedure;
-use crate::output::plan::PlanCollector;
 use crate::output::plan_diff::PlanDiff;
 use crate::output::style::Style;
 use crate::session::Session;

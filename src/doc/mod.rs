@@ -3,7 +3,5 @@
 //! what the runbook declares, and minijinja templates (embedded, and overridable block by
 //! block) draw it. Same runbook, same bytes: pages live in git.
 
-mod frozen_world;
 pub mod page;
 pub mod templates;
-pub mod trace;

@@ -2,15 +2,15 @@
 //! with each step's commands taken from the dry-run trace. Templates see exactly this (and
 //! `runbook doc --format json` prints it), so a custom template has every field to work with.
 
-use super::trace::{ProcedureTrace, TracedBody, TracedRunbook};
 use crate::context::run_context::placeholder;
+use crate::engine::plan::PlannedAction;
 use crate::engine::run_values::ParamValue;
+use crate::engine::trace::{ProcedureTrace, StepTrace, TracedBody, TracedRunbook};
 use crate::language::ast::{
     Guard, HostDecl, Item, Literal, Procedure, Runbook, SecretSource, Step, Target, Tolerance,
     Value, ValueAt,
 };
 use crate::language::duration;
-use crate::output::plan::PlannedAction;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -499,7 +499,7 @@ fn step_doc(
     step: &Step,
     number: usize,
     procedure_anchor: &str,
-    traced: &super::trace::StepTrace,
+    traced: &StepTrace,
     targets: &BTreeMap<String, Vec<String>>,
 ) -> StepDoc {
     StepDoc {

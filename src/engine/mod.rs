@@ -4,7 +4,11 @@
 //! through (`context`), and what lies below; never `session`, `render` or `output`.
 
 pub mod fan_out;
+mod frozen_world;
+pub mod plan;
+pub mod plan_collector;
 pub mod rollback_stack;
 pub mod run_values;
 pub mod runner;
 pub mod script_engine;
+pub mod trace;

@@ -4,10 +4,10 @@
 //! targets, rollbacks, confirmations, retries, timeouts and conditions. Text for a terminal,
 //! Markdown for a pull request, JSON for tools.
 
-use crate::doc::trace::{ProcedureTrace, TracedBody, TracedRunbook};
+use crate::engine::plan::PlannedAction;
+use crate::engine::trace::{ProcedureTrace, StepTrace, TracedBody, TracedRunbook};
 use crate::language::ast::{Item, Procedure, Runbook, Step};
 use crate::language::duration;
-use crate::output::plan::PlannedAction;
 use crate::output::style::Style;
 use serde::Serialize;
 
@@ -667,8 +667,8 @@ struct Sides<'a> {
     new: &'a Procedure,
     before: &'a Step,
     step: &'a Step,
-    old_traced: &'a crate::doc::trace::StepTrace,
-    new_traced: &'a crate::doc::trace::StepTrace,
+    old_traced: &'a StepTrace,
+    new_traced: &'a StepTrace,
 }
 
 impl Sides<'_> {

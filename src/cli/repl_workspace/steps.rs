@@ -4,11 +4,12 @@
 use super::{Workspace, out, problem, report};
 use crate::context::event::{Event, EventSink, Mode};
 use crate::diagnostic::did_you_mean;
+use crate::engine::plan_collector::PlanCollector;
 use crate::engine::run_values::{ParamValue, SecretValue};
 use crate::engine::runner::{Runner, Start};
 use crate::journal::record::{self, Owed};
 use crate::language::ast::{Procedure, Runbook, Step};
-use crate::output::{plan::PlanCollector, style::Style};
+use crate::output::style::Style;
 use crate::session::procedure_selection::select_procedure;
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};

@@ -1,15 +1,17 @@
-//! The dry-run trace a page is made from: every guard, step body, rollback and `finally` of a
-//! procedure evaluated once, in order, in dry-run mode, recording the actions each would take.
+//! The dry-run trace a page (and `plan --base`) is made from: every guard, step body, rollback
+//! and `finally` of a procedure evaluated once, in order, in dry-run mode, recording the actions
+//! each would take.
 //!
 //! The primitives are the ones a plan uses (dry-run is the one setting they check), but the
 //! walk differs from the run loop on purpose: a page documents the procedure, not one run of
 //! it, so every step is traced whatever its `when` says (the condition is shown instead), a body
 //! that stops early does not hide the steps after it, and a step's rollback is traced even when
-//! the dry-run of its body stopped. Parameters come from `--param`, else their default, else a
-//! placeholder; secrets are never read (each is its placeholder); the environment is not
-//! consulted at all, so the same runbook gives the same trace on any machine.
+//! the dry-run of its body stopped. The values it is given (parameters, secrets as placeholders,
+//! hosts) are resolved by the caller (`session::doc_trace`); the clock, the environment and the
+//! local file checks answer with stand-ins (`frozen_world`).
 
 use super::frozen_world;
+use super::plan::PlannedAction;
 use crate::context::acting_host;
 use crate::context::confirmation_gate::ConfirmationGate;
 use crate::context::event::{Event, EventSink, Level, Mode, Phase};
@@ -23,7 +25,6 @@ use crate::hosts::resolution::Hosts;
 use crate::language::ast::{Body, Item, Procedure, Runbook};
 use crate::language::check::Compiled;
 use crate::language::script_scan;
-use crate::output::plan::PlannedAction;
 use rhai::{Dynamic, Engine, EvalAltResult, Scope};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashSet};
