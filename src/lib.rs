@@ -3,7 +3,6 @@
 pub mod cli;
 pub mod context;
 pub mod diagnostic;
-pub mod doc;
 pub mod docker;
 pub mod engine;
 pub mod exit_code;
@@ -15,6 +14,7 @@ pub mod language;
 pub mod lsp;
 pub mod output;
 pub mod primitives;
+pub mod render;
 pub mod repl;
 pub mod session;
 pub mod shell_quote;

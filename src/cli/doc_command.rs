@@ -2,8 +2,8 @@
 //! plus an index; `--check` compares with the pages on disk instead of writing them.
 
 use super::{param_pairs_or_exit, print_diagnostics};
-use crate::doc::page::Page;
 use crate::exit_code;
+use crate::render::page::Page;
 use crate::session::doc_pages::{PageProblem, PageRenderer, runbooks_in};
 use crate::session::doc_trace::TraceInputs;
 use crate::session::stale_pages::{leftovers, stale};

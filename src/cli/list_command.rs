@@ -4,7 +4,8 @@ use super::print_diagnostics;
 use super::{ListArgs, ListFormat};
 use crate::exit_code;
 use crate::language::parser;
-use crate::output::{listing, style::Style};
+use crate::output::style::Style;
+use crate::render::listing;
 use std::io::Write;
 
 pub fn run(args: &ListArgs) -> i32 {

@@ -7,8 +7,9 @@ use crate::context::event::{EventSink, Mode};
 use crate::engine::plan_collector::PlanCollector;
 use crate::exit_code;
 use crate::language::ast::Procedure;
-use crate::output::plan_diff::PlanDiff;
 use crate::output::style::Style;
+use crate::render::plan::{render_json, render_markdown, render_text};
+use crate::render::plan_diff::PlanDiff;
 use crate::session::Session;
 use crate::session::doc_trace::{self as trace, TraceInputs};
 use crate::session::git_revision::git_show;
@@ -105,9 +106,9 @@ pub fn plan(target: &Target, probe: bool, format: PlanFormat) -> i32 {
     session.execute();
     let plan = collector.finish();
     let text = match format {
-        PlanFormat::Text => plan.render_text(Style::for_stdout()),
-        PlanFormat::Markdown => plan.render_markdown(),
-        PlanFormat::Json => plan.render_json(),
+        PlanFormat::Text => render_text(&plan, Style::for_stdout()),
+        PlanFormat::Markdown => render_markdown(&plan),
+        PlanFormat::Json => render_json(&plan),
     };
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(text.as_bytes());

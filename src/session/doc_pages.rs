@@ -4,8 +4,8 @@
 
 use super::doc_trace::{self, TraceInputs};
 use crate::diagnostic::Diagnostic;
-use crate::doc::page::{Index, Page};
-use crate::doc::templates::Templates;
+use crate::render::page::{Index, Page};
+use crate::render::templates::Templates;
 use std::path::{Path, PathBuf};
 
 /// Draws pages with one set of inputs and templates.

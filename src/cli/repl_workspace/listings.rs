@@ -1,7 +1,8 @@
 //! `:list`, `:vars` and `:hosts`: what the session knows, as tables.
 
 use super::{Workspace, header, out, report};
-use crate::output::{listing, style::Style};
+use crate::output::style::Style;
+use crate::render::listing;
 use crate::repl::value_table::{inline, table};
 
 impl Workspace {

@@ -10,6 +10,7 @@ use crate::engine::runner::{Runner, Start};
 use crate::journal::record::{self, Owed};
 use crate::language::ast::{Procedure, Runbook, Step};
 use crate::output::style::Style;
+use crate::render::plan::render_text;
 use crate::session::procedure_selection::select_procedure;
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
@@ -177,7 +178,7 @@ impl Workspace {
         self.view.divert(None);
         self.ctx.set_mode(mode);
         self.ctx.restore_published(published);
-        let text = collector.finish().render_text(Style::for_stdout());
+        let text = render_text(&collector.finish(), Style::for_stdout());
         out(text.trim_end());
     }
 }

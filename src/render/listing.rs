@@ -1,9 +1,9 @@
 //! `runbook list`: procedures, parameters, secrets and steps of a runbook.
 
-use super::style::Style;
 use crate::engine::run_values::{literal_value, show};
 use crate::language::ast::{Item, Runbook};
 use crate::language::duration;
+use crate::output::style::Style;
 use serde_json::json;
 
 pub fn render_text(runbook: &Runbook, style: Style) -> String {

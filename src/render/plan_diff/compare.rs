@@ -1,354 +1,11 @@
-//! What a change to a runbook changes in what would run: two versions traced the way `doc`
-//! traces them (every step, same parameters), compared procedure by procedure and step by
-//! step (by id): steps added and removed; for the steps both have, commands added and removed,
-//! targets, rollbacks, confirmations, retries, timeouts and conditions. Text for a terminal,
-//! Markdown for a pull request, JSON for tools.
+//! The comparison itself: procedures and steps matched by id, commands and step orders diffed
+//! line by line (longest common subsequence), attributes compared in words.
 
+use super::{Change, Line, ProcedureDiff, StepDiff};
 use crate::engine::plan::PlannedAction;
-use crate::engine::trace::{ProcedureTrace, StepTrace, TracedBody, TracedRunbook};
-use crate::language::ast::{Item, Procedure, Runbook, Step};
+use crate::engine::trace::{ProcedureTrace, StepTrace, TracedBody};
+use crate::language::ast::{Guard, Item, Procedure, Runbook, Step};
 use crate::language::duration;
-use crate::output::style::Style;
-use serde::Serialize;
-
-/// How an entry changed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Change {
-    Added,
-    Removed,
-    Changed,
-    Unchanged,
-}
-
-/// One line of a command diff: `+`, `-`, or ` ` for a command both versions run.
-#[derive(Debug, Clone, Serialize)]
-pub struct Line {
-    pub sign: &'static str,
-    /// `target$ command`.
-    pub text: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct StepDiff {
-    pub id: String,
-    pub title: String,
-    /// Its number in the new version (the old one when removed).
-    pub number: usize,
-    pub change: Change,
-    /// Attribute changes in words: target, retry, timeout, `when`, confirmation, title.
-    pub notes: Vec<String>,
-    /// The step's commands, old and new interleaved; empty when they did not change.
-    pub commands: Vec<Line>,
-    /// Its rollback's commands, likewise.
-    pub rollback: Vec<Line>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct ProcedureDiff {
-    pub id: String,
-    pub title: String,
-    pub change: Change,
-    /// Procedure-level changes: target, guards, title.
-    pub notes: Vec<String>,
-    /// Every step that is not unchanged, in the new order (removed ones where they stood).
-    pub steps: Vec<StepDiff>,
-    pub finally: Vec<Line>,
-    pub added: usize,
-    pub removed: usize,
-    pub changed: usize,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct PlanDiff {
-    pub runbook: String,
-    /// What the two versions are called: a file, or `REF:path`.
-    pub base: String,
-    pub head: String,
-    /// Runbook-level changes (its guards).
-    pub notes: Vec<String>,
-    pub procedures: Vec<ProcedureDiff>,
-    pub summary: DiffSummary,
-}
-
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct DiffSummary {
-    pub procedures_added: usize,
-    pub procedures_removed: usize,
-    pub procedures_changed: usize,
-    pub procedures_unchanged: usize,
-    pub steps_added: usize,
-    pub steps_removed: usize,
-    pub steps_changed: usize,
-}
-
-impl PlanDiff {
-    /// Compares two traces of a runbook, procedure by procedure.
-    pub fn new(
-        base: &TracedRunbook,
-        head: &TracedRunbook,
-        base_label: &str,
-        head_label: &str,
-    ) -> Self {
-        let mut notes = Vec::new();
-        let first_guards = |t: &TracedRunbook| -> Vec<TracedBody> {
-            let n = t.runbook.guards.len();
-            t.procedures
-                .first()
-                .map(|(_, p)| p.guards.iter().take(n).cloned().collect())
-                .unwrap_or_default()
-        };
-        guard_notes(
-            &base.runbook.guards,
-            &first_guards(base),
-            &head.runbook.guards,
-            &first_guards(head),
-            "prerequisite",
-            &mut notes,
-        );
-        let mut procedures = Vec::new();
-        for (id, head_trace) in &head.procedures {
-            let Some(new) = head.runbook.procedure(id) else {
-                continue;
-            };
-            let old = base.runbook.procedure(id).zip(base.trace(id));
-            procedures.push(match old {
-                Some((old, old_trace)) => compare_procedures(
-                    (&base.runbook, old, old_trace),
-                    (&head.runbook, new, head_trace),
-                ),
-                None => whole_procedure(new, head_trace, Change::Added),
-            });
-        }
-        for (id, base_trace) in &base.procedures {
-            if head.runbook.procedure(id).is_none()
-                && let Some(old) = base.runbook.procedure(id)
-            {
-                procedures.push(whole_procedure(old, base_trace, Change::Removed));
-            }
-        }
-        let mut summary = DiffSummary::default();
-        for p in &procedures {
-            match p.change {
-                Change::Added => summary.procedures_added += 1,
-                Change::Removed => summary.procedures_removed += 1,
-                Change::Changed => summary.procedures_changed += 1,
-                Change::Unchanged => summary.procedures_unchanged += 1,
-            }
-            if p.change == Change::Changed {
-                summary.steps_added += p.added;
-                summary.steps_removed += p.removed;
-                summary.steps_changed += p.changed;
-            }
-        }
-        Self {
-            runbook: head.runbook.name.text.clone(),
-            base: base_label.into(),
-            head: head_label.into(),
-            notes,
-            procedures,
-            summary,
-        }
-    }
-
-    /// `2 procedures: 1 changed, 1 unchanged · 3 steps: 1 added, 1 removed, 1 changed`.
-    pub fn summary_line(&self) -> String {
-        let s = &self.summary;
-        let part = |noun: &str, counts: &[(usize, &str)]| {
-            let total: usize = counts.iter().map(|(n, _)| n).sum();
-            let listed: Vec<String> = counts
-                .iter()
-                .filter(|(n, _)| *n > 0)
-                .map(|(n, what)| format!("{n} {what}"))
-                .collect();
-            let noun = if total == 1 {
-                noun.to_string()
-            } else {
-                format!("{noun}s")
-            };
-            (total, format!("{total} {noun}: {}", listed.join(", ")))
-        };
-        let (_, procedures) = part(
-            "procedure",
-            &[
-                (s.procedures_added, "added"),
-                (s.procedures_removed, "removed"),
-                (s.procedures_changed, "changed"),
-                (s.procedures_unchanged, "unchanged"),
-            ],
-        );
-        let (steps, changed_steps) = part(
-            "step",
-            &[
-                (s.steps_added, "added"),
-                (s.steps_removed, "removed"),
-                (s.steps_changed, "changed"),
-            ],
-        );
-        if steps == 0 {
-            procedures
-        } else {
-            format!("{procedures} · {changed_steps}")
-        }
-    }
-
-    /// Whether anything that would run differs.
-    pub fn is_empty(&self) -> bool {
-        self.notes.is_empty()
-            && self
-                .procedures
-                .iter()
-                .all(|p| p.change == Change::Unchanged)
-    }
-
-    pub fn render_text(&self, style: Style) -> String {
-        let mut out = String::new();
-        let mut line = |text: String| {
-            out.push_str(&text);
-            out.push('\n');
-        };
-        line(format!(
-            "{} {}: {} → {}",
-            style.bold("Plan diff"),
-            self.runbook,
-            self.base,
-            self.head
-        ));
-        if self.is_empty() {
-            line("no change in what would run".into());
-            return out;
-        }
-        line(format!("{} {}", style.dim("summary:"), self.summary_line()));
-        for note in &self.notes {
-            line(format!("  {note}"));
-        }
-        let sign = |change: Change| match change {
-            Change::Added => style.green("+"),
-            Change::Removed => style.red("-"),
-            Change::Changed => style.yellow("~"),
-            Change::Unchanged => " ".into(),
-        };
-        let diff_line = |l: &Line| match l.sign {
-            "+" => style.green(&format!("+ {}", l.text)),
-            "-" => style.red(&format!("- {}", l.text)),
-            _ => style.dim(&format!("  {}", l.text)),
-        };
-        let unchanged: Vec<&str> = self
-            .procedures
-            .iter()
-            .filter(|p| p.change == Change::Unchanged)
-            .map(|p| p.id.as_str())
-            .collect();
-        for p in self
-            .procedures
-            .iter()
-            .filter(|p| p.change != Change::Unchanged)
-        {
-            line(String::new());
-            line(format!(
-                "{} procedure {} — {} ({})",
-                sign(p.change),
-                style.bold(&p.id),
-                p.title,
-                change_word(p.change)
-            ));
-            for note in &p.notes {
-                line(format!("    {note}"));
-            }
-            for step in &p.steps {
-                let (number, after) = match step.change {
-                    Change::Removed => (
-                        String::new(),
-                        format!(" (removed; was step {})", step.number),
-                    ),
-                    Change::Added => (format!("{}. ", step.number), " (added)".to_string()),
-                    _ => (format!("{}. ", step.number), String::new()),
-                };
-                line(format!(
-                    "  {} {number}{} — {}{after}",
-                    sign(step.change),
-                    style.bold(&step.id),
-                    step.title,
-                ));
-                for note in &step.notes {
-                    line(format!("        {note}"));
-                }
-                for l in &step.commands {
-                    line(format!("        {}", diff_line(l)));
-                }
-                if !step.rollback.is_empty() {
-                    line(format!("        {}", style.dim("rollback:")));
-                    for l in &step.rollback {
-                        line(format!("          {}", diff_line(l)));
-                    }
-                }
-            }
-            if !p.finally.is_empty() {
-                line(format!("  {} finally", sign(Change::Changed)));
-                for l in &p.finally {
-                    line(format!("        {}", diff_line(l)));
-                }
-            }
-        }
-        if !unchanged.is_empty() {
-            line(String::new());
-            line(format!(
-                "{} {}",
-                style.dim("unchanged:"),
-                unchanged.join(", ")
-            ));
-        }
-        out
-    }
-
-    pub fn render_markdown(&self) -> String {
-        let mut env = minijinja::Environment::new();
-        if let Ok(syntax) = minijinja::syntax::SyntaxConfig::builder()
-            .trim_blocks(true)
-            .lstrip_blocks(true)
-            .keep_trailing_newline(true)
-            .build()
-        {
-            env.set_syntax(syntax);
-        }
-        env.add_function("fence", |lines: Vec<minijinja::Value>| {
-            let longest = lines
-                .iter()
-                .filter_map(|l| l.get_attr("text").ok())
-                .map(|t| longest_backtick_run(&t.to_string()))
-                .max()
-                .unwrap_or(0);
-            "`".repeat(longest.max(2) + 1)
-        });
-        let rendered = env
-            .template_from_str(include_str!("plan_diff.md.j2"))
-            .and_then(|t| {
-                t.render(minijinja::context! {
-                    diff => minijinja::Value::from(minijinja::value::Serde(self)),
-                    summary_line => self.summary_line(),
-                    empty => self.is_empty(),
-                })
-            });
-        rendered.unwrap_or_else(|e| format!("cannot render the plan diff: {e}\n"))
-    }
-
-    pub fn render_json(&self) -> String {
-        serde_json::to_string_pretty(self).unwrap_or_default() + "\n"
-    }
-}
-
-fn change_word(change: Change) -> &'static str {
-    match change {
-        Change::Added => "added",
-        Change::Removed => "removed",
-        Change::Changed => "changed",
-        Change::Unchanged => "unchanged",
-    }
-}
-
-fn longest_backtick_run(text: &str) -> usize {
-    text.split(|c| c != '`').map(str::len).max().unwrap_or(0)
-}
 
 /// `target$ command`, as plans print actions.
 fn shown(action: &PlannedAction) -> String {
@@ -460,10 +117,10 @@ fn target_of(procedure: &Procedure, step: &Step) -> String {
         .map_or_else(|| "local".to_string(), |t| t.name.text.clone())
 }
 
-fn guard_notes(
-    old: &[crate::language::ast::Guard],
+pub(super) fn guard_notes(
+    old: &[Guard],
     old_traces: &[TracedBody],
-    new: &[crate::language::ast::Guard],
+    new: &[Guard],
     new_traces: &[TracedBody],
     what: &str,
     notes: &mut Vec<String>,
@@ -496,7 +153,11 @@ fn numbered_steps(procedure: &Procedure) -> Vec<(usize, &Step)> {
 }
 
 /// A procedure only one version has: every step added (or removed).
-fn whole_procedure(procedure: &Procedure, trace: &ProcedureTrace, change: Change) -> ProcedureDiff {
+pub(super) fn whole_procedure(
+    procedure: &Procedure,
+    trace: &ProcedureTrace,
+    change: Change,
+) -> ProcedureDiff {
     let sign = if change == Change::Added { "+" } else { "-" };
     let steps: Vec<StepDiff> = numbered_steps(procedure)
         .into_iter()
@@ -533,7 +194,7 @@ fn whole_procedure(procedure: &Procedure, trace: &ProcedureTrace, change: Change
     }
 }
 
-fn compare_procedures(
+pub(super) fn compare_procedures(
     (old_runbook, old, old_trace): (&Runbook, &Procedure, &ProcedureTrace),
     (new_runbook, new, new_trace): (&Runbook, &Procedure, &ProcedureTrace),
 ) -> ProcedureDiff {

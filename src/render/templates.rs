@@ -1,7 +1,8 @@
 //! The templates pages are drawn with: the embedded defaults (files in `templates/`, compiled
 //! into the binary), and optionally a user's template, which may `{% extends "runbook.md.j2" %}`
 //! and override blocks. One loader serves both: embedded names first, then files beside the
-//! user's template.
+//! user's template. (`templates/` also holds the Markdown templates of plans and plan diffs,
+//! which `plan` and `plan_diff` embed themselves: they are not overridable.)
 
 use super::page::{Index, Page};
 use minijinja::{Environment, Error, ErrorKind, UndefinedBehavior, Value};
@@ -177,6 +178,7 @@ fn fence(lines: Vec<String>) -> String {
     "`".repeat(longest.max(2) + 1)
 }
 
-fn longest_backtick_run(text: &str) -> usize {
+/// The longest run of backticks in `text`: a fence or inline code must be longer.
+pub(super) fn longest_backtick_run(text: &str) -> usize {
     text.split(|c| c != '`').map(str::len).max().unwrap_or(0)
 }
