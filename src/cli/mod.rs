@@ -9,7 +9,6 @@ mod journaled;
 mod list_command;
 mod plan_command;
 mod repl_command;
-mod repl_workspace;
 mod run_command;
 mod runbook_files;
 

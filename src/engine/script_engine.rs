@@ -12,7 +12,7 @@ use crate::language::check::{self, Checked, Keep};
 use crate::language::parser;
 use crate::{primitives, stdlib};
 use rhai::packages::{Package, StandardPackage};
-use rhai::{Engine, Module, Scope};
+use rhai::{Engine, FnAccess, Module, Scope};
 use std::sync::Arc;
 
 /// Beyond this many operations a body is stopped: an endless loop never hangs a run. It also
@@ -179,4 +179,18 @@ pub fn module_text(
         })?;
         parser::decode(&bytes).map_err(|d| Box::new(d.in_file(full.display().to_string())))
     }
+}
+
+/// The functions a module offers (its private ones left out): what the REPL and the language
+/// server complete after `alias::`.
+pub fn public_functions(engine: &Engine, text: &str) -> Vec<String> {
+    engine.compile(text).map_or_else(
+        |_| Vec::new(),
+        |ast| {
+            ast.iter_functions()
+                .filter(|f| f.access != FnAccess::Private)
+                .map(|f| f.name.to_string())
+                .collect()
+        },
+    )
 }

@@ -7,11 +7,10 @@
 use super::published;
 use super::text_place::Place;
 use crate::diagnostic::source::SourceFile;
-use crate::engine::script_engine;
+use crate::engine::script_engine::{self, public_functions};
 use crate::language::ast::Runbook;
 use crate::language::parser;
 use crate::primitives;
-use crate::repl::stdlib_modules::public_functions;
 use serde_json::{Value, json};
 use std::sync::Arc;
 

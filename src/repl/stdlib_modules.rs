@@ -1,8 +1,9 @@
 //! The stdlib in the REPL: every module of `stdlib/` callable without a `use`, under the name
 //! of its file (`backup::list(…)`, `checks::command_exists(…)`), and the names completion offers.
 
+use crate::engine::script_engine::public_functions;
 use crate::stdlib;
-use rhai::{Engine, FnAccess, Module, Scope};
+use rhai::{Engine, Module, Scope};
 
 /// The stdlib modules, under the name of their file (`backup::archive`), unless the runbook
 /// uses that name for a module of its own; returns their functions.
@@ -27,17 +28,4 @@ pub fn register(engine: &mut Engine, taken: &[&str]) -> Vec<String> {
         );
     }
     functions
-}
-
-/// The functions a module offers (its private ones left out).
-pub fn public_functions(engine: &Engine, text: &str) -> Vec<String> {
-    engine.compile(text).map_or_else(
-        |_| Vec::new(),
-        |ast| {
-            ast.iter_functions()
-                .filter(|f| f.access != FnAccess::Private)
-                .map(|f| f.name.to_string())
-                .collect()
-        },
-    )
 }

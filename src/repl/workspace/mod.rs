@@ -1,8 +1,11 @@
-//! The session behind `runbook repl`: one run context for the whole session (its SSH masters,
+//! The workspace behind `runbook repl`: one run context for the whole session (its SSH masters,
 //! database pools and Docker engines persist between lines), the rhai engine with every
 //! primitive and a scope that persists, the loaded runbook with its parameters and secrets,
-//! and the rollbacks `:step` registered. Steps, rollbacks and plans go through the runner,
-//! exactly as `runbook run` and `runbook plan` do.
+//! and the rollbacks `:step` registered. Inputs are resolved by `session`; steps, rollbacks and
+//! plans go through the runner, exactly as `runbook run` and `runbook plan` do.
+//!
+//! It may import `session`, `render`, `output`, `journal`, `engine` and what lies below; never
+//! `cli` or `lsp`.
 
 mod listings;
 mod procedure_inputs;
@@ -15,7 +18,7 @@ use crate::diagnostic::Diagnostic;
 use crate::diagnostic::source::{Location, SourceFile, Span};
 use crate::engine::run_values::{ParamValue, SecretValue};
 use crate::engine::runner;
-use crate::engine::script_engine;
+use crate::engine::script_engine::{self, public_functions};
 use crate::hosts::resolution::Hosts;
 use crate::language::ast::{Runbook, SecretSource};
 use crate::language::check::Compiled;
@@ -343,7 +346,7 @@ impl Workspace {
                     std::fs::read_to_string(loaded.source.dir().join(&module.path)).ok()
                 };
                 let names = text
-                    .map(|t| stdlib_modules::public_functions(&self.engine, &t))
+                    .map(|t| public_functions(&self.engine, &t))
                     .unwrap_or_default();
                 v.functions.extend(
                     names
