@@ -2,7 +2,9 @@
 //! traces them (every step, same parameters), compared procedure by procedure and step by
 //! step (by id): steps added and removed; for the steps both have, commands added and removed,
 //! targets, rollbacks, confirmations, retries, timeouts and conditions. Text for a terminal,
-//! Markdown for a pull request, JSON for tools.
+//! Markdown for a pull request, JSON for tools (`formats`); the comparison is in `compare`.
+//!
+//! Like the rest of `render/`, it reads the engine's traces and never runs anything itself.
 
 mod compare;
 mod formats;
