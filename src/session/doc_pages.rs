@@ -10,10 +10,10 @@ use std::path::{Path, PathBuf};
 
 /// Draws pages with one set of inputs and templates.
 pub struct PageRenderer {
-    pub inputs: TraceInputs,
+    inputs: TraceInputs,
     templates: Templates,
     /// The page model as JSON instead of Markdown.
-    pub json: bool,
+    json: bool,
 }
 
 /// Why a runbook has no page.
