@@ -61,8 +61,9 @@ fn trace_runbook(
     inputs: &TraceInputs,
     only: Option<&str>,
 ) -> Result<TracedRunbook, Vec<Diagnostic>> {
-    if only.is_some() {
-        select_procedure(&runbook, &source, only).map_err(|d| vec![d])?;
+    // A procedure named must exist, as `run` and `plan` require.
+    if let Some(id) = only {
+        select_procedure(&runbook, &source, Some(id)).map_err(|d| vec![d])?;
     }
     let params = doc_params(&runbook, &source, &inputs.params)?;
     let secrets: BTreeMap<String, String> = runbook
