@@ -65,11 +65,7 @@ mod tests {
             Ok(PathBuf::from("/C:/x/y.rb42")),
             "what url alone would make of it"
         );
-        for uri in [
-            "file:///C:/x/y.rb42",
-            "file:///c%3A/x/y.rb42",
-            "file:///d:",
-        ] {
+        for uri in ["file:///C:/x/y.rb42", "file:///c%3A/x/y.rb42", "file:///d:"] {
             assert_eq!(path_of(uri), None, "{uri}");
         }
         assert_eq!(
