@@ -1,6 +1,6 @@
-//! The client's messages in and ours out, framed and parsed by lsp-server (rust-analyzer's
-//! transport, which starlark-rust uses too): `Content-Length` headers, and messages typed as
-//! requests, notifications and responses.
+//! The client's messages in and ours out, framed and parsed by lsp-server: rust-analyzer's
+//! transport, which starlark-rust uses too, synchronous as this server is, giving
+//! `Content-Length` framing and messages typed as requests, notifications and responses.
 //!
 //! lsp-server gives up at the first frame it cannot read, and would allocate any body length a
 //! header announces. JSON-RPC asks instead for an answer (a parse error, or an invalid request
@@ -13,8 +13,6 @@ use std::io::{self, BufRead, BufReader, Read, Write};
 
 /// A body larger than this is skipped rather than held in memory.
 const MAX_BODY: usize = 64 << 20;
-
-const BAD_ID: &str = "the id of a request is an integer or a string";
 
 /// What one read from the client gave.
 #[derive(Debug)]
@@ -74,7 +72,10 @@ impl<R: BufRead, W: Write> Transport<R, W> {
             Ok(Some(Message::Notification(_))) if self.input.get_ref().has_id() => {
                 Incoming::Refused {
                     id: None,
-                    error: error(ErrorCode::InvalidRequest, BAD_ID),
+                    error: error(
+                        ErrorCode::InvalidRequest,
+                        "the id of a request is an integer or a string",
+                    ),
                 }
             }
             Ok(Some(message)) => Incoming::Message(message),
@@ -90,7 +91,7 @@ impl<R: BufRead, W: Write> Transport<R, W> {
         if let (Some(_), Some(body)) = (recorder.announced, recorder.body()) {
             return refused_body(body);
         }
-        let message = match recorder.too_large {
+        let message = match recorder.too_large() {
             Some(length) => format!("a message of {length} bytes is too large"),
             None => format!("unreadable header: {why}"),
         };
@@ -189,8 +190,6 @@ struct Recorder<R> {
     body_start: Option<usize>,
     /// The frame's `Content-Length`, read as lsp-server reads it.
     announced: Option<usize>,
-    /// Set when `announced` is above `MAX_BODY`: reading stopped there.
-    too_large: Option<usize>,
 }
 
 impl<R: BufRead> Recorder<R> {
@@ -201,7 +200,6 @@ impl<R: BufRead> Recorder<R> {
             line_start: 0,
             body_start: None,
             announced: None,
-            too_large: None,
         }
     }
 
@@ -210,7 +208,11 @@ impl<R: BufRead> Recorder<R> {
         self.line_start = 0;
         self.body_start = None;
         self.announced = None;
-        self.too_large = None;
+    }
+
+    /// The announced length, when it is above `MAX_BODY`: reading stops there.
+    fn too_large(&self) -> Option<usize> {
+        self.announced.filter(|&n| n > MAX_BODY)
     }
 
     fn body(&self) -> Option<&[u8]> {
@@ -245,8 +247,7 @@ impl<R: BufRead> Recorder<R> {
             && name.eq_ignore_ascii_case("content-length")
         {
             self.announced = value.parse().ok();
-            self.too_large = self.announced.filter(|&n| n > MAX_BODY);
-            return self.too_large.is_some();
+            return self.too_large().is_some();
         }
         false
     }
