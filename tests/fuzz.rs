@@ -5,7 +5,7 @@
 //! `RUNBOOK_FUZZ_CASES=N` or `RUNBOOK_FUZZ_SECONDS=S` runs longer, with truncations at every
 //! token (every eighth line otherwise); `RUNBOOK_FUZZ_SEED` picks another sequence (`scripts/fuzz.sh`).
 
-mod mutator;
+pub(crate) mod mutator;
 
 use mutator::Rng;
 use runbook::diagnostic::Diagnostic;

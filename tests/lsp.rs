@@ -1,6 +1,7 @@
 //! `runbook lsp`: the language server spoken to over its standard input and output, as an
 //! editor does (Content-Length framed JSON-RPC).
 
+use crate::fuzz::mutator::{Rng, mutate};
 use crate::harness::Test;
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Write};
@@ -490,4 +491,344 @@ fn definition_leads_from_a_use_to_the_declaration_or_the_publishing_step() {
     assert_eq!(definition(3, 25), range(2, 7, 9));
     // `sh` is a primitive, declared nowhere in the runbook.
     assert_eq!(definition(5, 35), Value::Null);
+}
+
+#[test]
+fn before_initialize_requests_are_refused_and_notifications_dropped() {
+    let test = Test::new();
+    let uri = uri_of(&test.path().join("main.rb42"));
+    let mut client = Client::start(&test);
+    let early = client.request(
+        "textDocument/documentSymbol",
+        json!({ "textDocument": { "uri": uri } }),
+    );
+    assert_eq!(
+        early["error"]["code"], -32002,
+        "ServerNotInitialized: {early}"
+    );
+    client.open(&uri, BROKEN);
+    client.initialize();
+    // Messages are handled in order: anything published for the early didOpen comes first.
+    client.next_id += 1;
+    let id = client.next_id;
+    client.send(
+        &json!({ "jsonrpc": "2.0", "id": id, "method": "textDocument/documentSymbol",
+                         "params": { "textDocument": { "uri": uri } } }),
+    );
+    loop {
+        let message = client.next();
+        assert_ne!(
+            message["method"], "textDocument/publishDiagnostics",
+            "{message}"
+        );
+        if message["id"] == id {
+            assert_eq!(
+                message["result"],
+                json!([]),
+                "the document was never opened"
+            );
+            break;
+        }
+    }
+    let again = client.request(
+        "initialize",
+        json!({ "processId": null, "capabilities": {} }),
+    );
+    assert_eq!(again["error"]["code"], -32600, "{again}");
+}
+
+#[test]
+fn after_shutdown_requests_are_refused_until_exit() {
+    let test = Test::new();
+    let (mut client, uri) = Client::opened(&test, "main.rb42", BROKEN);
+    client.diagnostics(&uri);
+    assert_eq!(
+        client.request("shutdown", Value::Null)["result"],
+        Value::Null
+    );
+    let late = client.at("textDocument/hover", &uri, 6, 39);
+    assert_eq!(late["error"]["code"], -32600, "{late}");
+    client.notify("exit", Value::Null);
+    assert_eq!(client.wait(), Some(0));
+}
+
+#[test]
+fn a_windows_drive_uri_is_checked_under_that_uri_as_a_buffer_without_a_path() {
+    // On Unix `file:///C:/…` names no file: not the directory `/C:` of the root.
+    let test = Test::new().file("C:/ops/helpers.rhai", "fn greet() { 1 }\n");
+    let uri = "file:///C:/ops/main.rb42";
+    let mut client = Client::start(&test);
+    client.initialize();
+    client.open(uri, BROKEN);
+    let found = client.diagnostics(uri);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(
+        found[0]["range"]["start"],
+        json!({ "line": 6, "character": 48 })
+    );
+    let text = "runbook \"r\" {\n  use \"helpers.rhai\" as helpers\n  param dir: string = \"/x\"\n  procedure p { step s { log(dir); } }\n}\n";
+    client.change(uri, 2, text);
+    let found = client.diagnostics(uri);
+    assert!(
+        found[0]["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("cannot read module")),
+        "no file of this machine stands in for C:\\ops: {found:?}"
+    );
+    let definition = client.at("textDocument/definition", uri, 3, 29);
+    assert_eq!(definition["result"]["uri"], uri, "{definition}");
+    assert_eq!(
+        definition["result"]["range"]["start"],
+        json!({ "line": 2, "character": 8 })
+    );
+    client.change(uri, 3, "runbook \"r\" {\n  step\n");
+    client.diagnostics(uri);
+    let refused = client.request(
+        "textDocument/formatting",
+        json!({ "textDocument": { "uri": uri }, "options": { "tabSize": 2, "insertSpaces": true } }),
+    );
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("C:/ops/main.rb42:2:")),
+        "named by its URI: {refused}"
+    );
+}
+
+#[test]
+fn a_percent_encoded_uri_names_its_file_and_modules_resolve_beside_it() {
+    let test = Test::new().file(
+        "mes runbooks é/helpers.rhai",
+        "fn greet(name) { log(name); }\n",
+    );
+    let path = test.path().join("mes runbooks é").join("main.rb42");
+    let uri = url::Url::from_file_path(&path)
+        .expect("an absolute path")
+        .to_string();
+    assert!(uri.contains("/mes%20runbooks%20%C3%A9/"), "{uri}");
+    let text = "runbook \"r\" {\n  use \"helpers.rhai\" as helpers\n  procedure p { step s { helpers::greet(\"é\"); } }\n}\n";
+    let mut client = Client::start(&test);
+    client.initialize();
+    client.open(&uri, text);
+    assert_eq!(client.diagnostics(&uri), Vec::<Value>::new());
+    let completion = client.at("textDocument/completion", &uri, 2, 25);
+    assert!(labels(&completion).contains(&"helpers::greet".to_string()));
+}
+
+/// Frames that are not messages, messages of wrong shapes and params of wrong types, each
+/// answered as JSON-RPC asks when it has an id; the server never panics and still serves.
+#[test]
+fn no_input_makes_the_server_panic() {
+    fn frame(body: &[u8]) -> Vec<u8> {
+        [
+            format!("Content-Length: {}\r\n\r\n", body.len()).as_bytes(),
+            body,
+        ]
+        .concat()
+    }
+    let request = |id: i64, method: &str, params: Value| {
+        frame(
+            json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params })
+                .to_string()
+                .as_bytes(),
+        )
+    };
+    let notify = |method: &str, params: Value| {
+        frame(
+            json!({ "jsonrpc": "2.0", "method": method, "params": params })
+                .to_string()
+                .as_bytes(),
+        )
+    };
+    let test = Test::new();
+    let uri = uri_of(&test.path().join("main.rb42"));
+    let at = |line: i64, character: i64| json!({ "textDocument": { "uri": uri }, "position": { "line": line, "character": character } });
+    let methods = [
+        "textDocument/completion",
+        "textDocument/hover",
+        "textDocument/formatting",
+        "textDocument/documentSymbol",
+        "textDocument/definition",
+    ];
+    let mut input: Vec<Vec<u8>> = vec![
+        b"hello\r\n\r\n".to_vec(),
+        b"Content-Length: -1\r\n\r\n".to_vec(),
+        b"Content-Length: 99999999999999999999999\r\n\r\n".to_vec(),
+        frame(&[0xff, 0xfe, b'{']),
+        frame(b"null"),
+        frame(b"[]"),
+        frame(b"{}"),
+        frame(br#"{"jsonrpc":"2.0","id":{"a":1},"method":"initialize"}"#),
+        frame(br#"{"jsonrpc":"2.0","id":4294967296,"method":"initialize"}"#),
+        request(1, "initialize", json!("not an object")),
+        notify("initialized", json!({})),
+    ];
+    let mut ids = vec![1];
+    let mut next = 2;
+    for params in [
+        Value::Null,
+        json!([]),
+        json!({ "textDocument": { "uri": "not a URI at all" }, "position": { "line": 0, "character": 0 } }),
+        at(-1, 0),
+        at(0, 1 << 40),
+        at(u32::MAX.into(), u32::MAX.into()),
+    ] {
+        for method in methods {
+            input.push(request(next, method, params.clone()));
+            ids.push(next);
+            next += 1;
+        }
+    }
+    for params in [
+        Value::Null,
+        json!({ "textDocument": { "uri": uri } }),
+        json!({ "textDocument": { "uri": uri, "version": 2 }, "contentChanges": [] }),
+    ] {
+        for method in [
+            "textDocument/didOpen",
+            "textDocument/didChange",
+            "textDocument/didSave",
+            "textDocument/didClose",
+            "$/cancelRequest",
+            "$/unknown",
+        ] {
+            input.push(notify(method, params.clone()));
+        }
+    }
+    let hostile_text =
+        "runbook \"\0\" {\r\n  procedure p { step s { sh(`${`${x}`}`); } }\u{2028}😀\u{feff}\n"
+            .repeat(50);
+    input.push(notify(
+        "textDocument/didOpen",
+        json!({ "textDocument": { "uri": uri, "languageId": "rb42", "version": 1, "text": hostile_text } }),
+    ));
+    for character in [0, 1, 2, 60, 61, 62, 9999] {
+        for method in methods {
+            input.push(request(next, method, at(1, character)));
+            ids.push(next);
+            next += 1;
+        }
+    }
+    input.push(request(next, "$/unknown", json!({})));
+    ids.push(next);
+    next += 1;
+    input.push(request(next, "shutdown", Value::Null));
+    ids.push(next);
+    // The header announces a body larger than any the server holds, and never sends it.
+    input.push(format!("Content-Length: {}\r\n\r\n", usize::MAX).into_bytes());
+
+    let mut child = test
+        .command()
+        .arg("lsp")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start runbook lsp");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let bytes = input.concat();
+    let writer = std::thread::spawn(move || stdin.write_all(&bytes));
+    let out = child.wait_with_output().expect("the server ends");
+    writer.join().expect("writer").expect("written");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+
+    let mut reader = BufReader::new(&out.stdout[..]);
+    let mut answered = Vec::new();
+    let mut refused = Vec::new();
+    while let Some(message) = read_frame(&mut reader) {
+        if message.get("method").is_some() {
+            continue;
+        }
+        match message["id"].as_i64() {
+            Some(id) => answered.push(id),
+            None => refused.push(message["error"]["code"].as_i64().unwrap_or(0)),
+        }
+    }
+    assert_eq!(answered, ids, "each request answered once, in order");
+    assert_eq!(
+        refused,
+        [
+            -32700, -32700, -32700, -32700, -32600, -32600, -32600, -32600, -32600, -32700
+        ],
+        "the frames without a readable id, answered with a null id"
+    );
+}
+
+/// Mutated sessions, served in-process: byte mutations of the whole stream (frames cut,
+/// lengths wrong, invalid UTF-8) and of one body reframed (JSON and params of wrong shapes).
+/// `serve` ends each without panicking or hanging. `RUNBOOK_FUZZ_CASES=N` runs more.
+#[test]
+fn mutated_sessions_end_without_a_panic_or_a_hang() {
+    let cases: u64 = std::env::var("RUNBOOK_FUZZ_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(100);
+    let uri = "file:///nowhere/main.rb42";
+    let document = json!({ "uri": uri });
+    let at = json!({ "textDocument": document, "position": { "line": 6, "character": 39 } });
+    let request = |id: u64, method: &str, params: &Value| json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params });
+    let notify = |method: &str, params: Value| json!({ "jsonrpc": "2.0", "method": method, "params": params });
+    let session: Vec<Vec<u8>> = [
+        request(1, "initialize", &json!({ "processId": null, "capabilities": {} })),
+        notify("initialized", json!({})),
+        notify(
+            "textDocument/didOpen",
+            json!({ "textDocument": { "uri": uri, "languageId": "rb42", "version": 1, "text": BROKEN } }),
+        ),
+        request(2, "textDocument/completion", &at),
+        request(3, "textDocument/hover", &at),
+        request(4, "textDocument/definition", &at),
+        request(5, "textDocument/documentSymbol", &json!({ "textDocument": document })),
+        request(6, "textDocument/formatting", &json!({ "textDocument": document, "options": { "tabSize": 2, "insertSpaces": true } })),
+        notify(
+            "textDocument/didChange",
+            json!({ "textDocument": { "uri": uri, "version": 2 }, "contentChanges": [{ "text": BROKEN.replace("repertoire", "app_dir") }] }),
+        ),
+        notify("textDocument/didSave", json!({ "textDocument": document })),
+        notify("textDocument/didClose", json!({ "textDocument": document })),
+        request(7, "shutdown", &Value::Null),
+        notify("exit", Value::Null),
+    ]
+    .iter()
+    .map(|message| message.to_string().into_bytes())
+    .collect();
+    let framed = |bodies: &[Vec<u8>]| -> Vec<u8> {
+        bodies
+            .iter()
+            .flat_map(|body| {
+                [
+                    format!("Content-Length: {}\r\n\r\n", body.len()).into_bytes(),
+                    body.clone(),
+                ]
+            })
+            .flatten()
+            .collect()
+    };
+    let corpus = vec![framed(&session)];
+    let mut rng = Rng::new(0x15b);
+    for case in 0..cases {
+        let input = if case % 2 == 0 {
+            mutate(&mut rng, &corpus, &corpus[0])
+        } else {
+            let mut bodies = session.clone();
+            let which = rng.below(bodies.len());
+            bodies[which] = mutate(&mut rng, &corpus, &bodies[which]);
+            framed(&bodies)
+        };
+        let (done, finished) = channel();
+        // The stack of the binary's main thread, where `runbook lsp` checks documents.
+        std::thread::Builder::new()
+            .stack_size(8 << 20)
+            .spawn(move || {
+                let code = runbook::lsp::serve(&input[..], std::io::sink());
+                let _ = done.send(code);
+            })
+            .expect("a thread");
+        match finished.recv_timeout(HANG) {
+            Ok(code) => assert!(code == 0 || code == 1, "case {case}: exit code {code}"),
+            Err(e) => panic!("case {case}: the server panicked or hung ({e})"),
+        }
+    }
 }

@@ -283,3 +283,32 @@ fn tls_connections_are_verified_against_the_given_root() {
         .stdout_lacks("tls: ")
         .stdout_lacks(":postgres@");
 }
+
+#[test]
+fn a_percent_encoded_password_decodes_for_the_server_and_client_tools_and_stays_masked() {
+    let server = postgres_env::server();
+    let canonical = server.role_with_password("rbt_encoded_pw", "p@ss!w é");
+    // `!` may stand unencoded in a URL: the password as written is then not the canonical
+    // encoding of the decoded one, and both must be masked.
+    let url = canonical.replace("p%40ss%21w%20%C3%A9", "p%40ss!w%20%C3%A9");
+    assert_ne!(url, canonical);
+    let out = step(
+        r#"
+      log(db);
+      log(`server: ${scalar(db, "SELECT current_user")}`);
+      let env = pg_env(db);
+      log(env.PGPASSWORD);
+      let out = sh(["psql", "-X", "-w", "-At", "-c", "SELECT 'psql as ' || current_user"], #{env: env});
+      log(out.stdout);
+"#,
+        &url,
+    );
+    out.code(0)
+        .stdout_has("server: rbt_encoded_pw")
+        .stdout_has("psql as rbt_encoded_pw")
+        .stdout_has("rbt_encoded_pw:***@");
+    for shown in ["p%40ss!w%20%C3%A9", "p@ss!w é", "ss!w"] {
+        assert!(!out.stdout.contains(shown), "{shown}: {}", out.stdout);
+        assert!(!out.stderr.contains(shown), "{shown}: {}", out.stderr);
+    }
+}

@@ -11,15 +11,17 @@ use crate::engine::script_engine::{self, public_functions};
 use crate::language::ast::Runbook;
 use crate::language::parser;
 use crate::primitives;
-use serde_json::{Value, json};
+use lsp_types::{CompletionItem, CompletionItemKind};
 use std::sync::Arc;
 
-/// LSP `CompletionItemKind`s.
-const FUNCTION: u8 = 3;
-const VARIABLE: u8 = 6;
-const CONSTANT: u8 = 21;
-const KEYWORD: u8 = 14;
-const MODULE_FUNCTION: u8 = 2; // Method: `alias::fn`
+const PRIMITIVE: CompletionItemKind = CompletionItemKind::FUNCTION;
+/// `alias::fn`, a function reached through its module.
+const MODULE_FUNCTION: CompletionItemKind = CompletionItemKind::METHOD;
+/// Parameters, secrets and published values.
+const VALUE: CompletionItemKind = CompletionItemKind::VARIABLE;
+/// Hosts and groups.
+const TARGET: CompletionItemKind = CompletionItemKind::CONSTANT;
+const KEYWORD: CompletionItemKind = CompletionItemKind::KEYWORD;
 
 /// The rhai keywords a body's statements start with or use.
 const RHAI_KEYWORDS: &[&str] = &[
@@ -28,7 +30,7 @@ const RHAI_KEYWORDS: &[&str] = &[
 ];
 
 /// Completion items at `place` of a document; `parsed` is its last text that parsed, if any.
-pub fn items(parsed: Option<&(Arc<SourceFile>, Runbook)>, place: Place) -> Vec<Value> {
+pub fn items(parsed: Option<&(Arc<SourceFile>, Runbook)>, place: Place) -> Vec<CompletionItem> {
     let mut items = match place {
         Place::Quoted => return Vec::new(),
         Place::Body => in_body(parsed),
@@ -36,14 +38,14 @@ pub fn items(parsed: Option<&(Arc<SourceFile>, Runbook)>, place: Place) -> Vec<V
     };
     // A value may be published by several steps; a parameter may shadow a primitive.
     let mut seen = std::collections::HashSet::new();
-    items.retain(|i| seen.insert(i["label"].to_string()));
+    items.retain(|i| seen.insert(i.label.clone()));
     items
 }
 
-fn in_body(parsed: Option<&(Arc<SourceFile>, Runbook)>) -> Vec<Value> {
-    let mut items: Vec<Value> = primitives::NAMES
+fn in_body(parsed: Option<&(Arc<SourceFile>, Runbook)>) -> Vec<CompletionItem> {
+    let mut items: Vec<CompletionItem> = primitives::NAMES
         .iter()
-        .map(|name| item(name, FUNCTION, "primitive"))
+        .map(|name| item(name, PRIMITIVE, "primitive"))
         .collect();
     items.extend(RHAI_KEYWORDS.iter().map(|k| item(k, KEYWORD, "rhai")));
     let Some((source, runbook)) = parsed else {
@@ -65,24 +67,24 @@ fn in_body(parsed: Option<&(Arc<SourceFile>, Runbook)>) -> Vec<Value> {
         runbook
             .params
             .iter()
-            .map(|p| item(&p.name.text, VARIABLE, "parameter")),
+            .map(|p| item(&p.name.text, VALUE, "parameter")),
     );
     items.extend(
         runbook
             .secrets
             .iter()
-            .map(|s| item(&s.name.text, VARIABLE, "secret")),
+            .map(|s| item(&s.name.text, VALUE, "secret")),
     );
     let steps = runbook.procedures.iter().flat_map(|p| p.steps());
     for step in steps {
         let detail = format!("published by {}", step.id.text);
-        items.extend(published::in_body(&step.body).map(|p| item(p.name, VARIABLE, &detail)));
+        items.extend(published::in_body(&step.body).map(|p| item(p.name, VALUE, &detail)));
     }
     items
 }
 
-fn between_items(parsed: Option<&(Arc<SourceFile>, Runbook)>) -> Vec<Value> {
-    let mut items: Vec<Value> = parser::keywords()
+fn between_items(parsed: Option<&(Arc<SourceFile>, Runbook)>) -> Vec<CompletionItem> {
+    let mut items: Vec<CompletionItem> = parser::keywords()
         .iter()
         .map(|k| item(k, KEYWORD, "keyword"))
         .collect();
@@ -91,20 +93,25 @@ fn between_items(parsed: Option<&(Arc<SourceFile>, Runbook)>) -> Vec<Value> {
             runbook
                 .hosts
                 .iter()
-                .map(|h| item(&h.name.text, CONSTANT, "host")),
+                .map(|h| item(&h.name.text, TARGET, "host")),
         );
         items.extend(
             runbook
                 .groups
                 .iter()
-                .map(|g| item(&g.name.text, CONSTANT, "group")),
+                .map(|g| item(&g.name.text, TARGET, "group")),
         );
     }
     items
 }
 
-fn item(label: &str, kind: u8, detail: &str) -> Value {
-    json!({ "label": label, "kind": kind, "detail": detail })
+fn item(label: &str, kind: CompletionItemKind, detail: &str) -> CompletionItem {
+    CompletionItem {
+        label: label.to_string(),
+        kind: Some(kind),
+        detail: Some(detail.to_string()),
+        ..CompletionItem::default()
+    }
 }
 
 #[cfg(test)]
@@ -122,8 +129,8 @@ mod tests {
         let text = format!("runbook \"r\" {{\n{uses}procedure p {{ step s {{ }} }}\n}}");
         let parsed = parser::load_bytes(Path::new("r.rb42"), text.as_bytes()).expect("parses");
         let labels: Vec<String> = items(Some(&parsed), Place::Body)
-            .iter()
-            .map(|i| i["label"].as_str().unwrap_or("").to_string())
+            .into_iter()
+            .map(|i| i.label)
             .collect();
         for i in 0..crate::stdlib::MODULES.len() {
             let prefix = format!("m{i}::");

@@ -4,11 +4,15 @@
 use super::position;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::session::static_check;
-use serde_json::{Value, json};
+use lsp_types::DiagnosticSeverity;
 use std::path::Path;
 
 /// The diagnostics of `text`, checked as the file `path` (modules resolve beside it).
-pub fn of_text(path: &Path, text: &str, runtime: &tokio::runtime::Handle) -> Vec<Value> {
+pub fn of_text(
+    path: &Path,
+    text: &str,
+    runtime: &tokio::runtime::Handle,
+) -> Vec<lsp_types::Diagnostic> {
     static_check::check_text(path, text, runtime)
         .iter()
         .map(|d| to_lsp(path, d))
@@ -17,7 +21,7 @@ pub fn of_text(path: &Path, text: &str, runtime: &tokio::runtime::Handle) -> Vec
 
 /// One diagnostic: its message and help as `check` prints them, at its span. A problem in
 /// another file (a module) or in no place is shown at the top, naming where it is.
-fn to_lsp(path: &Path, diagnostic: &Diagnostic) -> Value {
+fn to_lsp(path: &Path, diagnostic: &Diagnostic) -> lsp_types::Diagnostic {
     let mut message = diagnostic.message.clone();
     let range = match &diagnostic.place {
         Some((source, span)) if source.path == path => position::range(source, *span),
@@ -25,24 +29,30 @@ fn to_lsp(path: &Path, diagnostic: &Diagnostic) -> Value {
             if let Some(place) = diagnostic.where_() {
                 message = format!("{place}: {message}");
             }
-            json!({ "start": { "line": 0, "character": 0 }, "end": { "line": 0, "character": 0 } })
+            lsp_types::Range::default()
         }
     };
     if let Some(help) = &diagnostic.help {
         message.push_str(&format!("\nhelp: {help}"));
     }
     let severity = match diagnostic.severity {
-        Severity::Error => 1,
-        Severity::Warning => 2,
+        Severity::Error => DiagnosticSeverity::ERROR,
+        Severity::Warning => DiagnosticSeverity::WARNING,
     };
-    json!({ "range": range, "severity": severity, "source": "runbook", "message": message })
+    lsp_types::Diagnostic {
+        range,
+        severity: Some(severity),
+        source: Some("runbook".to_string()),
+        message,
+        ..lsp_types::Diagnostic::default()
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn check(text: &str) -> Vec<Value> {
+    fn check(text: &str) -> Vec<lsp_types::Diagnostic> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -58,29 +68,29 @@ mod tests {
             "runbook \"r\" {\n  use \"bad.rhai\" as bad\n  param dir: string = \"/x\"\n  \
              procedure p { step s { sh(`ls ${dir}`); } }\n}\n",
         );
-        let summary: Vec<(u64, u64, u64, String)> = found
+        let summary: Vec<(Option<DiagnosticSeverity>, u32, u32, &str)> = found
             .iter()
             .map(|d| {
-                let start = &d["range"]["start"];
-                (
-                    d["severity"].as_u64().unwrap_or(0),
-                    start["line"].as_u64().unwrap_or(99),
-                    start["character"].as_u64().unwrap_or(99),
-                    d["message"]
-                        .as_str()
-                        .unwrap_or("")
-                        .lines()
-                        .next()
-                        .unwrap_or("")
-                        .to_string(),
-                )
+                let start = d.range.start;
+                let first_line = d.message.lines().next().unwrap_or("");
+                (d.severity, start.line, start.character, first_line)
             })
             .collect();
         assert_eq!(
             summary,
             vec![
-                (1, 0, 0, "bad.rhai:1:7: in module: Expecting ')' to close the parameters list of function 'f'".to_string()),
-                (2, 3, 34, "`dir` is interpolated into a shell command without quoting".to_string()),
+                (
+                    Some(DiagnosticSeverity::ERROR),
+                    0,
+                    0,
+                    "bad.rhai:1:7: in module: Expecting ')' to close the parameters list of function 'f'"
+                ),
+                (
+                    Some(DiagnosticSeverity::WARNING),
+                    3,
+                    34,
+                    "`dir` is interpolated into a shell command without quoting"
+                ),
             ],
             "{found:?}"
         );

@@ -4,19 +4,19 @@
 use super::position;
 use crate::diagnostic::source::SourceFile;
 use crate::format;
-use serde_json::{Value, json};
+use lsp_types::{Position, Range, TextEdit};
 use std::path::Path;
 use std::sync::Arc;
 
 /// The edits that lay `text` out, or the diagnostic that stops it from parsing, rendered.
-pub fn edits(path: &Path, text: &str) -> Result<Vec<Value>, String> {
+pub fn edits(path: &Path, text: &str) -> Result<Vec<TextEdit>, String> {
     let source = Arc::new(SourceFile::new(path, text));
     let formatted = format::format(&source).map_err(|d| d.render(false))?;
     if formatted == text {
         return Ok(Vec::new());
     }
-    let whole = json!({ "start": { "line": 0, "character": 0 }, "end": position::end_of(text) });
-    Ok(vec![json!({ "range": whole, "newText": formatted })])
+    let whole = Range::new(Position::new(0, 0), position::end_of(text));
+    Ok(vec![TextEdit::new(whole, formatted)])
 }
 
 #[cfg(test)]
@@ -29,10 +29,10 @@ mod tests {
         let found = edits(Path::new("r.rb42"), untidy).expect("parses");
         assert_eq!(found.len(), 1);
         assert_eq!(
-            found[0]["range"],
-            json!({"start": {"line": 0, "character": 0}, "end": {"line": 2, "character": 1}})
+            found[0].range,
+            Range::new(Position::new(0, 0), Position::new(2, 1))
         );
-        let tidy = found[0]["newText"].as_str().expect("text");
+        let tidy = &found[0].new_text;
         assert!(tidy.contains("\n    step s {"), "{tidy}");
         assert_eq!(edits(Path::new("r.rb42"), tidy), Ok(Vec::new()));
     }

@@ -3,22 +3,27 @@
 use super::position;
 use super::primitive_reference;
 use crate::primitives;
-use serde_json::{Value, json};
+use lsp_types::{Hover, HoverContents, MarkupContent, MarkupKind, Position};
 
-/// The hover for the word at `line` (0-based) and UTF-16 column `character` of `text`, when
-/// that word is a documented primitive.
-pub fn at(text: &str, line: usize, character: usize) -> Option<Value> {
-    let word = word_under(text, line, character)?;
+/// The hover for the word at `at` in `text`, when that word is a documented primitive.
+pub fn at(text: &str, at: Position) -> Option<Hover> {
+    let word = word_under(text, at)?;
     if !primitives::NAMES.contains(&word) {
         return None;
     }
     let reference = primitive_reference::reference(word)?;
-    Some(json!({ "contents": { "kind": "markdown", "value": reference } }))
+    Some(Hover {
+        contents: HoverContents::Markup(MarkupContent {
+            kind: MarkupKind::Markdown,
+            value: reference,
+        }),
+        range: None,
+    })
 }
 
-/// The name at `line` (0-based) and UTF-16 column `character` of `text`.
-pub fn word_under(text: &str, line: usize, character: usize) -> Option<&str> {
-    Some(word_at(text, position::text_offset(text, line, character)?))
+/// The name at `at` in `text`.
+pub fn word_under(text: &str, at: Position) -> Option<&str> {
+    Some(word_at(text, position::text_offset(text, at)?))
 }
 
 /// The name (letters, digits, `_`) around byte `offset` of `text`.
@@ -53,8 +58,8 @@ mod tests {
     #[test]
     fn only_a_primitive_has_a_hover() {
         let text = "let x = sh(\"ls\");\nlet shell = 1;";
-        assert!(at(text, 0, 9).is_some());
-        assert_eq!(at(text, 1, 5), None);
-        assert_eq!(at(text, 7, 0), None);
+        assert!(at(text, Position::new(0, 9)).is_some());
+        assert_eq!(at(text, Position::new(1, 5)), None);
+        assert_eq!(at(text, Position::new(7, 0)), None);
     }
 }

@@ -2,18 +2,24 @@
 //! 1-based character columns of `Location` and the text of a line.
 
 use crate::diagnostic::source::{SourceFile, Span};
-use serde_json::{Value, json};
+use lsp_types::{Position, Range};
 
 /// The LSP range of `span` in `source`: its start, and its width in characters on its line.
-pub fn range(source: &SourceFile, span: Span) -> Value {
+pub fn range(source: &SourceFile, span: Span) -> Range {
     let line = source.line(span.start.line).unwrap_or("");
     let start_col = span.start.col.saturating_sub(1);
     let end_col = start_col + span.width.max(1);
     let line_no = span.start.line.saturating_sub(1);
-    json!({
-        "start": { "line": line_no, "character": utf16_len(line, start_col) },
-        "end": { "line": line_no, "character": utf16_len(line, end_col) },
-    })
+    Range::new(
+        position(line_no, utf16_len(line, start_col)),
+        position(line_no, utf16_len(line, end_col)),
+    )
+}
+
+/// A position from counts that fit in LSP's `u32` for any text a client can send.
+fn position(line: usize, character: usize) -> Position {
+    let clamp = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    Position::new(clamp(line), clamp(character))
 }
 
 /// UTF-16 code units in the first `chars` characters of `line` (all of it when shorter).
@@ -34,24 +40,22 @@ pub fn byte_offset(line: &str, character: usize) -> usize {
     line.len()
 }
 
-/// The byte offset in `text` of 0-based `line` and UTF-16 column `character` (the line's end
-/// when past it); `None` when the text has no such line.
-pub fn text_offset(text: &str, line: usize, character: usize) -> Option<usize> {
+/// The byte offset in `text` of `at` (the line's end when its column is past it); `None` when
+/// the text has no such line.
+pub fn text_offset(text: &str, at: Position) -> Option<usize> {
     let mut start = 0;
-    for _ in 0..line {
+    for _ in 0..at.line {
         start += text[start..].find('\n')? + 1;
     }
     let line_text = text[start..].split('\n').next().unwrap_or("");
+    let character = usize::try_from(at.character).unwrap_or(usize::MAX);
     Some(start + byte_offset(line_text, character))
 }
 
 /// The LSP position of the end of `text`.
-pub fn end_of(text: &str) -> Value {
+pub fn end_of(text: &str) -> Position {
     let last_line = text.rsplit('\n').next().unwrap_or("");
-    json!({
-        "line": text.matches('\n').count(),
-        "character": utf16_len(last_line, usize::MAX),
-    })
+    position(text.matches('\n').count(), utf16_len(last_line, usize::MAX))
 }
 
 #[cfg(test)]
@@ -64,10 +68,7 @@ mod tests {
         let source = SourceFile::new("r.rb42", "a\n  « Déjà » 😀 x = y;\n");
         // `x` is the 14th character, after 13 of which 😀 takes two UTF-16 units.
         let r = range(&source, Span::new(Location::new(2, 14), 1));
-        assert_eq!(
-            r,
-            json!({"start": {"line": 1, "character": 14}, "end": {"line": 1, "character": 15}})
-        );
+        assert_eq!(r, Range::new(Position::new(1, 14), Position::new(1, 15)));
     }
 
     #[test]
@@ -83,16 +84,23 @@ mod tests {
     #[test]
     fn a_line_and_column_map_to_a_byte_of_the_whole_text() {
         let text = "ab\né😀x\n";
-        assert_eq!(text_offset(text, 0, 1), Some(1));
-        assert_eq!(text_offset(text, 0, 9), Some(2), "past the line: its end");
-        assert_eq!(text_offset(text, 1, 3), Some(9));
-        assert_eq!(text_offset(text, 2, 0), Some(11));
-        assert_eq!(text_offset(text, 7, 0), None);
+        let at = |line, character| text_offset(text, Position::new(line, character));
+        assert_eq!(at(0, 1), Some(1));
+        assert_eq!(at(0, 9), Some(2), "past the line: its end");
+        assert_eq!(at(1, 3), Some(9));
+        assert_eq!(at(2, 0), Some(11));
+        assert_eq!(at(7, 0), None);
+        assert_eq!(
+            at(u32::MAX, u32::MAX),
+            None,
+            "the largest position a client can send"
+        );
+        assert_eq!(at(1, u32::MAX), Some(10));
     }
 
     #[test]
     fn the_end_of_a_text_is_counted_in_utf16_units() {
-        assert_eq!(end_of("a\né😀"), json!({"line": 1, "character": 3}));
-        assert_eq!(end_of("a\n"), json!({"line": 1, "character": 0}));
+        assert_eq!(end_of("a\né😀"), Position::new(1, 3));
+        assert_eq!(end_of("a\n"), Position::new(1, 0));
     }
 }
