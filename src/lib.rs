@@ -8,6 +8,7 @@ pub mod engine;
 pub mod exit_code;
 pub mod format;
 pub mod http;
+pub mod import;
 pub mod journal;
 pub mod language;
 pub mod lsp;
