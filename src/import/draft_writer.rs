@@ -144,9 +144,14 @@ fn procedure(out: &mut String, id: &str, p: &ProcedureOutline, rollbacks: &[Stri
     }
     let title = p.title.to_lowercase();
     if changes && !is_rollback(&p.title) && CHANGES.iter().any(|w| title.contains(w)) {
-        let todo = match rollbacks.first() {
-            Some(r) => format!("write the rollback of each step that changes something (`rollback {{ … }}`); the source undoes this in « {r} »"),
-            None => "write the rollback of each step that changes something (`rollback { … }`): the source gives none".to_string(),
+        let todo = if rollbacks.is_empty() {
+            "write the rollback of each step that changes something (`rollback { … }`): the source gives none".to_string()
+        } else {
+            let named: Vec<String> = rollbacks.iter().take(3).map(|r| format!("« {r} »")).collect();
+            format!(
+                "write the rollback of each step that changes something (`rollback {{ … }}`), from what the source says in {}",
+                named.join(", ")
+            )
         };
         comment(out, 2, &todo, true);
     }

@@ -130,6 +130,9 @@ impl Inputs {
         if let Some(p) = self.params.iter().find(|p| p.name == wanted) {
             return p.name.clone();
         }
+        if let Some(s) = self.secrets.iter().find(|s| s.name == wanted) {
+            return s.name.clone();
+        }
         let name = self.fresh(wanted);
         if is_secret_name(&name) {
             let env = env.unwrap_or_else(|| name.to_uppercase());
@@ -167,12 +170,12 @@ impl Inputs {
                 let base = ids::slug(address.split('.').next().unwrap_or(address));
                 let base = if base.is_empty() { "server".to_string() } else { base };
                 let default = (!placeholders::is_sample_name(address)).then(|| address.to_string());
-                let param = self.param(
-                    &format!("{}_host", ids::ident(&base)),
-                    default,
-                    None,
-                    format!("address of host {base} ({address} in the source)"),
-                );
+                let help = if address.starts_with('<') {
+                    format!("address of the {base} the source runs these commands on")
+                } else {
+                    format!("address of host {base} ({address} in the source)")
+                };
+                let param = self.param(&format!("{}_host", ids::ident(&base)), default, None, help);
                 (base, param)
             }
         };

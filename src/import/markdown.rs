@@ -106,8 +106,12 @@ impl Reader {
                 self.begin_inline(line);
             }
             Tag::Paragraph => {
-                self.flush();
-                self.begin_inline(line);
+                // The first paragraph of a loose list item is the item's text.
+                let item_text_pending = matches!(&self.inline, Some((inline, _, Some(_))) if inline.text.is_empty());
+                if !item_text_pending {
+                    self.flush();
+                    self.begin_inline(line);
+                }
             }
             Tag::List(first) => {
                 self.flush();

@@ -85,7 +85,7 @@ fn visit(section: &Section, in_contacts: bool, language: Language, out: &mut Out
             lines.push(step.heading());
             lines.extend(note_lines(&step.flattened()));
         }
-        let todo = if is_rollback(&title) && groups.is_empty() {
+        let todo = if is_rollback(&title) && groups.is_empty() && others.is_empty() {
             Some("the source describes a rollback here without a command: write it as a procedure".to_string())
         } else if is_prerequisites(&title) {
             Some("prerequisites: write each as a `guard` of the runbook".to_string())

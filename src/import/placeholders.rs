@@ -41,9 +41,18 @@ const SHELL_VARIABLES: &[&str] = &[
     "EUID", "PPID", "SECONDS", "LINENO", "IFS", "LOGNAME", "TMPDIR",
 ];
 
-/// The parts of `text`; `assigned` names the variables the source set itself (they stay
-/// shell variables).
+/// The parts of a shell line; `assigned` names the variables the source set itself (they
+/// stay shell variables).
 pub fn parts(text: &str, assigned: &HashSet<String>) -> Vec<Part> {
+    scan(text, assigned, true)
+}
+
+/// The parts of a word the shell already unquoted (an argument, a URL): quotes are text.
+pub fn word_parts(text: &str, assigned: &HashSet<String>) -> Vec<Part> {
+    scan(text, assigned, false)
+}
+
+fn scan(text: &str, assigned: &HashSet<String>, shell: bool) -> Vec<Part> {
     let chars: Vec<char> = text.chars().collect();
     let mut parts = Vec::new();
     let mut literal = String::new();
@@ -77,18 +86,18 @@ pub fn parts(text: &str, assigned: &HashSet<String>) -> Vec<Part> {
         }
         let c = chars[i];
         match c {
-            '\\' if !single => {
+            '\\' if shell && !single => {
                 literal.push(c);
                 if let Some(&next) = chars.get(i + 1) {
                     literal.push(next);
                     i += 1;
                 }
             }
-            '\'' if !double => {
+            '\'' if shell && !double => {
                 single = !single;
                 literal.push(c);
             }
-            '"' if !single => {
+            '"' if shell && !single => {
                 double = !double;
                 literal.push(c);
             }
@@ -209,6 +218,11 @@ fn sample_word(chars: &[char], i: usize) -> Option<(usize, Hole)> {
     let word = word.trim_end_matches('.');
     let n = word.chars().count();
     let lower = word.to_lowercase();
+    if word.is_empty() && chars[i..].starts_with(&['.', '.', '.']) {
+        // An elided part of a path (`images/.../main.png`).
+        let in_path = i > 0 && chars[i - 1] == '/' && chars.get(i + 3) == Some(&'/');
+        return in_path.then(|| (3, hole("...".to_string(), "path".to_string())));
+    }
     let name = if let Some(rest) = ["your_", "your-", "votre_", "votre-", "ton_", "ton-"]
         .iter()
         .find_map(|p| lower.strip_prefix(p))

@@ -144,12 +144,13 @@ impl ProcedureBuilder {
             let remote = server_named(plain);
             if !commands.is_empty() {
                 self.commands_with_text(plain, &commands, remote);
-            } else if !(wording::is_label(plain) && nested) {
+            } else if !(wording::is_label(plain) && (nested || next_is_shell)) {
                 self.piece(Piece::Todo(plain.to_string()));
             }
             return;
         }
-        if !item && next_is_shell && plain.chars().count() <= MAX_TITLE && !wording::is_descriptive(plain) {
+        let label_item = item && wording::is_label(plain);
+        if (!item || label_item) && next_is_shell && plain.chars().count() <= MAX_TITLE && !wording::is_descriptive(plain) {
             let title = plain.trim_end_matches([':', ' ', '.']).to_string();
             self.pending_title = Some((title, server_named(plain)));
             return;
@@ -177,8 +178,11 @@ impl ProcedureBuilder {
 
     /// The commands of a text, after the text itself when it says more than the commands.
     fn commands_with_text(&mut self, plain: &str, commands: &[String], remote: Option<String>) {
+        // The text is worth a note when it says more than the step's title and its commands.
         let rest = commands.iter().fold(plain.to_string(), |t, c| t.replacen(c.as_str(), "", 1));
-        if rest.chars().any(char::is_alphanumeric) && self.current.as_ref().is_some_and(|s| s.title != short_title(plain)) {
+        let rest = rest.trim().trim_end_matches([':', ' ']);
+        let title = self.current.as_ref().map(|s| s.title.as_str()).unwrap_or("");
+        if rest.chars().any(char::is_alphanumeric) && rest != title && plain != title {
             self.note(plain.to_string());
         }
         for command in commands {
@@ -288,6 +292,8 @@ fn step_title(plain: &str, commands: &[String]) -> String {
 
 /// A title cut to a readable length at a word, without trailing punctuation.
 fn short_title(text: &str) -> String {
+    // The first sentence says what the step is.
+    let text = text.split(". ").next().unwrap_or(text);
     let text = text.trim().trim_end_matches([':', '.', ';', ' ']);
     if text.chars().count() <= MAX_TITLE {
         return text.to_string();

@@ -334,7 +334,7 @@ impl<'a> Translator<'a> {
 
     /// Text with its placeholders as variables, as data (an argv word, a URL, a value).
     fn plain_segments(&mut self, text: &str, example: &str) -> Vec<Segment> {
-        placeholders::parts(text, &self.shell.assigned)
+        placeholders::word_parts(text, &self.shell.assigned)
             .into_iter()
             .map(|part| match part {
                 Part::Text(t) => Segment::Text(t),
@@ -409,13 +409,17 @@ fn interactive(words: &[&str]) -> Option<&'static str> {
     let has = |flag: &str| words.iter().any(|w| *w == flag);
     let first = *words.first()?;
     let second = words.get(1).copied().unwrap_or("");
-    let follows = has("-f") || has("--follow") || has("-F");
     let docker_like = matches!(first, "docker" | "docker-compose" | "kubectl" | "podman");
+    // `-f` before a subcommand is Compose's file; after `logs`, as for `tail`, it follows.
+    let follow_flag = |w: &&str| {
+        matches!(*w, "-f" | "-F" | "--follow") || (w.len() <= 4 && w.starts_with('-') && !w.starts_with("--") && w.contains('f'))
+    };
+    let logs_follow = words.iter().position(|w| *w == "logs").is_some_and(|at| words[at..].iter().any(follow_flag));
     let tty = words.iter().any(|w| matches!(*w, "-it" | "-ti") || (w.starts_with('-') && !w.starts_with("--") && w.contains('i') && w.contains('t') && w.len() <= 4));
-    if docker_like && words.contains(&"logs") && follows {
+    if docker_like && logs_follow {
         return Some("it follows the logs until stopped (-f)");
     }
-    if matches!(first, "tail" | "journalctl") && follows {
+    if matches!(first, "tail" | "journalctl") && words.iter().any(follow_flag) {
         return Some("it follows its output until stopped (-f)");
     }
     if docker_like && tty && words.iter().any(|w| matches!(*w, "exec" | "run")) {
@@ -448,12 +452,13 @@ fn interactive(words: &[&str]) -> Option<&'static str> {
         None => words,
     };
     let inner_first = inner.first().copied().unwrap_or("");
-    let console = match inner_first {
+    let django_shell = inner.contains(&"dbshell") || (inner.contains(&"manage.py") && inner.contains(&"shell") && !inner.contains(&"-c"));
+    let console = django_shell || match inner_first {
         "sh" | "bash" | "zsh" | "ash" => inner.len() == 1,
         "python" | "python3" | "node" | "irb" | "redis-cli" | "mysql" => inner.len() == 1,
         "psql" => !inner.iter().any(|w| matches!(*w, "-c" | "-f" | "-l" | "--command" | "--file" | "--list" | "<") || w.starts_with("--command=")),
         "rails" => matches!(inner.get(1).copied(), Some("console" | "c" | "dbconsole")),
-        _ => inner.iter().any(|w| *w == "dbshell") || (inner.contains(&"manage.py") && inner.contains(&"shell") && !inner.contains(&"-c")),
+        _ => false,
     };
     console.then_some("it opens an interactive console")
 }

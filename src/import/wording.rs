@@ -18,7 +18,7 @@ const FRENCH_VERBS: &[&str] = &[
     "produire", "reconstruire", "mettre", "remettre", "faire", "refaire", "prendre",
     "attendre", "suivre", "rétablir", "établir", "servir", "fournir", "obtenir", "se", "s'assurer",
     "assurer", "garantir", "réagir", "agir", "écrire", "inscrire", "voir", "revoir", "recevoir",
-    "relire", "décrire", "interrompre", "reprendre", "répondre", "vérifie",
+    "relire", "décrire", "interrompre", "reprendre", "répondre",
 ];
 
 /// Words ending in `-er` that are not verbs an instruction starts with.
@@ -81,7 +81,13 @@ pub fn split_label(text: &str) -> Option<(&str, &str)> {
     let (label, rest) = (text[..colon].trim(), text[colon + 1..].trim());
     // `http://…` and `a:b` are not labels.
     let after = text[colon + 1..].chars().next();
-    if label.is_empty() || label.contains('`') || label.chars().count() > 60 || after.is_some_and(|c| !c.is_whitespace()) {
+    let unbalanced = label.matches('(').count() != label.matches(')').count();
+    if label.is_empty()
+        || label.contains('`')
+        || unbalanced
+        || label.chars().count() > 60
+        || after.is_some_and(|c| !c.is_whitespace())
+    {
         return None;
     }
     Some((label, rest))
