@@ -9,6 +9,7 @@ use super::procedure_builder::{Piece, ProcedureOutline, StepOutline};
 use super::rhai_text::{comment_text, rb42_string};
 use super::summary::Summary;
 use super::translate::{Outcome, Translator};
+use super::wording::Language;
 
 /// Comments are wrapped at this width.
 const COMMENT_WIDTH: usize = 96;
@@ -52,7 +53,8 @@ pub fn write(outline: &Outline, source_name: &str) -> (String, Summary) {
                 }
                 let mut translator = Translator::new(&mut inputs);
                 body.push('\n');
-                procedure(&mut body, &id, p, &rollbacks, &mut translator, &mut summary);
+                let french = outline.language == Language::French;
+                procedure(&mut body, &id, p, &rollbacks, french, &mut translator, &mut summary);
             }
         }
     }
@@ -122,7 +124,15 @@ fn declarations(text: &mut String, outline: &Outline, inputs: &Inputs) {
     }
 }
 
-fn procedure(out: &mut String, id: &str, p: &ProcedureOutline, rollbacks: &[String], translator: &mut Translator<'_>, summary: &mut Summary) {
+fn procedure(
+    out: &mut String,
+    id: &str,
+    p: &ProcedureOutline,
+    rollbacks: &[String],
+    french: bool,
+    translator: &mut Translator<'_>,
+    summary: &mut Summary,
+) {
     out.push_str(&format!("  procedure {id} {} {{\n", rb42_string(&p.title)));
     if !p.description.is_empty() {
         out.push_str(&format!("    description {}\n", rb42_string(&p.description.join(" "))));
@@ -140,7 +150,7 @@ fn procedure(out: &mut String, id: &str, p: &ProcedureOutline, rollbacks: &[Stri
     for step in &p.steps {
         let sid = step_ids.take(&ids::slug(&step.title), "step", '-');
         summary.steps += 1;
-        changes |= write_step(&mut steps_text, &sid, step, p.remote.as_deref(), translator, summary);
+        changes |= write_step(&mut steps_text, &sid, step, p.remote.as_deref(), french, translator, summary);
     }
     let title = p.title.to_lowercase();
     if changes && !is_rollback(&p.title) && CHANGES.iter().any(|w| title.contains(w)) {
@@ -160,7 +170,15 @@ fn procedure(out: &mut String, id: &str, p: &ProcedureOutline, rollbacks: &[Stri
 }
 
 /// Writes a step; tells whether it changes something (a command that is not only a read).
-fn write_step(out: &mut String, id: &str, step: &StepOutline, hint: Option<&str>, translator: &mut Translator<'_>, summary: &mut Summary) -> bool {
+fn write_step(
+    out: &mut String,
+    id: &str,
+    step: &StepOutline,
+    hint: Option<&str>,
+    french: bool,
+    translator: &mut Translator<'_>,
+    summary: &mut Summary,
+) -> bool {
     // Where the step runs: the host of its first remote command, found on a copy of the shell.
     let saved = translator.shell.clone();
     let mut host = None;
@@ -214,7 +232,9 @@ fn write_step(out: &mut String, id: &str, step: &StepOutline, hint: Option<&str>
         header.push_str(&format!(" on {h}"));
     }
     if let (Some(condition), true) = (&step.condition, has_code) {
-        let question = format!("{} ?", condition.replace("${", "$ {"));
+        // French puts a space before a question mark.
+        let mark = if french { " ?" } else { "?" };
+        let question = format!("{}{mark}", condition.replace("${", "$ {"));
         header.push_str(&format!(" confirm {}", rb42_string(&question)));
     }
     out.push_str(&format!("\n{header} {{\n{body}    }}\n"));

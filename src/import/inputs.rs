@@ -167,7 +167,13 @@ impl Inputs {
                 (base, param)
             }
             None => {
-                let base = ids::slug(address.split('.').next().unwrap_or(address));
+                let first = address.split('.').next().unwrap_or(address);
+                let lower = first.to_lowercase();
+                let first = ["your_", "your-", "votre_", "votre-"]
+                    .iter()
+                    .find_map(|p| lower.strip_prefix(p))
+                    .unwrap_or(&lower);
+                let base = ids::slug(first);
                 let base = if base.is_empty() { "server".to_string() } else { base };
                 let default = (!placeholders::is_sample_name(address)).then(|| address.to_string());
                 let help = if address.starts_with('<') {

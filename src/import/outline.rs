@@ -19,6 +19,7 @@ use super::wording::{self, Language};
 /// The draft's shape.
 #[derive(Debug, Default)]
 pub struct Outline {
+    pub language: Language,
     pub title: Option<String>,
     pub description: Vec<String>,
     pub contacts: Vec<(String, Option<String>)>,
@@ -36,10 +37,18 @@ pub enum Entry {
 /// The outline of a document.
 pub fn outline(doc: &Document, language: Language) -> Outline {
     let mut out = Outline {
+        language,
         title: doc.title.clone(),
         ..Outline::default()
     };
     out.description.extend(prose(&doc.intro));
+    let tables: Vec<Located> = doc.intro.iter().filter(|b| matches!(b.block, Block::Table { .. })).cloned().collect();
+    if !tables.is_empty() {
+        let rest = take_contacts(tables, language, &mut out.contacts);
+        if !rest.is_empty() {
+            out.entries.push(Entry::Note { lines: note_lines(&rest), todo: None });
+        }
+    }
     if has_operations(&doc.intro, language) {
         let title = doc.title.clone().unwrap_or_default();
         out.entries.push(procedure(&title, &doc.intro, &[], language));
@@ -74,8 +83,12 @@ fn visit(section: &Section, in_contacts: bool, language: Language, out: &mut Out
         .iter()
         .partition(|c| is_numbered(&c.heading()) && !is_rollback(&c.heading()));
     let (rest, groups) = split_alternatives(&title, &blocks, language);
-    let own_operations =
-        has_operations(&rest, language) || steps.iter().any(|s| has_operations(&s.flattened(), language));
+    // Prerequisites read as instructions ("Read access to …") but are checks to write.
+    let own_operations = if is_prerequisites(&title) {
+        has_commands(&rest)
+    } else {
+        has_operations(&rest, language) || steps.iter().any(|s| has_operations(&s.flattened(), language))
+    };
     if own_operations {
         out.entries.push(procedure(&title, &rest, &steps, language));
     } else if !rest.is_empty() || !groups.is_empty() || !others.is_empty() {
@@ -106,7 +119,8 @@ fn procedure(title: &str, blocks: &[Located], steps: &[&Section], language: Lang
     let mut builder = ProcedureBuilder::new(title, language);
     builder.blocks(blocks);
     for step in steps {
-        builder.start_step(&step.heading());
+        // `runbook doc` numbers steps itself.
+        builder.start_step(without_number(&step.heading()));
         builder.blocks(&step.flattened());
     }
     Entry::Procedure(builder.finish())
@@ -125,6 +139,15 @@ pub fn has_operations(blocks: &[Located], language: Language) -> bool {
                     || (wording::is_label(&plain)
                         && blocks.get(i + 1).is_some_and(|n| matches!(&n.block, Block::Code { lang, text, .. } if is_shell_block(lang, text)))))
         }
+        _ => false,
+    })
+}
+
+/// Whether blocks hold a command: a shell block, or a command in a text.
+fn has_commands(blocks: &[Located]) -> bool {
+    blocks.iter().any(|b| match &b.block {
+        Block::Code { lang, text, .. } => is_shell_block(lang, text),
+        Block::Text { text, .. } => !wording::is_descriptive(&text.plain()) && !inline_commands(&text.codes).is_empty(),
         _ => false,
     })
 }
@@ -163,11 +186,14 @@ fn split_alternatives(
         .iter()
         .filter(|(start, end)| has_operations(&blocks[*start..*end], language))
         .collect();
+    // Short labels name operations side by side ("Démarrer :", "Logs :"); sentences
+    // ("Point the application at the new primary:") walk through one.
+    let side_by_side = with_operations.len() >= 2
+        && with_operations.iter().all(|(start, _)| is_short_label(&label_of(&blocks[*start])));
     let split: Vec<(usize, usize)> = with_operations
         .iter()
         .filter(|(start, _)| {
-            with_operations.len() >= 2
-                || (is_rollback(&label_of(&blocks[*start])) && !is_rollback(title))
+            side_by_side || (is_rollback(&label_of(&blocks[*start])) && !is_rollback(title))
         })
         .map(|g| **g)
         .collect();
@@ -186,6 +212,23 @@ fn split_alternatives(
     }
     rest.extend_from_slice(&blocks[at..]);
     (rest, out)
+}
+
+/// A label of a few words, parentheses aside.
+fn is_short_label(label: &str) -> bool {
+    let mut depth = 0usize;
+    let outside: String = label
+        .chars()
+        .filter(|&c| {
+            match c {
+                '(' => depth += 1,
+                ')' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+            depth == 0 && c != ')'
+        })
+        .collect();
+    outside.split_whitespace().count() <= 6
 }
 
 /// The label text of a block, without its colon.
@@ -339,6 +382,19 @@ fn is_table_of_contents(title: &str, blocks: &[Located]) -> bool {
     let named = ["table des matières", "sommaire", "contents", "table of contents"].iter().any(|w| t.contains(w));
     let links = blocks.iter().all(|b| matches!(&b.block, Block::Text { text, item: Some(_) } if text.only_links));
     named || (!blocks.is_empty() && links)
+}
+
+/// A numbered title without its number: `2. Renew` → `Renew`.
+fn without_number(title: &str) -> &str {
+    let lower = title.to_lowercase();
+    let skip = ["step ", "étape ", "etape "]
+        .iter()
+        .find(|w| lower.starts_with(*w))
+        .map_or(0, |w| w.len());
+    let rest = &title[skip..];
+    let digits = rest.chars().take_while(char::is_ascii_digit).count();
+    let rest = rest[digits..].trim_start_matches(['.', ')', ':', '-', '—', ' ']);
+    if rest.is_empty() { title } else { rest }
 }
 
 /// `1. Title`, `2) Title`, `Step 3: Title`, `Étape 4 — Title`.

@@ -150,7 +150,7 @@ impl ProcedureBuilder {
             return;
         }
         let label_item = item && wording::is_label(plain);
-        if (!item || label_item) && next_is_shell && plain.chars().count() <= MAX_TITLE && !wording::is_descriptive(plain) {
+        if (!item || label_item) && next_is_shell && !wording::is_descriptive(plain) {
             let title = plain.trim_end_matches([':', ' ', '.']).to_string();
             self.pending_title = Some((title, server_named(plain)));
             return;
@@ -160,8 +160,13 @@ impl ProcedureBuilder {
             self.commands_with_text(plain, &commands, server_named(plain));
             return;
         }
-        if next_is_shell && self.out.remote.is_none() && self.current.is_none() {
+        if self.out.remote.is_none() && self.current.is_none() && self.out.steps.is_empty() {
+            // "All commands run on the web server."
             self.out.remote = server_named(plain);
+        }
+        if plain.trim_end_matches([':', ' ']) == self.out.title {
+            // The label the procedure is titled by.
+            return;
         }
         if self.current.is_none() && self.out.steps.is_empty() {
             if instruction {
@@ -209,6 +214,7 @@ impl ProcedureBuilder {
         }
         let remote = hinted.as_ref().and_then(|h| h.1.clone());
         let owned = self.owner_depth.is_some();
+        let condition = hinted.as_ref().and_then(|(t, _)| wording::condition(t));
         let mut title = hinted.map(|(t, _)| t);
         let mut comment_title: Option<String> = None;
         let mut started = false;
@@ -222,6 +228,9 @@ impl ProcedureBuilder {
                     if !started && !owned && (title.is_some() || comment_title.is_some() || self.current.is_none()) {
                         let t = title.take().or(comment_title.take()).unwrap_or_else(|| self.out.title.clone());
                         self.start_step(&t);
+                        if let Some(step) = &mut self.current {
+                            step.condition.clone_from(&condition);
+                        }
                     }
                     if let Some(pending) = comment_title.take() {
                         self.note(pending);
@@ -263,19 +272,22 @@ impl ProcedureBuilder {
 
 /// The host a sentence says commands run on: `vm` for a VM, `server` for a server or host.
 fn server_named(text: &str) -> Option<String> {
-    let t = text.to_lowercase();
-    const VM: &[&str] = &["sur la vm", "sur vm", "sur une vm", "on the vm", "on a vm"];
-    const SERVER: &[&str] = &[
-        "sur le serveur", "sur un serveur", "sur la machine", "sur l'hôte", "sur l’hôte",
-        "on the server", "on a server", "on the host", "on each host", "on the machine",
-    ];
-    if VM.iter().any(|w| t.contains(w)) {
-        Some("vm".to_string())
-    } else if SERVER.iter().any(|w| t.contains(w)) {
-        Some("server".to_string())
-    } else {
-        None
+    let t = text.to_lowercase().replace(['’', ','], " ").replace('\'', " ");
+    let words: Vec<&str> = t.split_whitespace().collect();
+    // "sur la VM", "on the web server", "sur le serveur de production".
+    for (i, w) in words.iter().enumerate() {
+        if !matches!(*w, "sur" | "on") {
+            continue;
+        }
+        for next in words.iter().skip(i + 1).take(3) {
+            match *next {
+                "vm" => return Some("vm".to_string()),
+                "server" | "serveur" | "host" | "hôte" | "machine" => return Some("server".to_string()),
+                _ => {}
+            }
+        }
     }
+    None
 }
 
 /// A step's title from an item: its label ("Redémarrer API: `…`" → "Redémarrer API"), or its
@@ -290,10 +302,21 @@ fn step_title(plain: &str, commands: &[String]) -> String {
     plain.to_string()
 }
 
+/// The text up to the end of its first sentence (a period after a word, then a capital).
+fn first_sentence(text: &str) -> &str {
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    for w in chars.windows(4) {
+        let [(_, before), (at, '.'), (_, ' '), (_, next)] = *w else { continue };
+        if before.is_alphabetic() && next.is_uppercase() {
+            return &text[..at];
+        }
+    }
+    text
+}
+
 /// A title cut to a readable length at a word, without trailing punctuation.
 fn short_title(text: &str) -> String {
-    // The first sentence says what the step is.
-    let text = text.split(". ").next().unwrap_or(text);
+    let text = first_sentence(text);
     let text = text.trim().trim_end_matches([':', '.', ';', ' ']);
     if text.chars().count() <= MAX_TITLE {
         return text.to_string();

@@ -59,15 +59,15 @@ impl<'a> Translator<'a> {
         let first_line = text.lines().next().unwrap_or("");
         let words = shlex::split(first_line).unwrap_or_default();
         let words: Vec<&str> = words.iter().map(String::as_str).collect();
+        if words.first() == Some(&"ssh") {
+            return self.ssh(text, &words, step_host);
+        }
         if self.shell.host.is_none() {
             if let Some(name) = hint {
                 // The source says these commands run on a server: the shell is there from now on.
                 self.shell.host = Some(self.inputs.named_host(name));
                 self.shell.cwd = None;
             }
-        }
-        if words.first() == Some(&"ssh") {
-            return self.ssh(text, &words, step_host);
         }
         self.one(text, &words, step_host)
     }
@@ -110,7 +110,9 @@ impl<'a> Translator<'a> {
         }
         let host = self.shell.host.clone();
         let same_host = host.as_deref() == step_host;
-        let simple = !text.contains('\n') && !has_shell_syntax(text) && sudo.is_none() && assignments.is_empty();
+        // `pg_dump … > FILE` is the one redirection a call does (its output file).
+        let dump_redirect = rest.first() == Some(&"pg_dump") && rest.iter().filter(|w| **w == ">").count() == 1 && !has_shell_syntax(&text.replacen('>', " ", 1));
+        let simple = !text.contains('\n') && (dump_redirect || !has_shell_syntax(text)) && sudo.is_none() && assignments.is_empty();
         if simple && same_host {
             if let Some(call) = self.stdlib_call(rest, host.is_none()) {
                 return vec![Outcome::Code { lines: vec![format!("{call};")], host }];
@@ -308,12 +310,23 @@ impl<'a> Translator<'a> {
         rhai_text::expression(&self.plain_segments(value, example))
     }
 
-    /// Text with its placeholders as variables, for a shell command: each spliced with `quote`.
+    /// Text with its placeholders as variables, for a shell command: each spliced with `quote`,
+    /// the source's quotes closed around it and opened again after it (a value that was a
+    /// whole quoted word, `"$URL"`, loses them).
     fn shell_expression(&mut self, text: &str) -> String {
-        let mut segments = Vec::new();
+        let mut segments: Vec<Segment> = Vec::new();
+        // The quote the last value closed, to open again before the text after it.
+        let mut to_reopen = "";
         for part in placeholders::parts(text, &self.shell.assigned) {
             match part {
-                Part::Text(t) => segments.push(Segment::Text(t)),
+                Part::Text(t) => {
+                    let t = match t.strip_prefix(to_reopen) {
+                        Some(rest) if !to_reopen.is_empty() => rest.to_string(),
+                        _ => format!("{to_reopen}{t}"),
+                    };
+                    to_reopen = "";
+                    segments.push(Segment::Text(t));
+                }
                 Part::Hole(hole) => {
                     let var = self.variable(&hole, text);
                     let quote = match hole.quoting {
@@ -321,15 +334,21 @@ impl<'a> Translator<'a> {
                         Quoting::Single => "'",
                         Quoting::Double => "\"",
                     };
-                    // Close the source's quotes around the value, then open them again.
-                    segments.push(Segment::Text(quote.into()));
+                    if to_reopen.is_empty() && !quote.is_empty() {
+                        match segments.last_mut() {
+                            Some(Segment::Text(before)) if before.ends_with(quote) => {
+                                before.pop();
+                            }
+                            _ => segments.push(Segment::Text(quote.into())),
+                        }
+                    }
                     segments.push(Segment::Expr(format!("quote({var})")));
-                    segments.push(Segment::Text(quote.into()));
+                    to_reopen = quote;
                 }
             }
         }
-        let merged = merge(segments);
-        rhai_text::expression(&merged)
+        segments.push(Segment::Text(to_reopen.into()));
+        rhai_text::expression(&merge(segments))
     }
 
     /// Text with its placeholders as variables, as data (an argv word, a URL, a value).
@@ -452,7 +471,9 @@ fn interactive(words: &[&str]) -> Option<&'static str> {
         None => words,
     };
     let inner_first = inner.first().copied().unwrap_or("");
-    let django_shell = inner.contains(&"dbshell") || (inner.contains(&"manage.py") && inner.contains(&"shell") && !inner.contains(&"-c"));
+    let django_shell = inner.contains(&"dbshell")
+        || (inner.contains(&"manage.py") && inner.contains(&"shell") && !inner.contains(&"-c"))
+        || (inner.contains(&"createsuperuser") && !inner.contains(&"--noinput"));
     let console = django_shell || match inner_first {
         "sh" | "bash" | "zsh" | "ash" => inner.len() == 1,
         "python" | "python3" | "node" | "irb" | "redis-cli" | "mysql" => inner.len() == 1,
@@ -498,10 +519,23 @@ fn is_read_only(text: &str) -> bool {
         let (first, second) = (words.first().copied().unwrap_or(""), words.get(1).copied().unwrap_or(""));
         let sub = words.iter().skip_while(|w| w.starts_with('-') || w.contains('.') || **w == "compose" || **w == "docker-compose" || **w == "docker").find(|w| !w.starts_with('-')).copied().unwrap_or("");
         match first {
-            "ls" | "cat" | "grep" | "head" | "df" | "du" | "ps" | "find" | "which" | "date" | "dig" | "nslookup" | "pg_isready" | "wc" | "sort" | "uniq" | "awk" | "jq" => true,
+            "ls" | "cat" | "echo" | "grep" | "head" | "df" | "du" | "ps" | "find" | "which" | "date" | "dig" | "nslookup" | "pg_isready" | "wc" | "sort" | "uniq" | "awk" | "jq" => true,
             "tail" => !words.contains(&"-f"),
             "docker" | "docker-compose" => matches!(sub, "ps" | "images" | "logs" | "inspect" | "version" | "info" | "config" | "top") || (second == "stats" && words.contains(&"--no-stream")),
-            "kubectl" => matches!(second, "get" | "describe" | "logs" | "top" | "version" | "explain" | "diff") || (second == "rollout" && matches!(words.get(2).copied(), Some("status" | "history"))),
+            "kubectl" => {
+                // The verb, past `-n NAMESPACE`, `--context NAME` and other options.
+                let mut rest = words[1..].iter();
+                let mut verb = Vec::new();
+                while let Some(w) = rest.next() {
+                    if matches!(*w, "-n" | "--namespace" | "--context" | "-l" | "-o") {
+                        rest.next();
+                    } else if !w.starts_with('-') {
+                        verb.push(*w);
+                    }
+                }
+                matches!(verb.first().copied(), Some("get" | "describe" | "logs" | "top" | "version" | "explain" | "diff"))
+                    || (verb.first() == Some(&"rollout") && matches!(verb.get(1).copied(), Some("status" | "history")))
+            }
             "systemctl" => matches!(second, "status" | "is-active" | "is-enabled"),
             "journalctl" => true,
             "git" => matches!(second, "status" | "log" | "diff" | "show"),

@@ -5,9 +5,10 @@
 //! words below are the verbs operations documents use.
 
 /// The language of the source: it decides how instructions read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Language {
     French,
+    #[default]
     English,
 }
 
@@ -41,7 +42,7 @@ const ENGLISH_VERBS: &[&str] = &[
     "pull", "purge", "push", "put", "read", "reboot", "record", "redeploy", "reindex", "reload",
     "remove", "renew", "replace", "rerun", "restart", "restore", "resume", "retry", "revert",
     "review", "revoke", "roll", "rollback", "rotate", "run", "save", "scale", "search", "send",
-    "set", "sign", "snapshot", "ssh", "start", "stop", "submit", "switch", "tag", "take", "tell",
+    "set", "sign", "snapshot", "start", "stop", "submit", "switch", "tag", "take", "tell",
     "test", "trigger", "uncordon", "unfreeze", "update", "upgrade", "upload", "validate",
     "verify", "wait", "watch", "write",
 ];
@@ -115,10 +116,17 @@ pub fn condition(text: &str) -> Option<String> {
 /// Whether a sentence asks the operator to do or check something.
 pub fn is_instruction(text: &str, language: Language) -> bool {
     let text = text.trim();
+    // "Then tell the team…", "Puis relancer…".
+    let lower = text.to_lowercase();
+    let text = ["then ", "next, ", "puis ", "ensuite ", "ensuite, "]
+        .iter()
+        .find_map(|w| lower.starts_with(w).then(|| &text[w.len()..]))
+        .unwrap_or(text);
     if text.is_empty() {
         return false;
     }
-    if condition(text).is_some() || text.ends_with('?') {
+    // A question ("DB up ?", "Secret ok ? (NAME)") is a check to make.
+    if condition(text).is_some() || text.ends_with('?') || text.contains(" ? ") || text.contains("? (") {
         return true;
     }
     let starts_with_verb = |t: &str| {
