@@ -15,6 +15,7 @@ mod harness;
 mod hostile_bodies;
 mod http;
 mod http_env;
+mod import;
 mod injection;
 mod journal;
 mod list;

@@ -66,7 +66,7 @@ pub fn write(outline: &Outline, source_name: &str) -> (String, Summary) {
     let name = outline.title.clone().unwrap_or_else(|| stem(source_name));
     text.push_str(&format!("runbook {} {{\n", rb42_string(&name)));
     if !outline.description.is_empty() {
-        text.push_str(&format!("  description {}\n", rb42_string(&outline.description.join(" "))));
+        text.push_str(&format!("  description {}\n", rb42_string(&outline.description.join("\n\n"))));
     }
     declarations(&mut text, outline, &inputs);
     text.push_str(&body);
@@ -135,7 +135,7 @@ fn procedure(
 ) {
     out.push_str(&format!("  procedure {id} {} {{\n", rb42_string(&p.title)));
     if !p.description.is_empty() {
-        out.push_str(&format!("    description {}\n", rb42_string(&p.description.join(" "))));
+        out.push_str(&format!("    description {}\n", rb42_string(&p.description.join("\n\n"))));
     }
     for piece in &p.notes {
         match piece {

@@ -108,7 +108,12 @@ fn visit(section: &Section, in_contacts: bool, language: Language, out: &mut Out
         out.entries.push(Entry::Note { lines, todo });
     }
     for (label, group) in groups {
-        out.entries.push(procedure(&label, &group, &[], language));
+        let mut entry = procedure(&label, &group, &[], language);
+        if let Entry::Procedure(p) = &mut entry {
+            // The section these side by side operations come from, as the page shows it.
+            p.description.insert(0, title.clone());
+        }
+        out.entries.push(entry);
     }
     for child in others {
         visit(child, contacts, language, out);

@@ -114,7 +114,7 @@ impl<'a> Translator<'a> {
         let dump_redirect = rest.first() == Some(&"pg_dump") && rest.iter().filter(|w| **w == ">").count() == 1 && !has_shell_syntax(&text.replacen('>', " ", 1));
         let simple = !text.contains('\n') && (dump_redirect || !has_shell_syntax(text)) && sudo.is_none() && assignments.is_empty();
         if simple && same_host {
-            if let Some(call) = self.stdlib_call(rest, host.is_none()) {
+            if let Some(call) = self.stdlib_call(rest, host.is_none(), text) {
                 return vec![Outcome::Code { lines: vec![format!("{call};")], host }];
             }
         }
@@ -270,10 +270,10 @@ impl<'a> Translator<'a> {
     }
 
     /// A stdlib call or HTTP check doing exactly what the command does.
-    fn stdlib_call(&mut self, words: &[&str], local: bool) -> Option<String> {
+    fn stdlib_call(&mut self, words: &[&str], local: bool, text: &str) -> Option<String> {
         let words: Vec<Word> = words
             .iter()
-            .map(|w| Word { text: w.to_string(), expr: rhai_text::expression(&self.plain_segments(w, &words.join(" "))) })
+            .map(|w| Word { text: w.to_string(), expr: rhai_text::expression(&self.plain_segments(w, text)) })
             .collect();
         if local {
             if let Some(call) = stdlib_match::http_check(&words) {
