@@ -1,15 +1,16 @@
 //! `runbook import`: the five seed runbooks (French) and three English ones written in the style
 //! of public operations runbooks become drafts that pass `check`, kept as golden files
 //! (`tests/golden/import/`); the docs of a draft follow the source, section by section and
-//! command by command; bad input is refused with exit 2, or drafted with TODOs, never a panic.
+//! command by command (`import_round_trip.rs`); bad input is refused with exit 2, or drafted
+//! with TODOs, never a panic.
 
 use crate::harness::{Output, Test, golden};
 use std::path::Path;
 
 /// A document, what its draft must declare, and how its commands split.
-struct Expected {
-    dir: &'static str,
-    file: &'static str,
+pub struct Expected {
+    pub dir: &'static str,
+    pub file: &'static str,
     procedures: usize,
     steps: usize,
     params: usize,
@@ -21,18 +22,98 @@ struct Expected {
     todos: usize,
 }
 
-const DOCUMENTS: [Expected; 8] = [
-    Expected { dir: "seeds", file: "000_f30a7f8959877e1d.txt", procedures: 19, steps: 28, params: 4, secrets: 1, code: 11, todo: 6, todos: 21 },
-    Expected { dir: "seeds", file: "001_a112ec3cb9c2489f.txt", procedures: 1, steps: 1, params: 2, secrets: 0, code: 4, todo: 0, todos: 2 },
-    Expected { dir: "seeds", file: "002_7feaee5b99530acc.txt", procedures: 23, steps: 77, params: 10, secrets: 0, code: 64, todo: 9, todos: 20 },
-    Expected { dir: "seeds", file: "003_37f880a2fa88dfb5.txt", procedures: 10, steps: 21, params: 3, secrets: 0, code: 10, todo: 0, todos: 16 },
-    Expected { dir: "seeds", file: "004_5e990c0e34ae2f20.txt", procedures: 10, steps: 45, params: 2, secrets: 0, code: 11, todo: 6, todos: 39 },
-    Expected { dir: "runbooks", file: "kubernetes-rollout.md", procedures: 3, steps: 10, params: 1, secrets: 0, code: 10, todo: 1, todos: 5 },
-    Expected { dir: "runbooks", file: "database-failover.md", procedures: 4, steps: 9, params: 3, secrets: 0, code: 14, todo: 0, todos: 4 },
-    Expected { dir: "runbooks", file: "certificate-renewal.md", procedures: 3, steps: 7, params: 1, secrets: 0, code: 11, todo: 0, todos: 2 },
+pub const DOCUMENTS: [Expected; 8] = [
+    Expected {
+        dir: "seeds",
+        file: "000_f30a7f8959877e1d.txt",
+        procedures: 19,
+        steps: 28,
+        params: 4,
+        secrets: 1,
+        code: 11,
+        todo: 6,
+        todos: 21,
+    },
+    Expected {
+        dir: "seeds",
+        file: "001_a112ec3cb9c2489f.txt",
+        procedures: 1,
+        steps: 1,
+        params: 2,
+        secrets: 0,
+        code: 4,
+        todo: 0,
+        todos: 2,
+    },
+    Expected {
+        dir: "seeds",
+        file: "002_7feaee5b99530acc.txt",
+        procedures: 23,
+        steps: 77,
+        params: 10,
+        secrets: 0,
+        code: 64,
+        todo: 9,
+        todos: 20,
+    },
+    Expected {
+        dir: "seeds",
+        file: "003_37f880a2fa88dfb5.txt",
+        procedures: 10,
+        steps: 21,
+        params: 3,
+        secrets: 0,
+        code: 10,
+        todo: 0,
+        todos: 16,
+    },
+    Expected {
+        dir: "seeds",
+        file: "004_5e990c0e34ae2f20.txt",
+        procedures: 10,
+        steps: 45,
+        params: 2,
+        secrets: 0,
+        code: 11,
+        todo: 6,
+        todos: 39,
+    },
+    Expected {
+        dir: "runbooks",
+        file: "kubernetes-rollout.md",
+        procedures: 3,
+        steps: 10,
+        params: 1,
+        secrets: 0,
+        code: 10,
+        todo: 1,
+        todos: 5,
+    },
+    Expected {
+        dir: "runbooks",
+        file: "database-failover.md",
+        procedures: 4,
+        steps: 9,
+        params: 3,
+        secrets: 0,
+        code: 14,
+        todo: 0,
+        todos: 4,
+    },
+    Expected {
+        dir: "runbooks",
+        file: "certificate-renewal.md",
+        procedures: 3,
+        steps: 7,
+        params: 1,
+        secrets: 0,
+        code: 11,
+        todo: 0,
+        todos: 2,
+    },
 ];
 
-fn fixture(dir: &str, file: &str) -> String {
+pub fn fixture(dir: &str, file: &str) -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
         .join(dir)
@@ -41,7 +122,7 @@ fn fixture(dir: &str, file: &str) -> String {
 }
 
 /// `runbook import FILE -o draft.rb42` on a copy of the fixture; the draft's text.
-fn import(doc: &Expected) -> (Output, String) {
+pub fn import(doc: &Expected) -> (Output, String) {
     let out = Test::new()
         .file(doc.file, fixture(doc.dir, doc.file))
         .args(["import", doc.file, "-o", "draft.rb42"])
@@ -52,7 +133,7 @@ fn import(doc: &Expected) -> (Output, String) {
 }
 
 /// `runbook ARGS… draft.rb42` on the draft's text.
-fn on_draft(draft: &str, args: &[&str]) -> Output {
+pub fn on_draft(draft: &str, args: &[&str]) -> Output {
     let mut all = vec![args[0], "draft.rb42"];
     all.extend(&args[1..]);
     Test::new().file("draft.rb42", draft).args(all).run()
@@ -77,17 +158,35 @@ fn every_document_imports_into_a_checked_draft_kept_as_a_golden_file() {
     for doc in &DOCUMENTS {
         let (out, draft) = import(doc);
         golden(&format!("import/{}.rb42", doc.file), &draft);
-        on_draft(&draft, &["check"]).code(0).stderr_has("0 errors, 0 warnings");
+        on_draft(&draft, &["check"])
+            .code(0)
+            .stderr_has("0 errors, 0 warnings");
         on_draft(&draft, &["fmt", "--check"]).code(0);
-        let list: serde_json::Value = serde_json::from_str(&on_draft(&draft, &["list", "--format", "json"]).stdout).expect("list json");
+        let list: serde_json::Value =
+            serde_json::from_str(&on_draft(&draft, &["list", "--format", "json"]).stdout)
+                .expect("list json");
         let procedures = list["procedures"].as_array().expect("procedures");
-        let steps: usize = procedures.iter().map(|p| p["steps"].as_array().map_or(0, Vec::len)).sum();
+        let steps: usize = procedures
+            .iter()
+            .map(|p| p["steps"].as_array().map_or(0, Vec::len))
+            .sum();
         let params = list["params"].as_array().map_or(0, Vec::len);
         let secrets = list["secrets"].as_array().map_or(0, Vec::len);
         let (code, todo) = command_counts(&out.stderr);
-        let todos = draft.lines().filter(|l| l.trim_start().starts_with("// TODO(import):")).count();
+        let todos = draft
+            .lines()
+            .filter(|l| l.trim_start().starts_with("// TODO(import):"))
+            .count();
         let actual = (procedures.len(), steps, params, secrets, code, todo, todos);
-        let expected = (doc.procedures, doc.steps, doc.params, doc.secrets, doc.code, doc.todo, doc.todos);
+        let expected = (
+            doc.procedures,
+            doc.steps,
+            doc.params,
+            doc.secrets,
+            doc.code,
+            doc.todo,
+            doc.todos,
+        );
         if actual != expected {
             failures.push(format!("{}: (procedures, steps, params, secrets, code, todo, todos) = {actual:?}, expected {expected:?}", doc.file));
         }
@@ -96,218 +195,23 @@ fn every_document_imports_into_a_checked_draft_kept_as_a_golden_file() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-/// The words of a line as the page shows them: quotes dropped, `docker-compose` as
-/// `docker compose` (the stdlib runs whichever Compose the host has).
-fn words(line: &str) -> Vec<String> {
-    line.replace("docker-compose ", "docker compose ")
-        .split_whitespace()
-        .map(|w| w.trim_matches(|c| c == '\'' || c == '"').to_string())
-        .filter(|w| !w.is_empty())
-        .collect()
-}
-
-/// Whether a word of the source is a placeholder the draft made a parameter of.
-fn is_placeholder(word: &str) -> bool {
-    ["<", "$", "{", "[", "YOUR_", "YYYY", "previous-tag", "previous_version", "username", "..."]
-        .iter()
-        .any(|p| word.contains(p))
-}
-
-/// What a section of the source holds, read the simple way a person skims it: its heading, the
-/// lines of its shell blocks (prompts dropped, continuations joined, comments and a console's
-/// output left out), and the commands list items give in backticks (`- Logs: `cmd``).
-struct SourceSection {
-    heading: String,
-    commands: Vec<String>,
-}
-
-fn source_sections(markdown: &str) -> Vec<SourceSection> {
-    let mut sections = vec![SourceSection { heading: String::new(), commands: Vec::new() }];
-    let mut fence: Option<(String, bool)> = None;
-    let mut pending = String::new();
-    for line in markdown.lines() {
-        let trimmed = line.trim();
-        if let Some((marker, shell)) = &fence {
-            if trimmed.starts_with(marker.as_str()) && trimmed.trim_start_matches(['`', '~']).is_empty() {
-                fence = None;
-                continue;
-            }
-            if !shell {
-                continue;
-            }
-            let console_output = marker.ends_with("console") && !trimmed.starts_with("$ ");
-            let command = trimmed.strip_prefix("$ ").unwrap_or(trimmed);
-            if command.is_empty() || command.starts_with('#') || console_output || command == "EOF" {
-                continue;
-            }
-            pending.push_str(command.trim_end_matches('\\').trim());
-            if command.ends_with('\\') || command.ends_with('|') {
-                pending.push(' ');
-                continue;
-            }
-            let done = std::mem::take(&mut pending);
-            if let Some(section) = sections.last_mut() {
-                section.commands.push(done);
-            }
-            continue;
-        }
-        if let Some(rest) = trimmed.strip_prefix("```") {
-            let lang = rest.trim().to_string();
-            let shell = matches!(lang.as_str(), "bash" | "sh" | "shell" | "console");
-            fence = Some((if lang == "console" { "```console".into() } else { "```".into() }, shell));
-            continue;
-        }
-        if line.starts_with('#') {
-            let heading = line.trim_start_matches('#').trim().replace(['`', '*'], "");
-            sections.push(SourceSection { heading, commands: Vec::new() });
-        } else if let Some(command) = item_command(trimmed) {
-            if let Some(section) = sections.last_mut() {
-                section.commands.push(command);
-            }
-        }
-    }
-    sections
-}
-
-/// The command of a list item that gives one in backticks, first or after a label:
-/// `- Logs: `docker compose logs web``, `1. `kubectl get pods` → …`.
-fn item_command(line: &str) -> Option<String> {
-    let text = line
-        .strip_prefix("- ")
-        .or_else(|| line.split_once(". ").filter(|(n, _)| n.chars().all(|c| c.is_ascii_digit())).map(|(_, t)| t))?;
-    let code = match text.split_once(": `") {
-        Some((label, rest)) if !label.contains('`') => rest,
-        _ => text.strip_prefix('`')?,
-    };
-    let code = code.split('`').next()?;
-    let first = code.split_whitespace().next()?;
-    let commands = ["docker", "docker-compose", "kubectl", "curl", "ssh", "systemctl", "psql", "pg_dump"];
-    (commands.contains(&first) && code.split_whitespace().count() > 1).then(|| code.to_string())
-}
-
-/// The lines of a page from its procedures on, each with whether it is a command (inside a
-/// code block) or text (a title, a description).
-fn page_lines(page: &str) -> Vec<(bool, String)> {
-    let mut lines = Vec::new();
-    let mut in_block = false;
-    for line in page.lines().skip_while(|l| *l != "## Procedures") {
-        if line.starts_with("```") {
-            in_block = !in_block;
-        } else if !line.trim().is_empty() {
-            lines.push((in_block, line.to_string()));
-        }
-    }
-    lines
-}
-
-/// Whether a text line of the page shows a heading: a procedure's or step's title (numbering
-/// aside), or a description that names it.
-fn shows_heading(line: &str, heading: &str) -> bool {
-    if let Some(title) = line.strip_prefix("### ") {
-        return unnumbered(title) == heading;
-    }
-    if let Some(step) = line.strip_prefix("#### ") {
-        let title = step.split_once(". ").map_or(step, |(_, t)| t);
-        let title = title.rsplit_once(" (`").map_or(title, |(t, _)| t);
-        return unnumbered(title) == heading;
-    }
-    unnumbered(line) == heading
-}
-
-/// A title without the numbering the source gave it (`3. Renew`, `Step 2: …`).
-fn unnumbered(title: &str) -> String {
-    let t = title.trim_start_matches(|c: char| c.is_ascii_digit());
-    let t = if t.len() < title.len() { t.trim_start_matches(['.', ')', ':', ' ']) } else { title };
-    t.to_string()
-}
-
-/// The draft's comments, with wrapped lines joined back.
-fn draft_comments(draft: &str) -> String {
-    draft
-        .lines()
-        .filter_map(|l| l.trim_start().strip_prefix("//"))
-        .map(|c| c.trim_start().to_string())
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-#[test]
-fn the_docs_of_a_draft_have_the_sources_sections_in_order_with_its_commands() {
-    for doc in &DOCUMENTS {
-        let markdown = fixture(doc.dir, doc.file);
-        let (_, draft) = import(doc);
-        let mut args = vec!["doc"];
-        // A dump's URL must be one for the page to trace it.
-        if draft.contains("param database_url") {
-            args.extend(["-p", "database_url=postgres://app@db.example/shop"]);
-        }
-        let page = on_draft(&draft, &args);
-        page.code(0);
-        let lines = page_lines(&page.stdout);
-        let comments = draft_comments(&draft);
-        let mut cursor = 0;
-        let mut checked = 0;
-        for section in source_sections(&markdown) {
-            if section.commands.is_empty() {
-                continue;
-            }
-            // A section holding shell blocks is on the page, after the one before it: as a
-            // procedure, a step, or (for side by side operations) the description of each.
-            let heading = unnumbered(&section.heading);
-            let at = lines[cursor..]
-                .iter()
-                .position(|(command, line)| !command && shows_heading(line, &heading))
-                .unwrap_or_else(|| panic!("{}: section « {heading} » is not on the page after line {cursor}", doc.file));
-            cursor += at;
-            for command in section.commands {
-                let wanted: Vec<String> = words(&command)
-                    .into_iter()
-                    .filter(|w| !is_placeholder(w) && !w.contains('=') && w != ">" && w != "sudo")
-                    .collect();
-                let context = matches!(wanted.first().map(String::as_str), Some("cd" | "export" | "exit"))
-                    || (wanted.first().map(String::as_str) == Some("ssh") && wanted.len() <= 2);
-                if context || wanted.is_empty() {
-                    continue;
-                }
-                // Left as a TODO, with the command, where it stood.
-                if comments.contains(&format!("left to a person: {}", command.split_whitespace().collect::<Vec<_>>().join(" "))) {
-                    continue;
-                }
-                // Otherwise on the page, after what came before it: `curl -f URL` as the GET of
-                // an HTTP check, `ssh HOST 'CMD'` as CMD on that host, others word for word.
-                let wanted = match wanted.first().map(String::as_str) {
-                    Some("curl") if wanted.iter().any(|w| w.starts_with("-f") || w == "-sf") && !wanted.iter().any(|w| w == "-o") => {
-                        vec!["GET".to_string(), wanted.last().cloned().unwrap_or_default()]
-                    }
-                    Some("ssh") => wanted[2..].to_vec(),
-                    _ => wanted,
-                };
-                let found = lines[cursor..].iter().position(|(is_command, line)| {
-                    let have = words(line);
-                    *is_command && wanted.iter().all(|w| have.contains(w))
-                });
-                let Some(found) = found else {
-                    panic!("{}: « {command} » of « {heading} » is neither on the page after line {cursor} nor a TODO", doc.file);
-                };
-                cursor += found;
-                checked += 1;
-            }
-        }
-        assert!(checked > 0, "{}: no command of the source was found on the page", doc.file);
-    }
-}
-
 #[test]
 fn a_draft_goes_to_standard_output_without_o_and_an_existing_file_is_kept() {
     let source = "# Ops\n\n## Restart\n\n```bash\nsystemctl restart app\n```\n";
-    let out = Test::new().file("ops.md", source).args(["import", "ops.md"]).run();
-    out.code(0).stdout_has("runbook \"Ops\" {").stdout_has("sh(\"systemctl restart app\");");
+    let out = Test::new()
+        .file("ops.md", source)
+        .args(["import", "ops.md"])
+        .run();
+    out.code(0)
+        .stdout_has("runbook \"Ops\" {")
+        .stdout_has("sh(\"systemctl restart app\");");
     let out = Test::new()
         .file("ops.md", source)
         .file("ops.rb42", "mine")
         .args(["import", "ops.md", "-o", "ops.rb42"])
         .run();
-    out.code(2).stderr_has("ops.rb42 exists: give --force to replace it");
+    out.code(2)
+        .stderr_has("ops.rb42 exists: give --force to replace it");
     assert_eq!(out.read("ops.rb42").as_deref(), Some("mine"));
     let out = Test::new()
         .file("ops.md", source)
@@ -315,21 +219,43 @@ fn a_draft_goes_to_standard_output_without_o_and_an_existing_file_is_kept() {
         .args(["import", "ops.md", "-o", "ops.rb42", "--force"])
         .run();
     out.code(0);
-    assert!(out.read("ops.rb42").is_some_and(|d| d.contains("procedure restart")));
+    assert!(
+        out.read("ops.rb42")
+            .is_some_and(|d| d.contains("procedure restart"))
+    );
 }
 
 /// `runbook import` of `content`: its output.
 fn import_bytes(content: impl AsRef<[u8]>) -> Output {
-    Test::new().file("in.md", content).args(["import", "in.md", "-o", "out.rb42"]).run()
+    Test::new()
+        .file("in.md", content)
+        .args(["import", "in.md", "-o", "out.rb42"])
+        .run()
 }
 
 #[test]
 fn bad_input_is_refused_with_exit_2_and_a_reason() {
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![
-        ("no heading", b"Restart the app with `systemctl restart app`.\n".to_vec(), "the file has no heading"),
-        ("binary", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec(), "binary data (a NUL byte at offset 8)"),
-        ("invalid UTF-8", b"# Ops\n\n## Start\n\xff\xfe\n".to_vec(), "not UTF-8 text (an invalid byte on line 4)"),
-        ("nothing to run", b"# Ops\n\n## About\n\nThe app serves the shop.\n".to_vec(), "no section holds a command or numbered instructions"),
+        (
+            "no heading",
+            b"Restart the app with `systemctl restart app`.\n".to_vec(),
+            "the file has no heading",
+        ),
+        (
+            "binary",
+            b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec(),
+            "binary data (a NUL byte at offset 8)",
+        ),
+        (
+            "invalid UTF-8",
+            b"# Ops\n\n## Start\n\xff\xfe\n".to_vec(),
+            "not UTF-8 text (an invalid byte on line 4)",
+        ),
+        (
+            "nothing to run",
+            b"# Ops\n\n## About\n\nThe app serves the shop.\n".to_vec(),
+            "no section holds a command or numbered instructions",
+        ),
         ("empty", Vec::new(), "the file has no heading"),
     ];
     for (what, content, message) in cases {
@@ -348,7 +274,8 @@ fn a_huge_file_is_refused_before_it_is_read() {
     assert!(huge.len() > 2 * 1024 * 1024);
     let started = std::time::Instant::now();
     let out = import_bytes(&huge);
-    out.code(2).stderr_has("runbook import reads Markdown runbooks up to 1024 KiB");
+    out.code(2)
+        .stderr_has("runbook import reads Markdown runbooks up to 1024 KiB");
     assert!(started.elapsed() < std::time::Duration::from_secs(10));
 }
 
@@ -365,24 +292,38 @@ fn a_file_just_under_the_limit_imports_in_reasonable_time() {
     let started = std::time::Instant::now();
     let out = import_bytes(&doc);
     out.code(0);
-    assert!(started.elapsed() < std::time::Duration::from_secs(120), "took {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(120),
+        "took {:?}",
+        started.elapsed()
+    );
     out.stderr_has(&format!("procedures: {n} "));
 }
 
 #[test]
 fn an_unclosed_fence_becomes_a_todo_and_the_rest_still_imports() {
-    let out = import_bytes("# Ops\n\n## Start\n\n1. Start: `docker compose up -d`\n\n## Stop\n\n```bash\ndocker compose down\n\n## Never closed\n");
+    let out = import_bytes(
+        "# Ops\n\n## Start\n\n1. Start: `docker compose up -d`\n\n## Stop\n\n```bash\ndocker compose down\n\n## Never closed\n",
+    );
     out.code(0);
     let draft = out.read("out.rb42").expect("draft");
     assert!(draft.contains("compose::up(#{});"), "{draft}");
-    assert!(draft.contains("TODO(import): the code block opened at line 9 is never closed"), "{draft}");
+    assert!(
+        draft.contains("TODO(import): the code block opened at line 9 is never closed"),
+        "{draft}"
+    );
     assert!(!draft.contains("compose::down"), "{draft}");
 }
 
 #[test]
 fn deep_nesting_and_odd_markdown_do_not_crash() {
-    let deep_quotes = format!("# Ops\n\n## Start\n\n{}`systemctl restart app`\n", "> ".repeat(50_000));
-    let deep_lists: String = (0..5_000).map(|i| format!("{}- Restart: `systemctl restart app{i}`\n", "  ".repeat(i))).collect();
+    let deep_quotes = format!(
+        "# Ops\n\n## Start\n\n{}`systemctl restart app`\n",
+        "> ".repeat(50_000)
+    );
+    let deep_lists: String = (0..5_000)
+        .map(|i| format!("{}- Restart: `systemctl restart app{i}`\n", "  ".repeat(i)))
+        .collect();
     let cases = [
         deep_quotes,
         format!("# Ops\n\n## Start\n\n{deep_lists}"),
@@ -392,7 +333,12 @@ fn deep_nesting_and_odd_markdown_do_not_crash() {
     ];
     for case in cases {
         let out = import_bytes(&case);
-        assert!(out.code == 0 || out.code == 2, "exit {}: {}", out.code, out.stderr);
+        assert!(
+            out.code == 0 || out.code == 2,
+            "exit {}: {}",
+            out.code,
+            out.stderr
+        );
         if out.code == 0 {
             let draft = out.read("out.rb42").expect("draft");
             on_draft(&draft, &["check"]).code(0);

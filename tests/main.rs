@@ -16,6 +16,7 @@ mod hostile_bodies;
 mod http;
 mod http_env;
 mod import;
+mod import_round_trip;
 mod injection;
 mod journal;
 mod list;

@@ -24,13 +24,22 @@ pub struct ImportArgs {
 pub fn run(args: &ImportArgs) -> i32 {
     let style = Style::for_stderr();
     let fail = |message: String| {
-        eprint!("{}", Diagnostic::error(message).in_file(args.file.display().to_string()).render(style.colour));
+        eprint!(
+            "{}",
+            Diagnostic::error(message)
+                .in_file(args.file.display().to_string())
+                .render(style.colour)
+        );
         exit_code::USAGE
     };
-    if let Some(out) = &args.output {
-        if out.exists() && !args.force {
-            return fail(format!("{} exists: give --force to replace it", out.display()));
-        }
+    if let Some(out) = &args.output
+        && out.exists()
+        && !args.force
+    {
+        return fail(format!(
+            "{} exists: give --force to replace it",
+            out.display()
+        ));
     }
     let bytes = match read_limited(&args.file) {
         Ok(bytes) => bytes,
@@ -41,12 +50,18 @@ pub fn run(args: &ImportArgs) -> i32 {
         Ok(draft) => draft,
         Err(e) => return fail(e.to_string()),
     };
-    let check_path = args.output.clone().unwrap_or_else(|| PathBuf::from("draft.rb42"));
+    let check_path = args
+        .output
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("draft.rb42"));
     let diagnostics = static_check(&check_path, &draft.text);
     let written = match &args.output {
-        Some(path) => std::fs::write(path, &draft.text).map_err(|e| format!("cannot write {}: {e}", path.display())),
+        Some(path) => std::fs::write(path, &draft.text)
+            .map_err(|e| format!("cannot write {}: {e}", path.display())),
         None => match std::io::stdout().lock().write_all(draft.text.as_bytes()) {
-            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(format!("cannot write the draft: {e}")),
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                Err(format!("cannot write the draft: {e}"))
+            }
             _ => Ok(()),
         },
     };
@@ -56,10 +71,15 @@ pub fn run(args: &ImportArgs) -> i32 {
     for d in &diagnostics {
         eprint!("{}", d.render(style.colour));
     }
-    let to = args.output.as_ref().map_or("standard output".to_string(), |p| p.display().to_string());
+    let to = args
+        .output
+        .as_ref()
+        .map_or("standard output".to_string(), |p| p.display().to_string());
     eprint!("{}", draft.summary.render(&name, &to));
     if diagnostics.iter().any(Diagnostic::is_error) {
-        eprintln!("error: the draft does not pass `runbook check` (a bug in runbook import): it was written as it is");
+        eprintln!(
+            "error: the draft does not pass `runbook check` (a bug in runbook import): it was written as it is"
+        );
         return exit_code::USAGE;
     }
     exit_code::SUCCESS
@@ -85,6 +105,8 @@ fn read_limited(path: &Path) -> Result<Vec<u8>, String> {
 fn static_check(path: &Path, text: &str) -> Vec<Diagnostic> {
     match super::check_command::runtime() {
         Ok(runtime) => super::check_command::check_text(path, text, runtime.handle()),
-        Err(_) => vec![Diagnostic::error("cannot start the runtime the check needs")],
+        Err(_) => vec![Diagnostic::error(
+            "cannot start the runtime the check needs",
+        )],
     }
 }

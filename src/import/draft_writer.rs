@@ -16,8 +16,20 @@ const COMMENT_WIDTH: usize = 96;
 
 /// Words of titles that change a system, whose steps want rollbacks.
 const CHANGES: &[&str] = &[
-    "déploi", "deploy", "mise en production", "migrat", "release", "rollout", "roll out",
-    "upgrade", "mise à jour", "failover", "bascule", "renouvel", "renew", "démarrage en production",
+    "déploi",
+    "deploy",
+    "mise en production",
+    "migrat",
+    "release",
+    "rollout",
+    "roll out",
+    "upgrade",
+    "mise à jour",
+    "failover",
+    "bascule",
+    "renouvel",
+    "renew",
+    "démarrage en production",
 ];
 
 /// The draft for `outline`, read from `source_name`, and what it holds.
@@ -54,7 +66,15 @@ pub fn write(outline: &Outline, source_name: &str) -> (String, Summary) {
                 let mut translator = Translator::new(&mut inputs);
                 body.push('\n');
                 let french = outline.language == Language::French;
-                procedure(&mut body, &id, p, &rollbacks, french, &mut translator, &mut summary);
+                procedure(
+                    &mut body,
+                    &id,
+                    p,
+                    &rollbacks,
+                    french,
+                    &mut translator,
+                    &mut summary,
+                );
             }
         }
     }
@@ -66,7 +86,10 @@ pub fn write(outline: &Outline, source_name: &str) -> (String, Summary) {
     let name = outline.title.clone().unwrap_or_else(|| stem(source_name));
     text.push_str(&format!("runbook {} {{\n", rb42_string(&name)));
     if !outline.description.is_empty() {
-        text.push_str(&format!("  description {}\n", rb42_string(&outline.description.join("\n\n"))));
+        text.push_str(&format!(
+            "  description {}\n",
+            rb42_string(&outline.description.join("\n\n"))
+        ));
     }
     declarations(&mut text, outline, &inputs);
     text.push_str(&body);
@@ -84,15 +107,26 @@ pub fn write(outline: &Outline, source_name: &str) -> (String, Summary) {
 fn declarations(text: &mut String, outline: &Outline, inputs: &Inputs) {
     for (name, reach) in &outline.contacts {
         match reach {
-            Some(reach) => text.push_str(&format!("  contact {} {}\n", rb42_string(name), rb42_string(reach))),
+            Some(reach) => text.push_str(&format!(
+                "  contact {} {}\n",
+                rb42_string(name),
+                rb42_string(reach)
+            )),
             None => text.push_str(&format!("  contact {}\n", rb42_string(name))),
         }
     }
     let unfilled = outline.contacts.iter().any(|(_, reach)| {
-        reach.as_deref().is_none_or(|r| r.contains('[') || r.contains('…') || r.contains("...") || r.trim().is_empty())
+        reach.as_deref().is_none_or(|r| {
+            r.contains('[') || r.contains('…') || r.contains("...") || r.trim().is_empty()
+        })
     });
     if unfilled {
-        comment(text, 1, "fill in the contacts the source left blank or as placeholders", true);
+        comment(
+            text,
+            1,
+            "fill in the contacts the source left blank or as placeholders",
+            true,
+        );
     }
     if !outline.contacts.is_empty() {
         text.push('\n');
@@ -109,10 +143,18 @@ fn declarations(text: &mut String, outline: &Outline, inputs: &Inputs) {
         text.push_str(&line);
     }
     for s in &inputs.secrets {
-        text.push_str(&format!("  secret {} from env {}\n", s.name, rb42_string(&s.env)));
+        text.push_str(&format!(
+            "  secret {} from env {}\n",
+            s.name,
+            rb42_string(&s.env)
+        ));
     }
     for m in &inputs.modules {
-        text.push_str(&format!("  use {} as {}\n", rb42_string(m.path()), m.alias()));
+        text.push_str(&format!(
+            "  use {} as {}\n",
+            rb42_string(m.path()),
+            m.alias()
+        ));
     }
     for h in &inputs.hosts {
         let user = match &h.user {
@@ -120,7 +162,10 @@ fn declarations(text: &mut String, outline: &Outline, inputs: &Inputs) {
             Some(UserValue::Param(p)) => format!(" user {p}"),
             None => String::new(),
         };
-        text.push_str(&format!("  host {} {{ address {}{user} }}\n", h.id, h.address));
+        text.push_str(&format!(
+            "  host {} {{ address {}{user} }}\n",
+            h.id, h.address
+        ));
     }
 }
 
@@ -135,7 +180,10 @@ fn procedure(
 ) {
     out.push_str(&format!("  procedure {id} {} {{\n", rb42_string(&p.title)));
     if !p.description.is_empty() {
-        out.push_str(&format!("    description {}\n", rb42_string(&p.description.join("\n\n"))));
+        out.push_str(&format!(
+            "    description {}\n",
+            rb42_string(&p.description.join("\n\n"))
+        ));
     }
     for piece in &p.notes {
         match piece {
@@ -150,14 +198,26 @@ fn procedure(
     for step in &p.steps {
         let sid = step_ids.take(&ids::slug(&step.title), "step", '-');
         summary.steps += 1;
-        changes |= write_step(&mut steps_text, &sid, step, p.remote.as_deref(), french, translator, summary);
+        changes |= write_step(
+            &mut steps_text,
+            &sid,
+            step,
+            p.remote.as_deref(),
+            french,
+            translator,
+            summary,
+        );
     }
     let title = p.title.to_lowercase();
     if changes && !is_rollback(&p.title) && CHANGES.iter().any(|w| title.contains(w)) {
         let todo = if rollbacks.is_empty() {
             "write the rollback of each step that changes something (`rollback { … }`): the source gives none".to_string()
         } else {
-            let named: Vec<String> = rollbacks.iter().take(3).map(|r| format!("« {r} »")).collect();
+            let named: Vec<String> = rollbacks
+                .iter()
+                .take(3)
+                .map(|r| format!("« {r} »"))
+                .collect();
             format!(
                 "write the rollback of each step that changes something (`rollback {{ … }}`), from what the source says in {}",
                 named.join(", ")
@@ -183,7 +243,13 @@ fn write_step(
     let saved = translator.shell.clone();
     let mut host = None;
     for piece in &step.pieces {
-        if let Piece::Command { text, complete, remote, .. } = piece {
+        if let Piece::Command {
+            text,
+            complete,
+            remote,
+            ..
+        } = piece
+        {
             let found = translator.command(text, *complete, remote.as_deref().or(hint), None);
             if let Some(h) = found.iter().find_map(|o| match o {
                 Outcome::Code { host: Some(h), .. } => Some(h.clone()),
@@ -202,14 +268,22 @@ fn write_step(
         match piece {
             Piece::Note(text) => comment(&mut body, 3, text, false),
             Piece::Todo(text) => comment(&mut body, 3, text, true),
-            Piece::Command { text, complete, remote, .. } => {
-                for outcome in translator.command(text, *complete, remote.as_deref().or(hint), host.as_deref()) {
+            Piece::Command {
+                text,
+                complete,
+                remote,
+                ..
+            } => {
+                for outcome in
+                    translator.command(text, *complete, remote.as_deref().or(hint), host.as_deref())
+                {
                     match outcome {
                         Outcome::Code { lines, .. } => {
                             summary.code += 1;
                             has_code = true;
                             for line in lines {
-                                changes |= !line.contains("read: true") && !line.starts_with("http_get(");
+                                changes |=
+                                    !line.contains("read: true") && !line.starts_with("http_get(");
                                 body.push_str(&format!("      {line}\n"));
                             }
                         }
@@ -245,7 +319,11 @@ fn write_step(
 fn comment(out: &mut String, level: usize, text: &str, todo: bool) {
     let indent = "  ".repeat(level);
     let text = comment_text(text);
-    let text = if todo { format!("TODO(import): {text}") } else { text };
+    let text = if todo {
+        format!("TODO(import): {text}")
+    } else {
+        text
+    };
     let mut line = String::new();
     let mut first = true;
     for word in text.split(' ') {

@@ -102,9 +102,15 @@ mod tests {
 
     #[test]
     fn ids_are_ascii_words_without_numbering() {
-        assert_eq!(slug("3. Démarrage / Arrêt (Docker Compose)"), "demarrage-arret-docker-compose");
+        assert_eq!(
+            slug("3. Démarrage / Arrêt (Docker Compose)"),
+            "demarrage-arret-docker-compose"
+        );
         assert_eq!(slug("Procédure d'urgence"), "procedure-d-urgence");
-        assert_eq!(slug("B) API renvoie 500 sur /api/produits/:id"), "b-api-renvoie-500-sur-api-produits-id");
+        assert_eq!(
+            slug("B) API renvoie 500 sur /api/produits/:id"),
+            "b-api-renvoie-500-sur-api-produits-id"
+        );
         assert_eq!(ident("<repository-url>"), "repository_url");
         assert_eq!(slug("🚀"), "");
         assert!(slug(&"mot ".repeat(100)).len() <= MAX_ID);

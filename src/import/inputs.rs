@@ -76,7 +76,11 @@ impl Default for Inputs {
     fn default() -> Self {
         let reserved = crate::language::parser::keywords()
             .into_iter()
-            .chain(crate::language::check::RHAI_RESERVED.iter().map(|s| s.to_string()))
+            .chain(
+                crate::language::check::RHAI_RESERVED
+                    .iter()
+                    .map(|s| s.to_string()),
+            )
             .chain(["compose", "database", "local"].map(String::from));
         Self {
             params: Vec::new(),
@@ -92,9 +96,20 @@ impl Default for Inputs {
 /// Whether a name says its value must stay secret.
 pub fn is_secret_name(name: &str) -> bool {
     let n = name.to_lowercase();
-    ["password", "passwd", "pwd", "secret", "token", "credential", "dsn", "private", "api_key", "apikey"]
-        .iter()
-        .any(|w| n.contains(w))
+    [
+        "password",
+        "passwd",
+        "pwd",
+        "secret",
+        "token",
+        "credential",
+        "dsn",
+        "private",
+        "api_key",
+        "apikey",
+    ]
+    .iter()
+    .any(|w| n.contains(w))
         || n == "key"
         || n.ends_with("_key")
         || n.contains("_key_")
@@ -103,30 +118,55 @@ pub fn is_secret_name(name: &str) -> bool {
 impl Inputs {
     /// The variable a placeholder becomes; `example` is the command it was found in.
     pub fn variable(&mut self, hole: &Hole, example: &str) -> String {
-        let wanted = if hole.name.is_empty() { "value".to_string() } else { hole.name.clone() };
-        if let Some(p) = self.params.iter().find(|p| p.name == wanted || p.name == format!("{wanted}_value")) {
+        let wanted = if hole.name.is_empty() {
+            "value".to_string()
+        } else {
+            hole.name.clone()
+        };
+        if let Some(p) = self
+            .params
+            .iter()
+            .find(|p| p.name == wanted || p.name == format!("{wanted}_value"))
+        {
             return p.name.clone();
         }
-        if let Some(s) = self.secrets.iter().find(|s| s.name == wanted || s.name == format!("{wanted}_value")) {
+        if let Some(s) = self
+            .secrets
+            .iter()
+            .find(|s| s.name == wanted || s.name == format!("{wanted}_value"))
+        {
             return s.name.clone();
         }
         let name = self.fresh(&wanted);
         if is_secret_name(&name) {
             let env = hole.env.clone().unwrap_or_else(|| name.to_uppercase());
-            self.secrets.push(Secret { name: name.clone(), env });
+            self.secrets.push(Secret {
+                name: name.clone(),
+                env,
+            });
         } else {
             self.params.push(Param {
                 name: name.clone(),
                 default: hole.default.clone(),
                 env: hole.env.clone(),
-                help: format!("{} in the source, as in: {}", hole.written, one_line(example)),
+                help: format!(
+                    "{} in the source, as in: {}",
+                    hole.written,
+                    one_line(example)
+                ),
             });
         }
         name
     }
 
     /// A parameter with a help of its own (addresses, assignments' values).
-    pub fn param(&mut self, wanted: &str, default: Option<String>, env: Option<String>, help: String) -> String {
+    pub fn param(
+        &mut self,
+        wanted: &str,
+        default: Option<String>,
+        env: Option<String>,
+        help: String,
+    ) -> String {
         if let Some(p) = self.params.iter().find(|p| p.name == wanted) {
             return p.name.clone();
         }
@@ -136,9 +176,17 @@ impl Inputs {
         let name = self.fresh(wanted);
         if is_secret_name(&name) {
             let env = env.unwrap_or_else(|| name.to_uppercase());
-            self.secrets.push(Secret { name: name.clone(), env });
+            self.secrets.push(Secret {
+                name: name.clone(),
+                env,
+            });
         } else {
-            self.params.push(Param { name: name.clone(), default, env, help });
+            self.params.push(Param {
+                name: name.clone(),
+                default,
+                env,
+                help,
+            });
         }
         name
     }
@@ -174,7 +222,11 @@ impl Inputs {
                     .find_map(|p| lower.strip_prefix(p))
                     .unwrap_or(&lower);
                 let base = ids::slug(first);
-                let base = if base.is_empty() { "server".to_string() } else { base };
+                let base = if base.is_empty() {
+                    "server".to_string()
+                } else {
+                    base
+                };
                 let default = (!placeholders::is_sample_name(address)).then(|| address.to_string());
                 let help = if address.starts_with('<') {
                     format!("address of the {base} the source runs these commands on")
@@ -188,7 +240,9 @@ impl Inputs {
         let id = self.host_ids.take(&base, "server", '-');
         let user = user.map(|u| {
             if placeholders::is_sample_name(u) || u.starts_with('$') {
-                let env = u.strip_prefix('$').map(|v| v.trim_matches(['{', '}']).to_string());
+                let env = u
+                    .strip_prefix('$')
+                    .map(|v| v.trim_matches(['{', '}']).to_string());
                 UserValue::Param(self.param(
                     &format!("{}_user", ids::ident(&id)),
                     None,
@@ -210,7 +264,11 @@ impl Inputs {
 
     /// A name not yet given: a reserved word gets `_value` (`fn` → `fn_value`).
     fn fresh(&mut self, wanted: &str) -> String {
-        let base = if self.names.is_taken(wanted) { format!("{wanted}_value") } else { wanted.to_string() };
+        let base = if self.names.is_taken(wanted) {
+            format!("{wanted}_value")
+        } else {
+            wanted.to_string()
+        };
         self.names.take(&base, "value", '_')
     }
 
@@ -260,12 +318,27 @@ mod tests {
     #[test]
     fn placeholders_become_parameters_or_secrets_once() {
         let mut inputs = Inputs::default();
-        assert_eq!(inputs.variable(&hole("$TAG", "tag", Some("TAG")), "git checkout $TAG"), "tag");
+        assert_eq!(
+            inputs.variable(&hole("$TAG", "tag", Some("TAG")), "git checkout $TAG"),
+            "tag"
+        );
         assert_eq!(inputs.variable(&hole("<tag>", "tag", None), "x"), "tag");
-        assert_eq!(inputs.variable(&hole("$DB_PASSWORD", "db_password", Some("DB_PASSWORD")), "x"), "db_password");
+        assert_eq!(
+            inputs.variable(
+                &hole("$DB_PASSWORD", "db_password", Some("DB_PASSWORD")),
+                "x"
+            ),
+            "db_password"
+        );
         assert_eq!(inputs.variable(&hole("<fn>", "fn", None), "x"), "fn_value");
         assert_eq!(inputs.params.len(), 2);
-        assert_eq!(inputs.secrets, [Secret { name: "db_password".into(), env: "DB_PASSWORD".into() }]);
+        assert_eq!(
+            inputs.secrets,
+            [Secret {
+                name: "db_password".into(),
+                env: "DB_PASSWORD".into()
+            }]
+        );
         assert_eq!(inputs.params[0].env.as_deref(), Some("TAG"));
     }
 
@@ -273,9 +346,23 @@ mod tests {
     fn hosts_get_an_address_parameter() {
         let mut inputs = Inputs::default();
         assert_eq!(inputs.host("$VM_HOST", Some("deploy")), "vm");
-        assert_eq!(inputs.host("production-server", Some("user")), "production-server");
+        assert_eq!(
+            inputs.host("production-server", Some("user")),
+            "production-server"
+        );
         assert_eq!(inputs.host("$VM_HOST", None), "vm");
-        assert_eq!(inputs.params.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(), ["vm_host", "production_server_host", "production_server_user"]);
+        assert_eq!(
+            inputs
+                .params
+                .iter()
+                .map(|p| p.name.as_str())
+                .collect::<Vec<_>>(),
+            [
+                "vm_host",
+                "production_server_host",
+                "production_server_user"
+            ]
+        );
         assert_eq!(inputs.params[1].default, None);
         assert_eq!(inputs.hosts[0].user, Some(UserValue::Text("deploy".into())));
     }

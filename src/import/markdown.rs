@@ -30,12 +30,24 @@ impl Inline {
 /// What a block is.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Block {
-    Heading { level: usize, text: Inline },
+    Heading {
+        level: usize,
+        text: Inline,
+    },
     /// A paragraph; the first paragraph of a list item carries `item`.
-    Text { text: Inline, item: Option<Item> },
+    Text {
+        text: Inline,
+        item: Option<Item>,
+    },
     /// A fenced or indented code block; `closed` is false when its fence never closes.
-    Code { lang: String, text: String, closed: bool },
-    Table { rows: Vec<Vec<String>> },
+    Code {
+        lang: String,
+        text: String,
+        closed: bool,
+    },
+    Table {
+        rows: Vec<Vec<String>>,
+    },
 }
 
 /// The mark of a list item: its number in an ordered list, none in a bullet list.
@@ -107,7 +119,8 @@ impl Reader {
             }
             Tag::Paragraph => {
                 // The first paragraph of a loose list item is the item's text.
-                let item_text_pending = matches!(&self.inline, Some((inline, _, Some(_))) if inline.text.is_empty());
+                let item_text_pending =
+                    matches!(&self.inline, Some((inline, _, Some(_))) if inline.text.is_empty());
                 if !item_text_pending {
                     self.flush();
                     self.begin_inline(line);
@@ -167,7 +180,11 @@ impl Reader {
                 }
             }
             TagEnd::TableCell => {
-                let cell = self.inline.take().map(|(i, ..)| i.plain()).unwrap_or_default();
+                let cell = self
+                    .inline
+                    .take()
+                    .map(|(i, ..)| i.plain())
+                    .unwrap_or_default();
                 if let Some(row) = self.table.as_mut().and_then(|(rows, _)| rows.last_mut()) {
                     row.push(cell);
                 }
@@ -232,7 +249,13 @@ impl Reader {
         inline.text = squeeze(&inline.text);
         inline.only_links = !self.plain_seen && !inline.text.is_empty();
         if let Some(level) = self.heading.take() {
-            self.push(Block::Heading { level, text: inline }, line);
+            self.push(
+                Block::Heading {
+                    level,
+                    text: inline,
+                },
+                line,
+            );
         } else if !inline.text.is_empty() || item.is_some() {
             self.push(Block::Text { text: inline, item }, line);
         }
@@ -252,7 +275,7 @@ fn fence_closes(source: &str) -> bool {
     let opening = lines.next().unwrap_or("").trim_start();
     let fence_char = opening.chars().next().unwrap_or('`');
     let width = opening.chars().take_while(|&c| c == fence_char).count();
-    let Some(last) = lines.filter(|l| !l.trim().is_empty()).last() else {
+    let Some(last) = lines.rfind(|l| !l.trim().is_empty()) else {
         return false;
     };
     let last = last.trim();

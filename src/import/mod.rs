@@ -9,6 +9,7 @@
 //! `// TODO(import): …` comment where it stood. The caller checks the draft as `runbook check`
 //! does.
 
+mod command_kind;
 mod draft_writer;
 mod ids;
 mod inputs;
@@ -45,10 +46,16 @@ pub struct Draft {
 /// Why a document cannot be imported.
 #[derive(Debug)]
 pub enum ImportError {
-    TooLarge { bytes: usize },
+    TooLarge {
+        bytes: usize,
+    },
     /// A NUL byte: an image, an archive, a compiled file.
-    Binary { offset: usize },
-    NotUtf8 { line: usize },
+    Binary {
+        offset: usize,
+    },
+    NotUtf8 {
+        line: usize,
+    },
     NoHeading,
     NoProcedure,
     /// The written draft does not parse: a bug of the importer, reported with its position.
@@ -65,10 +72,16 @@ impl std::fmt::Display for ImportError {
                 MAX_BYTES / 1024
             ),
             ImportError::Binary { offset } => {
-                write!(f, "the file holds binary data (a NUL byte at offset {offset}), not Markdown")
+                write!(
+                    f,
+                    "the file holds binary data (a NUL byte at offset {offset}), not Markdown"
+                )
             }
             ImportError::NotUtf8 { line } => {
-                write!(f, "the file is not UTF-8 text (an invalid byte on line {line})")
+                write!(
+                    f,
+                    "the file is not UTF-8 text (an invalid byte on line {line})"
+                )
             }
             ImportError::NoHeading => write!(
                 f,
@@ -78,7 +91,11 @@ impl std::fmt::Display for ImportError {
                 f,
                 "no section holds a command or numbered instructions: there is no procedure to draft"
             ),
-            ImportError::Draft(d) => write!(f, "the draft does not parse (a bug in runbook import): {}", d.message),
+            ImportError::Draft(d) => write!(
+                f,
+                "the draft does not parse (a bug in runbook import): {}",
+                d.message
+            ),
         }
     }
 }
@@ -92,16 +109,26 @@ pub fn import(source_name: &str, bytes: &[u8]) -> Result<Draft, ImportError> {
         return Err(ImportError::Binary { offset });
     }
     let text = std::str::from_utf8(bytes).map_err(|e| ImportError::NotUtf8 {
-        line: 1 + bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count(),
+        line: 1 + bytes[..e.valid_up_to()]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count(),
     })?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let blocks = markdown::read(text);
-    if !blocks.iter().any(|b| matches!(b.block, markdown::Block::Heading { .. })) {
+    if !blocks
+        .iter()
+        .any(|b| matches!(b.block, markdown::Block::Heading { .. }))
+    {
         return Err(ImportError::NoHeading);
     }
     let language = wording::language(text);
     let outline = outline::outline(&sections::document(blocks), language);
-    if !outline.entries.iter().any(|e| matches!(e, outline::Entry::Procedure(_))) {
+    if !outline
+        .entries
+        .iter()
+        .any(|e| matches!(e, outline::Entry::Procedure(_)))
+    {
         return Err(ImportError::NoProcedure);
     }
     let (raw, summary) = draft_writer::write(&outline, source_name);

@@ -31,7 +31,10 @@ pub struct Outline {
 pub enum Entry {
     Procedure(ProcedureOutline),
     /// A section with nothing to run, kept as comment lines; `todo` says what is left to do.
-    Note { lines: Vec<String>, todo: Option<String> },
+    Note {
+        lines: Vec<String>,
+        todo: Option<String>,
+    },
 }
 
 /// The outline of a document.
@@ -42,16 +45,25 @@ pub fn outline(doc: &Document, language: Language) -> Outline {
         ..Outline::default()
     };
     out.description.extend(prose(&doc.intro));
-    let tables: Vec<Located> = doc.intro.iter().filter(|b| matches!(b.block, Block::Table { .. })).cloned().collect();
+    let tables: Vec<Located> = doc
+        .intro
+        .iter()
+        .filter(|b| matches!(b.block, Block::Table { .. }))
+        .cloned()
+        .collect();
     if !tables.is_empty() {
         let rest = take_contacts(tables, language, &mut out.contacts);
         if !rest.is_empty() {
-            out.entries.push(Entry::Note { lines: note_lines(&rest), todo: None });
+            out.entries.push(Entry::Note {
+                lines: note_lines(&rest),
+                todo: None,
+            });
         }
     }
     if has_operations(&doc.intro, language) {
         let title = doc.title.clone().unwrap_or_default();
-        out.entries.push(procedure(&title, &doc.intro, &[], language));
+        out.entries
+            .push(procedure(&title, &doc.intro, &[], language));
     }
     for section in &doc.sections {
         visit(section, false, language, &mut out);
@@ -68,7 +80,9 @@ fn visit(section: &Section, in_contacts: bool, language: Language, out: &mut Out
     }
     if is_table_of_contents(&title, &blocks) {
         out.entries.push(Entry::Note {
-            lines: vec![format!("{title}: left out, `runbook doc` writes its own contents.")],
+            lines: vec![format!(
+                "{title}: left out, `runbook doc` writes its own contents."
+            )],
             todo: None,
         });
         return;
@@ -87,7 +101,10 @@ fn visit(section: &Section, in_contacts: bool, language: Language, out: &mut Out
     let own_operations = if is_prerequisites(&title) {
         has_commands(&rest)
     } else {
-        has_operations(&rest, language) || steps.iter().any(|s| has_operations(&s.flattened(), language))
+        has_operations(&rest, language)
+            || steps
+                .iter()
+                .any(|s| has_operations(&s.flattened(), language))
     };
     if own_operations {
         out.entries.push(procedure(&title, &rest, &steps, language));
@@ -99,7 +116,10 @@ fn visit(section: &Section, in_contacts: bool, language: Language, out: &mut Out
             lines.extend(note_lines(&step.flattened()));
         }
         let todo = if is_rollback(&title) && groups.is_empty() && others.is_empty() {
-            Some("the source describes a rollback here without a command: write it as a procedure".to_string())
+            Some(
+                "the source describes a rollback here without a command: write it as a procedure"
+                    .to_string(),
+            )
         } else if is_prerequisites(&title) {
             Some("prerequisites: write each as a `guard` of the runbook".to_string())
         } else {
@@ -152,7 +172,9 @@ pub fn has_operations(blocks: &[Located], language: Language) -> bool {
 fn has_commands(blocks: &[Located]) -> bool {
     blocks.iter().any(|b| match &b.block {
         Block::Code { lang, text, .. } => is_shell_block(lang, text),
-        Block::Text { text, .. } => !wording::is_descriptive(&text.plain()) && !inline_commands(&text.codes).is_empty(),
+        Block::Text { text, .. } => {
+            !wording::is_descriptive(&text.plain()) && !inline_commands(&text.codes).is_empty()
+        }
         _ => false,
     })
 }
@@ -174,7 +196,11 @@ pub fn is_shell_block(lang: &str, text: &str) -> bool {
 
 /// The code spans that are commands.
 pub fn inline_commands(codes: &[String]) -> Vec<String> {
-    codes.iter().filter(|c| shell_text::is_command(c)).cloned().collect()
+    codes
+        .iter()
+        .filter(|c| shell_text::is_command(c))
+        .cloned()
+        .collect()
 }
 
 /// Splits a section's blocks into what stays with it and the labelled alternatives that become
@@ -194,7 +220,9 @@ fn split_alternatives(
     // Short labels name operations side by side ("Démarrer :", "Logs :"); sentences
     // ("Point the application at the new primary:") walk through one.
     let side_by_side = with_operations.len() >= 2
-        && with_operations.iter().all(|(start, _)| is_short_label(&label_of(&blocks[*start])));
+        && with_operations
+            .iter()
+            .all(|(start, _)| is_short_label(&label_of(&blocks[*start])));
     let split: Vec<(usize, usize)> = with_operations
         .iter()
         .filter(|(start, _)| {
@@ -259,9 +287,10 @@ fn labelled_groups(blocks: &[Located]) -> Vec<(usize, usize)> {
         let b = &blocks[i];
         let is_label = match &b.block {
             Block::Text { text, item: None } => b.depth == 0 && wording::is_label(&text.plain()),
-            Block::Text { text, item: Some(item) } => {
-                b.depth == 1 && item.number.is_none() && wording::is_label(&text.plain())
-            }
+            Block::Text {
+                text,
+                item: Some(item),
+            } => b.depth == 1 && item.number.is_none() && wording::is_label(&text.plain()),
             _ => false,
         };
         if !is_label {
@@ -285,14 +314,28 @@ fn labelled_groups(blocks: &[Located]) -> Vec<(usize, usize)> {
 
 /// Items of a contacts section that name someone ("**DBA** : [Nom] - [Email]") become contacts;
 /// the other blocks are returned.
-fn take_contacts(blocks: Vec<Located>, language: Language, contacts: &mut Vec<(String, Option<String>)>) -> Vec<Located> {
+fn take_contacts(
+    blocks: Vec<Located>,
+    language: Language,
+    contacts: &mut Vec<(String, Option<String>)>,
+) -> Vec<Located> {
     let mut rest = Vec::new();
     for b in blocks {
         match &b.block {
-            Block::Text { text, item: Some(_) } if !wording::is_instruction(&text.plain(), language) => {
+            Block::Text {
+                text,
+                item: Some(_),
+            } if !wording::is_instruction(&text.plain(), language) => {
                 let plain = text.plain().replace("**", "");
-                match plain.split_once(" : ").or_else(|| plain.split_once(": ")).or_else(|| plain.split_once(" — ")).or_else(|| plain.split_once(" - ")) {
-                    Some((name, reach)) => contacts.push((name.trim().to_string(), Some(reach.trim().to_string()))),
+                match plain
+                    .split_once(" : ")
+                    .or_else(|| plain.split_once(": "))
+                    .or_else(|| plain.split_once(" — "))
+                    .or_else(|| plain.split_once(" - "))
+                {
+                    Some((name, reach)) => {
+                        contacts.push((name.trim().to_string(), Some(reach.trim().to_string())))
+                    }
                     None => contacts.push((plain.trim_end_matches(':').trim().to_string(), None)),
                 }
             }
@@ -301,7 +344,10 @@ fn take_contacts(blocks: Vec<Located>, language: Language, contacts: &mut Vec<(S
                     let mut cells = row.iter().map(|c| c.trim()).filter(|c| !c.is_empty());
                     if let Some(name) = cells.next() {
                         let reach: Vec<&str> = cells.collect();
-                        contacts.push((name.to_string(), (!reach.is_empty()).then(|| reach.join(" - "))));
+                        contacts.push((
+                            name.to_string(),
+                            (!reach.is_empty()).then(|| reach.join(" - ")),
+                        ));
                     }
                 }
             }
@@ -330,7 +376,10 @@ pub fn note_lines(blocks: &[Located]) -> Vec<String> {
         .map(|b| {
             let indent = "  ".repeat(b.depth.saturating_sub(1));
             match &b.block {
-                Block::Text { text, item: Some(item) } => match item.number {
+                Block::Text {
+                    text,
+                    item: Some(item),
+                } => match item.number {
                     Some(n) => format!("{indent}{n}. {}", text.plain()),
                     None => format!("{indent}- {}", text.plain()),
                 },
@@ -345,8 +394,15 @@ pub fn note_lines(blocks: &[Located]) -> Vec<String> {
 /// What the draft says of a code block it does not run.
 pub fn code_summary(lang: &str, text: &str) -> String {
     let lines = text.lines().count();
-    let what = if lang.is_empty() { "code".to_string() } else { format!("`{lang}`") };
-    format!("(a {what} block of {lines} line{} in the source: not commands)", if lines == 1 { "" } else { "s" })
+    let what = if lang.is_empty() {
+        "code".to_string()
+    } else {
+        format!("`{lang}`")
+    };
+    format!(
+        "(a {what} block of {lines} line{} in the source: not commands)",
+        if lines == 1 { "" } else { "s" }
+    )
 }
 
 fn lower(text: &str) -> String {
@@ -356,36 +412,80 @@ fn lower(text: &str) -> String {
 /// Titles about undoing: rollback, restore, « retour arrière », revert.
 pub fn is_rollback(title: &str) -> bool {
     let t = lower(title);
-    ["rollback", "roll back", "roll-back", "restaur", "restore", "retour arrière", "retour en arrière", "revert"]
-        .iter()
-        .any(|w| t.contains(w))
+    [
+        "rollback",
+        "roll back",
+        "roll-back",
+        "restaur",
+        "restore",
+        "retour arrière",
+        "retour en arrière",
+        "revert",
+    ]
+    .iter()
+    .any(|w| t.contains(w))
 }
 
 fn is_contacts(title: &str) -> bool {
     let t = lower(title);
-    ["contact", "escalad", "escalation", "astreinte", "on-call", "on call", "responsab", "référent", "numéros d'urgence", "numéros d’urgence"]
-        .iter()
-        .any(|w| t.contains(w))
+    [
+        "contact",
+        "escalad",
+        "escalation",
+        "astreinte",
+        "on-call",
+        "on call",
+        "responsab",
+        "référent",
+        "numéros d'urgence",
+        "numéros d’urgence",
+    ]
+    .iter()
+    .any(|w| t.contains(w))
 }
 
 fn is_overview(title: &str) -> bool {
     let t = lower(title);
-    ["vue d'ensemble", "vue d’ensemble", "overview", "objectif", "purpose", "summary", "résumé", "introduction"]
-        .iter()
-        .any(|w| t.contains(w))
+    [
+        "vue d'ensemble",
+        "vue d’ensemble",
+        "overview",
+        "objectif",
+        "purpose",
+        "summary",
+        "résumé",
+        "introduction",
+    ]
+    .iter()
+    .any(|w| t.contains(w))
 }
 
 fn is_prerequisites(title: &str) -> bool {
     let t = lower(title);
-    ["prérequis", "pré-requis", "prerequisite", "requirements", "before you begin"]
-        .iter()
-        .any(|w| t.contains(w))
+    [
+        "prérequis",
+        "pré-requis",
+        "prerequisite",
+        "requirements",
+        "before you begin",
+    ]
+    .iter()
+    .any(|w| t.contains(w))
 }
 
 fn is_table_of_contents(title: &str, blocks: &[Located]) -> bool {
     let t = lower(title);
-    let named = ["table des matières", "sommaire", "contents", "table of contents"].iter().any(|w| t.contains(w));
-    let links = blocks.iter().all(|b| matches!(&b.block, Block::Text { text, item: Some(_) } if text.only_links));
+    let named = [
+        "table des matières",
+        "sommaire",
+        "contents",
+        "table of contents",
+    ]
+    .iter()
+    .any(|w| t.contains(w));
+    let links = blocks
+        .iter()
+        .all(|b| matches!(&b.block, Block::Text { text, item: Some(_) } if text.only_links));
     named || (!blocks.is_empty() && links)
 }
 

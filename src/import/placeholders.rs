@@ -144,7 +144,10 @@ fn is_ident_char(c: char) -> bool {
 fn dollar(chars: &[char], i: usize, assigned: &HashSet<String>) -> Option<(usize, Hole)> {
     let braced = chars.get(i + 1) == Some(&'{');
     let start = i + 1 + usize::from(braced);
-    if !chars.get(start).is_some_and(|c| c.is_ascii_alphabetic() || *c == '_') {
+    if !chars
+        .get(start)
+        .is_some_and(|c| c.is_ascii_alphabetic() || *c == '_')
+    {
         return None;
     }
     let n = take_while(chars, start, is_ident_char);
@@ -176,10 +179,16 @@ fn angle(chars: &[char], i: usize) -> Option<(usize, Hole)> {
     if i > 0 && chars[i - 1] == '<' {
         return None;
     }
-    let n = take_while(chars, i + 1, |c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | ' '));
+    let n = take_while(chars, i + 1, |c| {
+        c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | ' ')
+    });
     let end = i + 1 + n;
     let inner: String = chars[i + 1..end].iter().collect();
-    if n == 0 || chars.get(end) != Some(&'>') || !inner.starts_with(char::is_alphabetic) || inner.ends_with(' ') {
+    if n == 0
+        || chars.get(end) != Some(&'>')
+        || !inner.starts_with(char::is_alphabetic)
+        || inner.ends_with(' ')
+    {
         return None;
     }
     Some((n + 2, hole(format!("<{inner}>"), ids::ident(&inner))))
@@ -200,7 +209,9 @@ fn braces(chars: &[char], i: usize) -> Option<(usize, Hole)> {
 
 /// `[service]`, a word of its own: an argument the reader fills in.
 fn brackets(chars: &[char], i: usize) -> Option<(usize, Hole)> {
-    let n = take_while(chars, i + 1, |c| c.is_ascii_alphabetic() || c == '_' || c == '-');
+    let n = take_while(chars, i + 1, |c| {
+        c.is_ascii_alphabetic() || c == '_' || c == '-'
+    });
     let end = i + 1 + n;
     let after = chars.get(end + 1);
     if n < 2 || chars.get(end) != Some(&']') || after.is_some_and(|c| !c.is_whitespace()) {
@@ -230,14 +241,20 @@ fn sample_word(chars: &[char], i: usize) -> Option<(usize, Hole)> {
         ids::ident(rest)
     } else if word.contains("YYYY") {
         let (stem, _) = word.split_once('.').unwrap_or((word, ""));
-        let cleaned = ["YYYYMMDD", "YYYYmmdd", "HHMMSS", "HHmmss", "YYYY", "MM", "DD", "HH", "SS"]
-            .iter()
-            .fold(stem.to_string(), |s, d| s.replace(d, ""));
+        let cleaned = [
+            "YYYYMMDD", "YYYYmmdd", "HHMMSS", "HHmmss", "YYYY", "MM", "DD", "HH", "SS",
+        ]
+        .iter()
+        .fold(stem.to_string(), |s, d| s.replace(d, ""));
         let name = ids::ident(&cleaned);
-        if name.is_empty() { "date".to_string() } else { name }
-    } else if lower.contains("previous") && (lower.contains("tag") || lower.contains("version")) {
-        ids::ident(word)
-    } else if matches!(lower.as_str(), "username" | "changeme" | "xxx" | "xxxx") {
+        if name.is_empty() {
+            "date".to_string()
+        } else {
+            name
+        }
+    } else if (lower.contains("previous") && (lower.contains("tag") || lower.contains("version")))
+        || matches!(lower.as_str(), "username" | "changeme" | "xxx" | "xxxx")
+    {
         ids::ident(word)
     } else {
         return None;
@@ -248,11 +265,15 @@ fn sample_word(chars: &[char], i: usize) -> Option<(usize, Hole)> {
 /// Whether a host or user name is a sample (`production-server`, `votre-serveur`, `user`).
 pub fn is_sample_name(text: &str) -> bool {
     let t = text.to_lowercase();
-    let sample_word = ["your", "votre", "example", "server", "serveur", "host", "xxx"]
-        .iter()
-        .any(|w| t.contains(w));
-    matches!(t.as_str(), "user" | "username" | "utilisateur" | "you" | "me" | "...")
-        || (sample_word && !t.contains('.'))
+    let sample_word = [
+        "your", "votre", "example", "server", "serveur", "host", "xxx",
+    ]
+    .iter()
+    .any(|w| t.contains(w));
+    matches!(
+        t.as_str(),
+        "user" | "username" | "utilisateur" | "you" | "me" | "..."
+    ) || (sample_word && !t.contains('.'))
         || t.starts_with('<')
 }
 
@@ -274,7 +295,11 @@ mod tests {
     fn placeholders_are_found_with_their_quoting() {
         assert_eq!(
             holes("git clone <repository-url> && echo $HOME $SET"),
-            [("<repository-url>".into(), "repository_url".into(), Quoting::Bare)]
+            [(
+                "<repository-url>".into(),
+                "repository_url".into(),
+                Quoting::Bare
+            )]
         );
         assert_eq!(
             holes(r#"psql -c "SELECT pg_database_size('$POSTGRES_DB');""#),
@@ -284,8 +309,16 @@ mod tests {
         assert_eq!(
             holes("sed -i 's|web:previous-tag|g' f; cat backups/backup_YYYYMMDD_HHMMSS/m.json"),
             [
-                ("previous-tag".into(), "previous_tag".into(), Quoting::Single),
-                ("backup_YYYYMMDD_HHMMSS".into(), "backup".into(), Quoting::Bare)
+                (
+                    "previous-tag".into(),
+                    "previous_tag".into(),
+                    Quoting::Single
+                ),
+                (
+                    "backup_YYYYMMDD_HHMMSS".into(),
+                    "backup".into(),
+                    Quoting::Bare
+                )
             ]
         );
         assert_eq!(holes("curl http://x/products/{id}/main.png").len(), 1);

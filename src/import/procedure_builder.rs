@@ -34,7 +34,11 @@ pub struct StepOutline {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Piece {
     /// A command line; `remote` names the host the source says it runs on.
-    Command { text: String, complete: bool, remote: Option<String> },
+    Command {
+        text: String,
+        complete: bool,
+        remote: Option<String>,
+    },
     Note(String),
     /// Something the importer cannot turn into code.
     Todo(String),
@@ -124,12 +128,25 @@ impl ProcedureBuilder {
         }
     }
 
-    fn text(&mut self, plain: &str, commands: Vec<String>, item: bool, nested: bool, next_is_shell: bool, b: &Located) {
-        let instruction = !wording::is_descriptive(plain) && wording::is_instruction(plain, self.language);
+    fn text(
+        &mut self,
+        plain: &str,
+        commands: Vec<String>,
+        item: bool,
+        nested: bool,
+        next_is_shell: bool,
+        b: &Located,
+    ) {
+        let instruction =
+            !wording::is_descriptive(plain) && wording::is_instruction(plain, self.language);
         if self.owner_depth.is_some() {
             // Part of the step an item above started.
             if commands.is_empty() {
-                self.piece(if instruction || !wording::is_descriptive(plain) { Piece::Todo(plain.to_string()) } else { Piece::Note(plain.to_string()) });
+                self.piece(if instruction || !wording::is_descriptive(plain) {
+                    Piece::Todo(plain.to_string())
+                } else {
+                    Piece::Note(plain.to_string())
+                });
             } else {
                 self.commands_with_text(plain, &commands, None);
             }
@@ -184,9 +201,15 @@ impl ProcedureBuilder {
     /// The commands of a text, after the text itself when it says more than the commands.
     fn commands_with_text(&mut self, plain: &str, commands: &[String], remote: Option<String>) {
         // The text is worth a note when it says more than the step's title and its commands.
-        let rest = commands.iter().fold(plain.to_string(), |t, c| t.replacen(c.as_str(), "", 1));
+        let rest = commands
+            .iter()
+            .fold(plain.to_string(), |t, c| t.replacen(c.as_str(), "", 1));
         let rest = rest.trim().trim_end_matches([':', ' ']);
-        let title = self.current.as_ref().map(|s| s.title.as_str()).unwrap_or("");
+        let title = self
+            .current
+            .as_ref()
+            .map(|s| s.title.as_str())
+            .unwrap_or("");
         if rest.chars().any(char::is_alphanumeric) && rest != title && plain != title {
             self.note(plain.to_string());
         }
@@ -225,8 +248,14 @@ impl ProcedureBuilder {
                     started = true;
                 }
                 ShellLine::Command { text, complete, .. } => {
-                    if !started && !owned && (title.is_some() || comment_title.is_some() || self.current.is_none()) {
-                        let t = title.take().or(comment_title.take()).unwrap_or_else(|| self.out.title.clone());
+                    if !started
+                        && !owned
+                        && (title.is_some() || comment_title.is_some() || self.current.is_none())
+                    {
+                        let t = title
+                            .take()
+                            .or(comment_title.take())
+                            .unwrap_or_else(|| self.out.title.clone());
                         self.start_step(&t);
                         if let Some(step) = &mut self.current {
                             step.condition.clone_from(&condition);
@@ -236,7 +265,11 @@ impl ProcedureBuilder {
                         self.note(pending);
                     }
                     started = true;
-                    self.piece(Piece::Command { text, complete, remote: remote.clone() });
+                    self.piece(Piece::Command {
+                        text,
+                        complete,
+                        remote: remote.clone(),
+                    });
                 }
                 ShellLine::Comment { text, .. } => {
                     if !started && self.current.is_none() && comment_title.is_none() {
@@ -272,7 +305,10 @@ impl ProcedureBuilder {
 
 /// The host a sentence says commands run on: `vm` for a VM, `server` for a server or host.
 fn server_named(text: &str) -> Option<String> {
-    let t = text.to_lowercase().replace(['’', ','], " ").replace('\'', " ");
+    let t = text
+        .to_lowercase()
+        .replace(['’', ','], " ")
+        .replace('\'', " ");
     let words: Vec<&str> = t.split_whitespace().collect();
     // "sur la VM", "on the web server", "sur le serveur de production".
     for (i, w) in words.iter().enumerate() {
@@ -282,7 +318,9 @@ fn server_named(text: &str) -> Option<String> {
         for next in words.iter().skip(i + 1).take(3) {
             match *next {
                 "vm" => return Some("vm".to_string()),
-                "server" | "serveur" | "host" | "hôte" | "machine" => return Some("server".to_string()),
+                "server" | "serveur" | "host" | "hôte" | "machine" => {
+                    return Some("server".to_string());
+                }
                 _ => {}
             }
         }
@@ -306,7 +344,9 @@ fn step_title(plain: &str, commands: &[String]) -> String {
 fn first_sentence(text: &str) -> &str {
     let chars: Vec<(usize, char)> = text.char_indices().collect();
     for w in chars.windows(4) {
-        let [(_, before), (at, '.'), (_, ' '), (_, next)] = *w else { continue };
+        let [(_, before), (at, '.'), (_, ' '), (_, next)] = *w else {
+            continue;
+        };
         if before.is_alphabetic() && next.is_uppercase() {
             return &text[..at];
         }

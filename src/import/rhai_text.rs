@@ -29,7 +29,10 @@ pub fn string(text: &str) -> String {
 /// A string expression: a literal, a template (`` `cd ${quote(dir)}` ``) when the text allows
 /// one, else a concatenation.
 pub fn expression(segments: &[Segment]) -> String {
-    let exprs = segments.iter().filter(|s| matches!(s, Segment::Expr(_))).count();
+    let exprs = segments
+        .iter()
+        .filter(|s| matches!(s, Segment::Expr(_)))
+        .count();
     let text: String = segments
         .iter()
         .filter_map(|s| match s {
@@ -104,9 +107,15 @@ mod tests {
     #[test]
     fn strings_are_escaped_and_templates_used_when_they_can_be() {
         assert_eq!(string("a \"b\" \\ c\n"), r#""a \"b\" \\ c\n""#);
-        let segments = [Segment::Text("git clone ".into()), Segment::Expr("quote(url)".into())];
+        let segments = [
+            Segment::Text("git clone ".into()),
+            Segment::Expr("quote(url)".into()),
+        ];
         assert_eq!(expression(&segments), "`git clone ${quote(url)}`");
-        let awkward = [Segment::Text("echo `x` ".into()), Segment::Expr("quote(v)".into())];
+        let awkward = [
+            Segment::Text("echo `x` ".into()),
+            Segment::Expr("quote(v)".into()),
+        ];
         assert_eq!(expression(&awkward), "\"echo `x` \" + `${quote(v)}`");
         assert_eq!(expression(&[Segment::Expr("v".into())]), "v");
         assert_eq!(rb42_string("l'« a »\t\"b\""), "\"l'« a »\\t\\\"b\\\"\"");

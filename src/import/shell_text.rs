@@ -7,7 +7,11 @@
 pub enum ShellLine {
     /// A command as typed; several lines for a here-document or a compound command.
     /// `complete` is false when the block ends inside it (an unclosed quote or here-document).
-    Command { text: String, line: usize, complete: bool },
+    Command {
+        text: String,
+        line: usize,
+        complete: bool,
+    },
     /// A `# comment`.
     Comment { text: String, line: usize },
     /// A numbered comment (`# 1. Se connecter au serveur`): a step of its own.
@@ -27,16 +31,100 @@ pub fn is_shell(lang: &str) -> bool {
 /// Commands operations documents name in prose, for telling `docker compose ps` from
 /// `docker-compose.yml` in an inline code span.
 const COMMAND_WORDS: &[&str] = &[
-    "ansible", "ansible-playbook", "apt", "apt-get", "aws", "az", "bash", "brew", "bundle",
-    "cargo", "cat", "cd", "celery", "certbot", "chmod", "chown", "cp", "crontab", "curl", "date",
-    "df", "dig", "docker", "docker-compose", "du", "echo", "etcdctl", "export", "find", "gcloud",
-    "git", "grep", "gunicorn", "head", "helm", "journalctl", "kill", "kubectl", "less", "ln", "ls",
-    "make", "mc", "mkdir", "mv", "mysql", "mysqldump", "nc", "nginx", "node", "npm", "openssl",
-    "patronictl", "pg_basebackup", "pg_ctl", "pg_ctlcluster", "pg_dump", "pg_dumpall",
-    "pg_isready", "pg_restore", "ping", "pip", "podman", "ps", "psql", "python", "python3",
-    "rails", "rake", "redis-cli", "rm", "rsync", "scp", "sed", "service", "sh", "sleep", "source",
-    "ss", "ssh", "stripe", "sudo", "supervisorctl", "systemctl", "tail", "tar", "terraform",
-    "test", "top", "touch", "vault", "watch", "wget", "yarn",
+    "ansible",
+    "ansible-playbook",
+    "apt",
+    "apt-get",
+    "aws",
+    "az",
+    "bash",
+    "brew",
+    "bundle",
+    "cargo",
+    "cat",
+    "cd",
+    "celery",
+    "certbot",
+    "chmod",
+    "chown",
+    "cp",
+    "crontab",
+    "curl",
+    "date",
+    "df",
+    "dig",
+    "docker",
+    "docker-compose",
+    "du",
+    "echo",
+    "etcdctl",
+    "export",
+    "find",
+    "gcloud",
+    "git",
+    "grep",
+    "gunicorn",
+    "head",
+    "helm",
+    "journalctl",
+    "kill",
+    "kubectl",
+    "less",
+    "ln",
+    "ls",
+    "make",
+    "mc",
+    "mkdir",
+    "mv",
+    "mysql",
+    "mysqldump",
+    "nc",
+    "nginx",
+    "node",
+    "npm",
+    "openssl",
+    "patronictl",
+    "pg_basebackup",
+    "pg_ctl",
+    "pg_ctlcluster",
+    "pg_dump",
+    "pg_dumpall",
+    "pg_isready",
+    "pg_restore",
+    "ping",
+    "pip",
+    "podman",
+    "ps",
+    "psql",
+    "python",
+    "python3",
+    "rails",
+    "rake",
+    "redis-cli",
+    "rm",
+    "rsync",
+    "scp",
+    "sed",
+    "service",
+    "sh",
+    "sleep",
+    "source",
+    "ss",
+    "ssh",
+    "stripe",
+    "sudo",
+    "supervisorctl",
+    "systemctl",
+    "tail",
+    "tar",
+    "terraform",
+    "test",
+    "top",
+    "touch",
+    "vault",
+    "watch",
+    "wget",
+    "yarn",
 ];
 
 /// Whether an inline code span is a command line rather than a file name, a URL or a value.
@@ -72,7 +160,10 @@ pub fn is_assignment(word: &str) -> bool {
 
 /// The logical lines of a shell block whose first line is `first_line` in the document.
 pub fn lines(code: &str, lang: &str, first_line: usize) -> Vec<ShellLine> {
-    let console = matches!(lang, "console" | "shell-session" | "shellsession" | "terminal");
+    let console = matches!(
+        lang,
+        "console" | "shell-session" | "shellsession" | "terminal"
+    );
     let mut out = Vec::new();
     let mut pending: Option<Pending> = None;
     for (index, raw) in code.lines().enumerate() {
@@ -93,7 +184,10 @@ pub fn lines(code: &str, lang: &str, first_line: usize) -> Vec<ShellLine> {
         let command = match strip_prompt(trimmed, console) {
             Some(command) => command,
             None if console => {
-                out.push(ShellLine::Output { text: trimmed.to_string(), line });
+                out.push(ShellLine::Output {
+                    text: trimmed.to_string(),
+                    line,
+                });
                 continue;
             }
             None => trimmed,
@@ -102,7 +196,10 @@ pub fn lines(code: &str, lang: &str, first_line: usize) -> Vec<ShellLine> {
             let comment = comment.trim();
             out.push(match step_title(comment) {
                 Some(title) => ShellLine::StepMark { title, line },
-                None => ShellLine::Comment { text: comment.to_string(), line },
+                None => ShellLine::Comment {
+                    text: comment.to_string(),
+                    line,
+                },
             });
             continue;
         }
@@ -126,10 +223,8 @@ fn strip_prompt(line: &str, console: bool) -> Option<&str> {
     if let Some(rest) = line.strip_prefix("$ ") {
         return Some(rest.trim_start());
     }
-    if console {
-        if let Some(rest) = line.strip_prefix("# ") {
-            return Some(rest.trim_start());
-        }
+    if console && let Some(rest) = line.strip_prefix("# ") {
+        return Some(rest.trim_start());
     }
     if let Some((prompt, rest)) = line.split_once(' ') {
         let shaped = prompt.contains('@')
@@ -301,7 +396,11 @@ mod tests {
         let code = "$ docker compose \\\n    up -d\nuser@vm:~$ ls -la\n# a comment\nkubectl get pods |\n  grep web\n";
         assert_eq!(
             commands(code, "bash"),
-            ["docker compose up -d", "ls -la", "kubectl get pods | grep web"]
+            [
+                "docker compose up -d",
+                "ls -la",
+                "kubectl get pods | grep web"
+            ]
         );
         let console = "$ psql -c 'select 1'\n ?column?\n# systemctl restart app\n";
         assert_eq!(
@@ -315,14 +414,25 @@ mod tests {
         let code = "ssh deploy@$VM_HOST << EOF\n  cd /opt\n  ls\nEOF\nif true; then\n  echo a\nfi\necho 'open\n";
         let lines = lines(code, "bash", 10);
         assert_eq!(lines.len(), 3);
-        assert!(matches!(&lines[0], ShellLine::Command { text, complete: true, line: 10 } if text.ends_with("EOF")));
+        assert!(
+            matches!(&lines[0], ShellLine::Command { text, complete: true, line: 10 } if text.ends_with("EOF"))
+        );
         assert!(matches!(&lines[1], ShellLine::Command { text, .. } if text.ends_with("fi")));
-        assert!(matches!(&lines[2], ShellLine::Command { complete: false, .. }));
+        assert!(matches!(
+            &lines[2],
+            ShellLine::Command {
+                complete: false,
+                ..
+            }
+        ));
     }
 
     #[test]
     fn numbered_comments_are_steps() {
-        assert_eq!(step_title("1. Se connecter au serveur").as_deref(), Some("Se connecter au serveur"));
+        assert_eq!(
+            step_title("1. Se connecter au serveur").as_deref(),
+            Some("Se connecter au serveur")
+        );
         assert_eq!(step_title("Step 2: Drain").as_deref(), Some("Drain"));
         assert_eq!(step_title("Sauvegarde rapide de la DB"), None);
         assert_eq!(step_title("2025 was a year"), None);

@@ -46,16 +46,27 @@ pub fn compose_call(words: &[Word], around: &Surroundings<'_>) -> Option<String>
     }
     let p = map(&project);
     let (command, args) = rest[i..].split_first()?;
-    let (flags, operands): (Vec<&Word>, Vec<&Word>) = args.iter().partition(|w| w.text.starts_with('-'));
+    let (flags, operands): (Vec<&Word>, Vec<&Word>) =
+        args.iter().partition(|w| w.text.starts_with('-'));
     let flag_set: Vec<&str> = flags.iter().map(|w| w.text.as_str()).collect();
     let only = |allowed: &[&str]| flag_set.iter().all(|f| allowed.contains(f));
     let services = || list(&operands);
     let call = match command.text.as_str() {
         "up" if flag_set.iter().any(|f| *f == "-d" || *f == "--detach")
-            && only(&["-d", "--detach", "--build", "--force-recreate", "--remove-orphans"]) =>
+            && only(&[
+                "-d",
+                "--detach",
+                "--build",
+                "--force-recreate",
+                "--remove-orphans",
+            ]) =>
         {
             let mut opts = Vec::new();
-            for (flag, key) in [("--build", "build"), ("--force-recreate", "force_recreate"), ("--remove-orphans", "remove_orphans")] {
+            for (flag, key) in [
+                ("--build", "build"),
+                ("--force-recreate", "force_recreate"),
+                ("--remove-orphans", "remove_orphans"),
+            ] {
                 if flag_set.contains(&flag) {
                     opts.push((key.to_string(), "true".to_string()));
                 }
@@ -102,7 +113,11 @@ fn exec_call(project: &str, args: &[Word]) -> Option<String> {
         return None;
     }
     let argv: Vec<&Word> = argv.iter().collect();
-    Some(format!("compose::exec({project}, {}, {})", service.expr, list(&argv)))
+    Some(format!(
+        "compose::exec({project}, {}, {})",
+        service.expr,
+        list(&argv)
+    ))
 }
 
 /// `curl -f URL` (with `-s`, `-S`, `-L` or not), from this machine, as an HTTP check.
@@ -111,7 +126,8 @@ pub fn http_check(words: &[Word]) -> Option<String> {
     if curl.text != "curl" {
         return None;
     }
-    let (flags, urls): (Vec<&Word>, Vec<&Word>) = args.iter().partition(|w| w.text.starts_with('-'));
+    let (flags, urls): (Vec<&Word>, Vec<&Word>) =
+        args.iter().partition(|w| w.text.starts_with('-'));
     let mut fail = false;
     for flag in &flags {
         match flag.text.as_str() {
@@ -157,7 +173,9 @@ pub fn database_dump(words: &[Word]) -> Option<String> {
             }
             text if text.starts_with('-') => return None,
             text if url.is_none()
-                && (text.starts_with("postgres://") || text.starts_with("postgresql://") || w.expr != super::rhai_text::string(text)) =>
+                && (text.starts_with("postgres://")
+                    || text.starts_with("postgresql://")
+                    || w.expr != super::rhai_text::string(text)) =>
             {
                 url = Some(w);
             }
@@ -198,22 +216,37 @@ mod tests {
         shlex::split(line)
             .unwrap_or_default()
             .into_iter()
-            .map(|t| Word { expr: super::super::rhai_text::string(&t), text: t })
+            .map(|t| Word {
+                expr: super::super::rhai_text::string(&t),
+                text: t,
+            })
             .collect()
     }
 
     fn compose(line: &str) -> Option<String> {
-        compose_call(&words(line), &Surroundings { cwd: None, env: &[] })
+        compose_call(
+            &words(line),
+            &Surroundings {
+                cwd: None,
+                env: &[],
+            },
+        )
     }
 
     #[test]
     fn compose_commands_become_stdlib_calls_when_one_matches() {
-        assert_eq!(compose("docker compose up -d --build").as_deref(), Some("compose::up(#{}, #{build: true})"));
+        assert_eq!(
+            compose("docker compose up -d --build").as_deref(),
+            Some("compose::up(#{}, #{build: true})")
+        );
         assert_eq!(
             compose("docker-compose -f docker-compose.prod.yaml down -v").as_deref(),
             Some("compose::down(#{file: \"docker-compose.prod.yaml\"}, #{volumes: true})")
         );
-        assert_eq!(compose("docker compose restart web").as_deref(), Some("compose::restart(#{}, [\"web\"])"));
+        assert_eq!(
+            compose("docker compose restart web").as_deref(),
+            Some("compose::restart(#{}, [\"web\"])")
+        );
         assert_eq!(
             compose("docker compose exec web rails db:migrate").as_deref(),
             Some("compose::exec(#{}, \"web\", [\"rails\", \"db:migrate\"])")
@@ -221,7 +254,10 @@ mod tests {
         assert_eq!(compose("docker compose up --build"), None);
         assert_eq!(compose("docker compose logs web"), None);
         assert_eq!(compose("docker compose --env-file x up -d"), None);
-        let around = Surroundings { cwd: Some("\"/srv/app\""), env: &[("TAG".into(), "tag".into())] };
+        let around = Surroundings {
+            cwd: Some("\"/srv/app\""),
+            env: &[("TAG".into(), "tag".into())],
+        };
         assert_eq!(
             compose_call(&words("docker compose ps"), &around).as_deref(),
             Some("compose::ps(#{dir: \"/srv/app\", env: #{TAG: tag}})")
@@ -237,7 +273,10 @@ mod tests {
         assert_eq!(http_check(&words("curl http://localhost/health")), None);
         assert_eq!(http_check(&words("curl -f -X POST http://x")), None);
         assert_eq!(
-            database_dump(&words("pg_dump -Fc postgres://app@db/shop > /tmp/shop.dump")).as_deref(),
+            database_dump(&words(
+                "pg_dump -Fc postgres://app@db/shop > /tmp/shop.dump"
+            ))
+            .as_deref(),
             Some("database::dump(\"postgres://app@db/shop\", \"/tmp/shop.dump\")")
         );
         assert_eq!(database_dump(&words("pg_dump -U app shop > x.sql")), None);

@@ -33,7 +33,11 @@ impl Summary {
 
     /// The lines printed on stderr after an import.
     pub fn render(&self, from: &str, to: &str) -> String {
-        let todo_percent = if self.commands() == 0 { 0 } else { 100 - self.code_percent() };
+        let todo_percent = if self.commands() == 0 {
+            0
+        } else {
+            100 - self.code_percent()
+        };
         format!(
             "imported {from} into {to}\n  procedures: {} ({} rollback or restore)\n  steps:      {}\n  commands:   {} ({} as code, {}%; {} left as TODO, {}%)\n  parameters: {}\n  secrets:    {}\n  hosts:      {}\n  TODOs:      {} (search the draft for TODO(import))\n",
             self.procedures,
@@ -58,9 +62,16 @@ mod tests {
 
     #[test]
     fn shares_are_rounded_and_add_up() {
-        let s = Summary { code: 2, todo: 1, ..Summary::default() };
+        let s = Summary {
+            code: 2,
+            todo: 1,
+            ..Summary::default()
+        };
         assert_eq!(s.code_percent(), 67);
-        assert!(s.render("a.md", "a.rb42").contains("commands:   3 (2 as code, 67%; 1 left as TODO, 33%)"));
+        assert!(
+            s.render("a.md", "a.rb42")
+                .contains("commands:   3 (2 as code, 67%; 1 left as TODO, 33%)")
+        );
         assert_eq!(Summary::default().code_percent(), 0);
     }
 }

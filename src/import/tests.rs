@@ -12,7 +12,11 @@ fn a_numbered_list_becomes_steps_with_their_commands() {
     assert!(d.text.contains("procedure start \"Start\" {"), "{}", d.text);
     assert!(d.text.contains("step lancer \"Lancer\" {"), "{}", d.text);
     assert!(d.text.contains("compose::up(#{});"), "{}", d.text);
-    assert!(d.text.contains("// TODO(import): Vérifier les logs"), "{}", d.text);
+    assert!(
+        d.text.contains("// TODO(import): Vérifier les logs"),
+        "{}",
+        d.text
+    );
     assert_eq!(d.summary.steps, 2);
     assert_eq!((d.summary.code, d.summary.todo), (1, 0));
 }

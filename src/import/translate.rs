@@ -5,6 +5,7 @@
 //! An operator types a block into one shell, where `cd` and `export` last; here each command
 //! runs in a shell of its own, so they become the `cwd` and `env` of the commands after them.
 
+use super::command_kind::{ends_in_grep, has_shell_syntax, interactive, is_read_only};
 use super::inputs::{Inputs, Module};
 use super::placeholders::{self, Hole, Part, Quoting};
 use super::rhai_text::{self, Segment};
@@ -16,7 +17,10 @@ use std::collections::HashSet;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
     /// Statements, to run on `host` (none: this machine).
-    Code { lines: Vec<String>, host: Option<String> },
+    Code {
+        lines: Vec<String>,
+        host: Option<String>,
+    },
     /// It changed where or how the next commands run; the text says how.
     Context(String),
     /// It cannot be code: the text says why, with the command.
@@ -49,7 +53,13 @@ impl<'a> Translator<'a> {
 
     /// A source command; `hint` names the host the source says it runs on, `step_host` the
     /// host of the step it lands in.
-    pub fn command(&mut self, text: &str, complete: bool, hint: Option<&str>, step_host: Option<&str>) -> Vec<Outcome> {
+    pub fn command(
+        &mut self,
+        text: &str,
+        complete: bool,
+        hint: Option<&str>,
+        step_host: Option<&str>,
+    ) -> Vec<Outcome> {
         if !complete {
             return vec![Outcome::Todo(format!(
                 "the block ends inside this command (an unclosed quote or here-document): {}",
@@ -62,12 +72,12 @@ impl<'a> Translator<'a> {
         if words.first() == Some(&"ssh") {
             return self.ssh(text, &words, step_host);
         }
-        if self.shell.host.is_none() {
-            if let Some(name) = hint {
-                // The source says these commands run on a server: the shell is there from now on.
-                self.shell.host = Some(self.inputs.named_host(name));
-                self.shell.cwd = None;
-            }
+        if self.shell.host.is_none()
+            && let Some(name) = hint
+        {
+            // The source says these commands run on a server: the shell is there from now on.
+            self.shell.host = Some(self.inputs.named_host(name));
+            self.shell.cwd = None;
         }
         self.one(text, &words, step_host)
     }
@@ -86,7 +96,11 @@ impl<'a> Translator<'a> {
         if let Some(outcome) = self.context(text, words) {
             return vec![outcome];
         }
-        if !words.is_empty() && words.iter().all(|w| shell_text::is_assignment(w) || *w == "export") {
+        if !words.is_empty()
+            && words
+                .iter()
+                .all(|w| shell_text::is_assignment(w) || *w == "export")
+        {
             return vec![Outcome::Todo(format!(
                 "a value the shell computes, for the commands after it: compute it in the body and give it as `env`: {}",
                 one_line(text)
@@ -95,7 +109,10 @@ impl<'a> Translator<'a> {
         let (assignments, rest) = split_assignments(words);
         let (sudo, rest) = split_sudo(rest);
         if let Some(why) = interactive(rest) {
-            return vec![Outcome::Todo(format!("{why}, so it is left to a person: {}", one_line(text)))];
+            return vec![Outcome::Todo(format!(
+                "{why}, so it is left to a person: {}",
+                one_line(text)
+            ))];
         }
         if matches!(rest.first(), Some(&"source" | &".")) {
             return vec![Outcome::Todo(format!(
@@ -111,12 +128,21 @@ impl<'a> Translator<'a> {
         let host = self.shell.host.clone();
         let same_host = host.as_deref() == step_host;
         // `pg_dump … > FILE` is the one redirection a call does (its output file).
-        let dump_redirect = rest.first() == Some(&"pg_dump") && rest.iter().filter(|w| **w == ">").count() == 1 && !has_shell_syntax(&text.replacen('>', " ", 1));
-        let simple = !text.contains('\n') && (dump_redirect || !has_shell_syntax(text)) && sudo.is_none() && assignments.is_empty();
-        if simple && same_host {
-            if let Some(call) = self.stdlib_call(rest, host.is_none(), text) {
-                return vec![Outcome::Code { lines: vec![format!("{call};")], host }];
-            }
+        let dump_redirect = rest.first() == Some(&"pg_dump")
+            && rest.iter().filter(|w| **w == ">").count() == 1
+            && !has_shell_syntax(&text.replacen('>', " ", 1));
+        let simple = !text.contains('\n')
+            && (dump_redirect || !has_shell_syntax(text))
+            && sudo.is_none()
+            && assignments.is_empty();
+        if simple
+            && same_host
+            && let Some(call) = self.stdlib_call(rest, host.is_none(), text)
+        {
+            return vec![Outcome::Code {
+                lines: vec![format!("{call};")],
+                host,
+            }];
         }
         let command = if sudo.is_some() || !assignments.is_empty() {
             // The prefix became options: the rest stays as the source wrote it.
@@ -156,7 +182,11 @@ impl<'a> Translator<'a> {
                 prepend(&expr, &prefix)
             }
             (Some(user), _) => {
-                options.push(("sudo".into(), user.as_deref().map_or("true".to_string(), rhai_text::string)));
+                options.push((
+                    "sudo".into(),
+                    user.as_deref()
+                        .map_or("true".to_string(), rhai_text::string),
+                ));
                 expr
             }
             (None, _) => expr,
@@ -167,7 +197,10 @@ impl<'a> Translator<'a> {
             let opts: Vec<String> = options.iter().map(|(k, v)| format!("{k}: {v}")).collect();
             format!("{function}({command_expr}, #{{{}}});", opts.join(", "))
         };
-        vec![Outcome::Code { lines: vec![call], host }]
+        vec![Outcome::Code {
+            lines: vec![call],
+            host,
+        }]
     }
 
     /// `cd DIR`, `export A=B`, `A=B`, `exit`: where and how the next commands run.
@@ -178,10 +211,17 @@ impl<'a> Translator<'a> {
         match words {
             ["cd", dir] => {
                 let dir_segments = self.plain_segments(dir, text);
-                let next = if dir.starts_with('/') || dir.starts_with('~') || dir.starts_with('$') || dir.starts_with('<') {
+                let next = if dir.starts_with('/')
+                    || dir.starts_with('~')
+                    || dir.starts_with('$')
+                    || dir.starts_with('<')
+                {
                     dir_segments
                 } else if *dir == ".." || *dir == "-" {
-                    return Some(Outcome::Todo(format!("`{}` depends on where the shell was: write the directory out", one_line(text))));
+                    return Some(Outcome::Todo(format!(
+                        "`{}` depends on where the shell was: write the directory out",
+                        one_line(text)
+                    )));
                 } else {
                     match &self.shell.cwd {
                         Some(cwd) => {
@@ -194,9 +234,14 @@ impl<'a> Translator<'a> {
                     }
                 };
                 self.shell.cwd = Some(next);
-                Some(Outcome::Context(format!("{}: the next commands run in that directory (cwd)", one_line(text))))
+                Some(Outcome::Context(format!(
+                    "{}: the next commands run in that directory (cwd)",
+                    one_line(text)
+                )))
             }
-            ["export", rest @ ..] | rest @ [_, ..] if !rest.is_empty() && rest.iter().all(|w| shell_text::is_assignment(w)) => {
+            ["export", rest @ ..] | rest @ [_, ..]
+                if !rest.is_empty() && rest.iter().all(|w| shell_text::is_assignment(w)) =>
+            {
                 for w in rest {
                     let (name, value) = w.split_once('=').unwrap_or((w, ""));
                     let expr = self.assignment_value(name, value, text);
@@ -204,12 +249,17 @@ impl<'a> Translator<'a> {
                     self.shell.env.push((name.to_string(), expr));
                     self.shell.assigned.insert(name.to_string());
                 }
-                Some(Outcome::Context(format!("{}: in the environment of the next commands (env)", one_line(text))))
+                Some(Outcome::Context(format!(
+                    "{}: in the environment of the next commands (env)",
+                    one_line(text)
+                )))
             }
             ["exit"] | ["logout"] if self.shell.host.is_some() => {
                 self.shell.host = None;
                 self.shell.cwd = None;
-                Some(Outcome::Context(format!("{text}: the next commands run on this machine")))
+                Some(Outcome::Context(format!(
+                    "{text}: the next commands run on this machine"
+                )))
             }
             _ => None,
         }
@@ -226,12 +276,24 @@ impl<'a> Translator<'a> {
                     login = words.get(i + 1).copied();
                     i += 2;
                 }
-                flag if flag.len() == 2 || flag.chars().skip(1).all(|c| "tTAqvnNCx46".contains(c)) => i += 1,
-                _ => return vec![Outcome::Todo(format!("an ssh option the importer does not know: {}", one_line(text)))],
+                flag if flag.len() == 2
+                    || flag.chars().skip(1).all(|c| "tTAqvnNCx46".contains(c)) =>
+                {
+                    i += 1
+                }
+                _ => {
+                    return vec![Outcome::Todo(format!(
+                        "an ssh option the importer does not know: {}",
+                        one_line(text)
+                    ))];
+                }
             }
         }
         let Some(target) = words.get(i) else {
-            return vec![Outcome::Todo(format!("ssh without a host: {}", one_line(text)))];
+            return vec![Outcome::Todo(format!(
+                "ssh without a host: {}",
+                one_line(text)
+            ))];
         };
         let (user, address) = match target.split_once('@') {
             Some((u, a)) => (Some(u), a),
@@ -248,8 +310,12 @@ impl<'a> Translator<'a> {
             let mut out = Vec::new();
             for line in shell_text::lines(&body, "bash", 1) {
                 match line {
-                    ShellLine::Command { text, complete, .. } => out.extend(remote.command(&text, complete, None, step_host)),
-                    ShellLine::Comment { text, .. } | ShellLine::StepMark { title: text, .. } | ShellLine::Output { text, .. } => {
+                    ShellLine::Command { text, complete, .. } => {
+                        out.extend(remote.command(&text, complete, None, step_host))
+                    }
+                    ShellLine::Comment { text, .. }
+                    | ShellLine::StepMark { title: text, .. }
+                    | ShellLine::Output { text, .. } => {
                         out.push(Outcome::Note(text));
                     }
                 }
@@ -259,7 +325,10 @@ impl<'a> Translator<'a> {
         if remote_words.is_empty() {
             self.shell.host = Some(id.clone());
             self.shell.cwd = None;
-            return vec![Outcome::Context(format!("{}: the next commands run on host {id}", one_line(text)))];
+            return vec![Outcome::Context(format!(
+                "{}: the next commands run on host {id}",
+                one_line(text)
+            ))];
         }
         let inner = remote_words.join(" ");
         let inner_words = shlex::split(&inner).unwrap_or_default();
@@ -273,24 +342,29 @@ impl<'a> Translator<'a> {
     fn stdlib_call(&mut self, words: &[&str], local: bool, text: &str) -> Option<String> {
         let words: Vec<Word> = words
             .iter()
-            .map(|w| Word { text: w.to_string(), expr: rhai_text::expression(&self.plain_segments(w, text)) })
+            .map(|w| Word {
+                text: w.to_string(),
+                expr: rhai_text::expression(&self.plain_segments(w, text)),
+            })
             .collect();
-        if local {
-            if let Some(call) = stdlib_match::http_check(&words) {
-                return Some(call);
-            }
+        if local && let Some(call) = stdlib_match::http_check(&words) {
+            return Some(call);
         }
         let cwd = self.shell.cwd.as_ref().map(|c| rhai_text::expression(c));
-        let around = Surroundings { cwd: cwd.as_deref(), env: &self.shell.env };
+        let around = Surroundings {
+            cwd: cwd.as_deref(),
+            env: &self.shell.env,
+        };
         if let Some(call) = stdlib_match::compose_call(&words, &around) {
             self.inputs.use_module(Module::Compose);
             return Some(call);
         }
-        if self.shell.cwd.is_none() && self.shell.env.is_empty() {
-            if let Some(call) = stdlib_match::database_dump(&words) {
-                self.inputs.use_module(Module::Database);
-                return Some(call);
-            }
+        if self.shell.cwd.is_none()
+            && self.shell.env.is_empty()
+            && let Some(call) = stdlib_match::database_dump(&words)
+        {
+            self.inputs.use_module(Module::Database);
+            return Some(call);
         }
         None
     }
@@ -406,11 +480,17 @@ fn strip_prefix_words(text: &str, n: usize) -> Option<String> {
 }
 
 fn split_assignments<'w>(words: &'w [&'w str]) -> (Vec<(&'w str, &'w str)>, &'w [&'w str]) {
-    let n = words.iter().take_while(|w| shell_text::is_assignment(w)).count();
+    let n = words
+        .iter()
+        .take_while(|w| shell_text::is_assignment(w))
+        .count();
     if n == words.len() {
         return (Vec::new(), words);
     }
-    let pairs = words[..n].iter().filter_map(|w| w.split_once('=')).collect();
+    let pairs = words[..n]
+        .iter()
+        .filter_map(|w| w.split_once('='))
+        .collect();
     (pairs, &words[n..])
 }
 
@@ -418,144 +498,26 @@ fn split_assignments<'w>(words: &'w [&'w str]) -> (Vec<(&'w str, &'w str)>, &'w 
 fn split_sudo<'w>(words: &'w [&'w str]) -> (Option<Option<String>>, &'w [&'w str]) {
     match words {
         ["sudo", "-u", user, rest @ ..] if !rest.is_empty() => (Some(Some(user.to_string())), rest),
-        ["sudo", "-E", rest @ ..] | ["sudo", rest @ ..] if rest.first().is_some_and(|w| !w.starts_with('-')) => (Some(None), rest),
+        ["sudo", "-E", rest @ ..] | ["sudo", rest @ ..]
+            if rest.first().is_some_and(|w| !w.starts_with('-')) =>
+        {
+            (Some(None), rest)
+        }
         _ => (None, words),
     }
 }
 
-/// Why a command needs a person at a terminal, if it does.
-fn interactive(words: &[&str]) -> Option<&'static str> {
-    let has = |flag: &str| words.iter().any(|w| *w == flag);
-    let first = *words.first()?;
-    let second = words.get(1).copied().unwrap_or("");
-    let docker_like = matches!(first, "docker" | "docker-compose" | "kubectl" | "podman");
-    // `-f` before a subcommand is Compose's file; after `logs`, as for `tail`, it follows.
-    let follow_flag = |w: &&str| {
-        matches!(*w, "-f" | "-F" | "--follow") || (w.len() <= 4 && w.starts_with('-') && !w.starts_with("--") && w.contains('f'))
-    };
-    let logs_follow = words.iter().position(|w| *w == "logs").is_some_and(|at| words[at..].iter().any(follow_flag));
-    let tty = words.iter().any(|w| matches!(*w, "-it" | "-ti") || (w.starts_with('-') && !w.starts_with("--") && w.contains('i') && w.contains('t') && w.len() <= 4));
-    if docker_like && logs_follow {
-        return Some("it follows the logs until stopped (-f)");
-    }
-    if matches!(first, "tail" | "journalctl") && words.iter().any(follow_flag) {
-        return Some("it follows its output until stopped (-f)");
-    }
-    if docker_like && tty && words.iter().any(|w| matches!(*w, "exec" | "run")) {
-        return Some("it opens an interactive terminal (-it)");
-    }
-    if (first == "docker" && second == "stats" && !has("--no-stream")) || matches!(first, "top" | "htop" | "watch") {
-        return Some("it refreshes its output until stopped");
-    }
-    if docker_like && words.contains(&"up") && !has("-d") && !has("--detach") && !words.contains(&"run") {
-        return Some("it runs in the foreground until stopped (without -d)");
-    }
-    if matches!(first, "vi" | "vim" | "nano" | "emacs" | "less" | "more") {
-        return Some("it opens an editor or a pager");
-    }
-    if docker_like && (has("-w") || has("--watch")) {
-        return Some("it watches until stopped (-w)");
-    }
-    if docker_like && matches!(second, "attach" | "port-forward") {
-        return Some("it stays attached until stopped");
-    }
-    // The command a `compose exec`, `docker exec` or `kubectl exec` opens.
-    let inner = match words.iter().position(|w| *w == "exec") {
-        Some(at) => {
-            let mut rest = &words[at + 1..];
-            while rest.first().is_some_and(|w| w.starts_with('-')) {
-                rest = &rest[1..];
-            }
-            rest.get(1..).unwrap_or(&[])
-        }
-        None => words,
-    };
-    let inner_first = inner.first().copied().unwrap_or("");
-    let django_shell = inner.contains(&"dbshell")
-        || (inner.contains(&"manage.py") && inner.contains(&"shell") && !inner.contains(&"-c"))
-        || (inner.contains(&"createsuperuser") && !inner.contains(&"--noinput"));
-    let console = django_shell || match inner_first {
-        "sh" | "bash" | "zsh" | "ash" => inner.len() == 1,
-        "python" | "python3" | "node" | "irb" | "redis-cli" | "mysql" => inner.len() == 1,
-        "psql" => !inner.iter().any(|w| matches!(*w, "-c" | "-f" | "-l" | "--command" | "--file" | "--list" | "<") || w.starts_with("--command=")),
-        "rails" => matches!(inner.get(1).copied(), Some("console" | "c" | "dbconsole")),
-        _ => false,
-    };
-    console.then_some("it opens an interactive console")
-}
-
-/// Whether the text has shell syntax outside quotes: pipes, lists, redirections, substitutions.
-fn has_shell_syntax(text: &str) -> bool {
-    let (mut single, mut double, mut escaped) = (false, false, false);
-    for c in text.chars() {
-        if escaped {
-            escaped = false;
-            continue;
-        }
-        match c {
-            '\\' if !single => escaped = true,
-            '\'' if !double => single = !single,
-            '"' if !single => double = !double,
-            '|' | '&' | ';' | '<' | '>' | '(' | ')' | '`' | '*' | '?' if !single && !double => return true,
-            '$' if !single => {
-                // `$VAR` is a placeholder the word keeps; `$(…)` is a substitution.
-                if text.contains("$(") {
-                    return true;
-                }
-            }
-            _ => {}
-        }
-    }
-    false
-}
-
-/// Commands that only look: a dry-run may run them, and they need no rollback.
-fn is_read_only(text: &str) -> bool {
-    if text.contains('>') || text.contains('\n') {
-        return false;
-    }
-    text.split('|').all(|stage| {
-        let words: Vec<&str> = stage.split_whitespace().collect();
-        let (first, second) = (words.first().copied().unwrap_or(""), words.get(1).copied().unwrap_or(""));
-        let sub = words.iter().skip_while(|w| w.starts_with('-') || w.contains('.') || **w == "compose" || **w == "docker-compose" || **w == "docker").find(|w| !w.starts_with('-')).copied().unwrap_or("");
-        match first {
-            "ls" | "cat" | "echo" | "grep" | "head" | "df" | "du" | "ps" | "find" | "which" | "date" | "dig" | "nslookup" | "pg_isready" | "wc" | "sort" | "uniq" | "awk" | "jq" => true,
-            "tail" => !words.contains(&"-f"),
-            "docker" | "docker-compose" => matches!(sub, "ps" | "images" | "logs" | "inspect" | "version" | "info" | "config" | "top") || (second == "stats" && words.contains(&"--no-stream")),
-            "kubectl" => {
-                // The verb, past `-n NAMESPACE`, `--context NAME` and other options.
-                let mut rest = words[1..].iter();
-                let mut verb = Vec::new();
-                while let Some(w) = rest.next() {
-                    if matches!(*w, "-n" | "--namespace" | "--context" | "-l" | "-o") {
-                        rest.next();
-                    } else if !w.starts_with('-') {
-                        verb.push(*w);
-                    }
-                }
-                matches!(verb.first().copied(), Some("get" | "describe" | "logs" | "top" | "version" | "explain" | "diff"))
-                    || (verb.first() == Some(&"rollout") && matches!(verb.get(1).copied(), Some("status" | "history")))
-            }
-            "systemctl" => matches!(second, "status" | "is-active" | "is-enabled"),
-            "journalctl" => true,
-            "git" => matches!(second, "status" | "log" | "diff" | "show"),
-            "openssl" => matches!(second, "x509" | "s_client"),
-            "helm" => matches!(second, "list" | "status" | "history" | "get"),
-            "curl" => !words.iter().any(|w| matches!(*w, "-X" | "-d" | "--data" | "-T" | "-o" | "-O" | "--request")),
-            _ => false,
-        }
-    })
-}
-
-/// Whether the last stage of a pipeline is `grep`.
-fn ends_in_grep(text: &str) -> bool {
-    text.contains('|') && text.rsplit('|').next().is_some_and(|s| s.trim_start().starts_with("grep "))
-}
-
 /// A value the source shows as an example to replace: `...`, a dated file name, a sample name.
 fn is_sample_value(value: &str) -> bool {
-    let digits = value.as_bytes().windows(8).any(|w| w.iter().all(u8::is_ascii_digit) && w.starts_with(b"20"));
-    value.is_empty() || value == "..." || value == "…" || digits || placeholders::is_sample_name(value)
+    let digits = value
+        .as_bytes()
+        .windows(8)
+        .any(|w| w.iter().all(u8::is_ascii_digit) && w.starts_with(b"20"));
+    value.is_empty()
+        || value == "..."
+        || value == "…"
+        || digits
+        || placeholders::is_sample_name(value)
 }
 
 /// A command on one line, for a comment.

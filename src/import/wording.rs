@@ -15,40 +15,213 @@ pub enum Language {
 /// French infinitives of instructions that do not end in `-er` (those are recognised by their
 /// ending).
 const FRENCH_VERBS: &[&str] = &[
-    "ouvrir", "remplir", "construire", "lire", "résoudre", "réduire", "définir", "choisir",
-    "produire", "reconstruire", "mettre", "remettre", "faire", "refaire", "prendre",
-    "attendre", "suivre", "rétablir", "établir", "servir", "fournir", "obtenir", "se", "s'assurer",
-    "assurer", "garantir", "réagir", "agir", "écrire", "inscrire", "voir", "revoir", "recevoir",
-    "relire", "décrire", "interrompre", "reprendre", "répondre",
+    "ouvrir",
+    "remplir",
+    "construire",
+    "lire",
+    "résoudre",
+    "réduire",
+    "définir",
+    "choisir",
+    "produire",
+    "reconstruire",
+    "mettre",
+    "remettre",
+    "faire",
+    "refaire",
+    "prendre",
+    "attendre",
+    "suivre",
+    "rétablir",
+    "établir",
+    "servir",
+    "fournir",
+    "obtenir",
+    "se",
+    "s'assurer",
+    "assurer",
+    "garantir",
+    "réagir",
+    "agir",
+    "écrire",
+    "inscrire",
+    "voir",
+    "revoir",
+    "recevoir",
+    "relire",
+    "décrire",
+    "interrompre",
+    "reprendre",
+    "répondre",
 ];
 
 /// Words ending in `-er` that are not verbs an instruction starts with.
 const NOT_FRENCH_VERBS: &[&str] = &[
-    "docker", "cluster", "premier", "dernier", "fichier", "dossier", "server", "manager", "worker",
-    "user", "header", "container", "master", "poller", "helper", "scheduler", "beer", "laser",
-    "chantier", "métier", "quartier", "clavier", "cahier", "papier", "janvier", "février", "hier",
-    "cher", "fier", "super", "hyper", "inter", "buffer", "router", "trigger", "timer", "layer",
+    "docker",
+    "cluster",
+    "premier",
+    "dernier",
+    "fichier",
+    "dossier",
+    "server",
+    "manager",
+    "worker",
+    "user",
+    "header",
+    "container",
+    "master",
+    "poller",
+    "helper",
+    "scheduler",
+    "beer",
+    "laser",
+    "chantier",
+    "métier",
+    "quartier",
+    "clavier",
+    "cahier",
+    "papier",
+    "janvier",
+    "février",
+    "hier",
+    "cher",
+    "fier",
+    "super",
+    "hyper",
+    "inter",
+    "buffer",
+    "router",
+    "trigger",
+    "timer",
+    "layer",
 ];
 
 /// English imperatives that start instructions in operations runbooks.
 const ENGLISH_VERBS: &[&str] = &[
-    "add", "announce", "apply", "ask", "back", "build", "bump", "call", "cancel", "check",
-    "clean", "clear", "close", "compare", "configure", "confirm", "connect", "copy", "cordon",
-    "create", "declare", "delete", "deploy", "describe", "disable", "document", "download",
-    "drain", "edit", "enable", "ensure", "escalate", "export", "fail", "find", "fix", "flush",
-    "freeze", "generate", "get", "go", "identify", "import", "inform", "inspect", "install",
-    "issue", "kill", "let", "list", "log", "login", "look", "make", "mark", "merge", "migrate",
-    "monitor", "move", "note", "notify", "open", "page", "pause", "point", "post", "promote",
-    "pull", "purge", "push", "put", "read", "reboot", "record", "redeploy", "reindex", "reload",
-    "remove", "renew", "replace", "rerun", "restart", "restore", "resume", "retry", "revert",
-    "review", "revoke", "roll", "rollback", "rotate", "run", "save", "scale", "search", "send",
-    "set", "sign", "snapshot", "start", "stop", "submit", "switch", "tag", "take", "tell",
-    "test", "trigger", "uncordon", "unfreeze", "update", "upgrade", "upload", "validate",
-    "verify", "wait", "watch", "write",
+    "add",
+    "announce",
+    "apply",
+    "ask",
+    "back",
+    "build",
+    "bump",
+    "call",
+    "cancel",
+    "check",
+    "clean",
+    "clear",
+    "close",
+    "compare",
+    "configure",
+    "confirm",
+    "connect",
+    "copy",
+    "cordon",
+    "create",
+    "declare",
+    "delete",
+    "deploy",
+    "describe",
+    "disable",
+    "document",
+    "download",
+    "drain",
+    "edit",
+    "enable",
+    "ensure",
+    "escalate",
+    "export",
+    "fail",
+    "find",
+    "fix",
+    "flush",
+    "freeze",
+    "generate",
+    "get",
+    "go",
+    "identify",
+    "import",
+    "inform",
+    "inspect",
+    "install",
+    "issue",
+    "kill",
+    "let",
+    "list",
+    "log",
+    "login",
+    "look",
+    "make",
+    "mark",
+    "merge",
+    "migrate",
+    "monitor",
+    "move",
+    "note",
+    "notify",
+    "open",
+    "page",
+    "pause",
+    "point",
+    "post",
+    "promote",
+    "pull",
+    "purge",
+    "push",
+    "put",
+    "read",
+    "reboot",
+    "record",
+    "redeploy",
+    "reindex",
+    "reload",
+    "remove",
+    "renew",
+    "replace",
+    "rerun",
+    "restart",
+    "restore",
+    "resume",
+    "retry",
+    "revert",
+    "review",
+    "revoke",
+    "roll",
+    "rollback",
+    "rotate",
+    "run",
+    "save",
+    "scale",
+    "search",
+    "send",
+    "set",
+    "sign",
+    "snapshot",
+    "start",
+    "stop",
+    "submit",
+    "switch",
+    "tag",
+    "take",
+    "tell",
+    "test",
+    "trigger",
+    "uncordon",
+    "unfreeze",
+    "update",
+    "upgrade",
+    "upload",
+    "validate",
+    "verify",
+    "wait",
+    "watch",
+    "write",
 ];
 
 /// Words that open a condition.
-const CONDITIONS: &[&str] = &["si", "s'il", "en cas", "lorsque", "quand", "if", "when", "in case", "should", "unless"];
+const CONDITIONS: &[&str] = &[
+    "si", "s'il", "en cas", "lorsque", "quand", "if", "when", "in case", "should", "unless",
+];
 
 /// Words that open a description: articles and pronouns.
 const DESCRIPTIVE_STARTS: &[&str] = &[
@@ -59,7 +232,10 @@ const DESCRIPTIVE_STARTS: &[&str] = &[
 /// Guesses the language of a document from its most common short words.
 pub fn language(text: &str) -> Language {
     let (mut french, mut english) = (0, 0);
-    for word in text.split(|c: char| !c.is_alphabetic() && c != '\'').map(str::to_lowercase) {
+    for word in text
+        .split(|c: char| !c.is_alphabetic() && c != '\'')
+        .map(str::to_lowercase)
+    {
         match word.as_str() {
             "le" | "la" | "les" | "des" | "est" | "pour" | "une" | "dans" | "avec" | "sur" => {
                 french += 1
@@ -103,9 +279,9 @@ pub fn is_label(text: &str) -> bool {
 /// The condition a text starts with ("Si surcharge ou bug"), up to its colon or comma.
 pub fn condition(text: &str) -> Option<String> {
     let lower = first_words(text);
-    let opens = CONDITIONS
-        .iter()
-        .any(|c| lower == *c || lower.starts_with(&format!("{c} ")) || lower.starts_with(&format!("{c}'")));
+    let opens = CONDITIONS.iter().any(|c| {
+        lower == *c || lower.starts_with(&format!("{c} ")) || lower.starts_with(&format!("{c}'"))
+    });
     if !opens {
         return None;
     }
@@ -126,7 +302,11 @@ pub fn is_instruction(text: &str, language: Language) -> bool {
         return false;
     }
     // A question ("DB up ?", "Secret ok ? (NAME)") is a check to make.
-    if condition(text).is_some() || text.ends_with('?') || text.contains(" ? ") || text.contains("? (") {
+    if condition(text).is_some()
+        || text.ends_with('?')
+        || text.contains(" ? ")
+        || text.contains("? (")
+    {
         return true;
     }
     let starts_with_verb = |t: &str| {
@@ -184,23 +364,41 @@ mod tests {
         let fr = Language::French;
         assert!(is_instruction("Vérifier les logs", fr));
         assert!(is_instruction("**Évaluer l'impact** : Service down", fr));
-        assert!(is_instruction("Redémarrer API: `docker-compose restart api`", fr));
-        assert!(is_instruction("Si DB non prête: activer le fallback CSV", fr));
+        assert!(is_instruction(
+            "Redémarrer API: `docker-compose restart api`",
+            fr
+        ));
+        assert!(is_instruction(
+            "Si DB non prête: activer le fallback CSV",
+            fr
+        ));
         assert!(is_instruction("Santé: container “healthy” ?", fr));
         assert!(!is_instruction("Arrête tous les conteneurs", fr));
-        assert!(!is_instruction("**Checkout** : Récupération du code source", fr));
+        assert!(!is_instruction(
+            "**Checkout** : Récupération du code source",
+            fr
+        ));
         assert!(!is_instruction("Docker Desktop / Docker Engine", fr));
         assert!(is_instruction("Drain the node", Language::English));
         assert!(!is_instruction("The pods restart", Language::English));
         assert!(is_descriptive("Le déploiement sauvegarde `/opt/brokerx`"));
-        assert_eq!(condition("Si surcharge ou bug:").as_deref(), Some("Si surcharge ou bug"));
+        assert_eq!(
+            condition("Si surcharge ou bug:").as_deref(),
+            Some("Si surcharge ou bug")
+        );
         assert_eq!(split_label("Logs: `x`"), Some(("Logs", "`x`")));
         assert_eq!(split_label("http://x"), None);
     }
 
     #[test]
     fn the_language_is_guessed_from_short_words() {
-        assert_eq!(language("Vérifier les logs de la base pour une erreur"), Language::French);
-        assert_eq!(language("Check the logs of the database for an error"), Language::English);
+        assert_eq!(
+            language("Vérifier les logs de la base pour une erreur"),
+            Language::French
+        );
+        assert_eq!(
+            language("Check the logs of the database for an error"),
+            Language::English
+        );
     }
 }
