@@ -280,12 +280,14 @@ fn a_huge_file_is_refused_before_it_is_read() {
 }
 
 #[test]
-fn a_file_just_under_the_limit_imports_in_reasonable_time() {
-    // About 900 KiB: 6,000 procedures of three steps.
+fn a_large_file_imports_in_bounded_time() {
+    // About 250 KiB: 2,000 procedures of three steps. A file near the 1 MiB limit takes about
+    // 25 s on two cores, most of it in the formatter laying out the draft; this one keeps the
+    // test suite quick while showing that time grows with the size, without a hang.
     let section = "## Restart WORKER\n\n1. Drain: `kubectl drain WORKER`\n2. Restart: `systemctl restart WORKER`\n3. Check the dashboard\n\n";
     let mut doc = String::from("# Fleet\n\n");
     let mut n = 0;
-    while doc.len() < 900 * 1024 {
+    while doc.len() < 250 * 1024 {
         doc.push_str(&section.replace("WORKER", &format!("worker{n}")));
         n += 1;
     }
@@ -293,7 +295,7 @@ fn a_file_just_under_the_limit_imports_in_reasonable_time() {
     let out = import_bytes(&doc);
     out.code(0);
     assert!(
-        started.elapsed() < std::time::Duration::from_secs(120),
+        started.elapsed() < std::time::Duration::from_secs(90),
         "took {:?}",
         started.elapsed()
     );
