@@ -9,6 +9,7 @@ pub mod exit_code;
 pub mod format;
 pub mod hosts;
 pub mod http;
+pub mod import;
 pub mod journal;
 pub mod language;
 pub mod lsp;

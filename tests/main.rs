@@ -15,6 +15,8 @@ mod harness;
 mod hostile_bodies;
 mod http;
 mod http_env;
+mod import;
+mod import_round_trip;
 mod injection;
 mod journal;
 mod list;

@@ -4,6 +4,7 @@ pub mod check_command;
 mod completions_command;
 mod doc_command;
 mod fmt_command;
+mod import_command;
 mod journal_commands;
 mod journaled;
 mod list_command;
@@ -60,6 +61,9 @@ enum Command {
     Repl(repl_command::ReplArgs),
     /// Rewrite runbooks in the canonical layout (--check: only name those that would change).
     Fmt(FmtArgs),
+    /// Draft a runbook from a Markdown one: procedures, steps, commands as calls, TODOs for
+    /// what needs a person.
+    Import(import_command::ImportArgs),
     /// Print the shell completion script for bash, zsh, fish, powershell or elvish.
     Completions(CompletionsArgs),
     /// A language server for editors, over standard input and output: diagnostics,
@@ -339,6 +343,7 @@ pub fn main(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
         Command::Resume(args) => journal_commands::recover(&args, Recovery::Resume),
         Command::Repl(args) => repl_command::run(&args),
         Command::Fmt(args) => fmt_command::run(&args),
+        Command::Import(args) => import_command::run(&args),
         Command::Completions(args) => completions_command::run(&args),
         Command::Lsp => crate::lsp::serve(std::io::stdin().lock(), std::io::stdout().lock()),
     }

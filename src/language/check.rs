@@ -12,7 +12,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 /// Words rhai reserves; a parameter or secret cannot be named after one.
-const RHAI_RESERVED: &[&str] = &[
+pub const RHAI_RESERVED: &[&str] = &[
     "let",
     "const",
     "fn",
