@@ -9,26 +9,6 @@ use std::net::Ipv6Addr;
 /// Ranges multiply, so one short line could otherwise ask for billions of hosts.
 const MAX_HOSTS_PER_LINE: u64 = 100_000;
 
-/// A port from `name:port`: digits, 1 to 65535.
-pub(super) fn parse_port(text: &str) -> Result<u16, String> {
-    if text.is_empty() {
-        return Err("missing port number after `:`".to_owned());
-    }
-    if !text.chars().all(|c| c.is_ascii_digit()) {
-        return Err(format!(
-            "invalid port `{}`: expected a number from 1 to 65535",
-            excerpt(text)
-        ));
-    }
-    match text.parse::<u16>() {
-        Ok(port) if port > 0 => Ok(port),
-        _ => Err(format!(
-            "port {} is out of range: expected a number from 1 to 65535",
-            excerpt(text)
-        )),
-    }
-}
-
 /// The host names and port of a host pattern: `web1`, `web1:2222`, `db[01:03].example.org`,
 /// `fe80::1`, `[::1]` or `[::1]:2222`.
 pub(super) fn parse_host_pattern(
@@ -76,6 +56,26 @@ pub(super) fn parse_host_pattern(
         ));
     }
     Ok((names, port))
+}
+
+/// A port from `name:port`: digits, 1 to 65535.
+pub(super) fn parse_port(text: &str) -> Result<u16, String> {
+    if text.is_empty() {
+        return Err("missing port number after `:`".to_owned());
+    }
+    if !text.chars().all(|c| c.is_ascii_digit()) {
+        return Err(format!(
+            "invalid port `{}`: expected a number from 1 to 65535",
+            excerpt(text)
+        ));
+    }
+    match text.parse::<u16>() {
+        Ok(port) if port > 0 => Ok(port),
+        _ => Err(format!(
+            "port {} is out of range: expected a number from 1 to 65535",
+            excerpt(text)
+        )),
+    }
 }
 
 /// `[address]` and what follows it, when `address` is an IPv6 address.
