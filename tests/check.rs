@@ -214,3 +214,109 @@ fn diagnostics_are_coloured_only_on_a_terminal_that_understands_colours() {
     );
     assert!(!on_a_terminal(&[("TERM", "xterm"), ("NO_COLOR", "1")]));
 }
+
+/// Targets only an inventory can give: a group, a host, and a group of groups.
+const UNDECLARED_TARGETS: &str = r#"runbook "r" {
+  procedure p {
+    step a on web { run("true"); }
+    step b on db1 { run("true"); }
+    step c on prod { run("true"); }
+  }
+}"#;
+
+const HOSTS_INI: &str = "[web]\nweb1 ansible_host=10.0.0.1\n[db]\ndb1\n[prod:children]\nweb\ndb\n";
+
+#[test]
+fn an_inventory_given_with_dash_i_resolves_the_targets() {
+    Test::new()
+        .runbook(UNDECLARED_TARGETS)
+        .file("hosts.ini", HOSTS_INI)
+        .args(["check", "main.rb42", "-i", "hosts.ini"])
+        .run()
+        .code(0)
+        .stderr_has("checked 1 file: 0 errors, 0 warnings");
+    // RUNBOOK_INVENTORY stands for -i, as it does for `run` and `plan`.
+    Test::new()
+        .runbook(UNDECLARED_TARGETS)
+        .file("hosts.ini", HOSTS_INI)
+        .env("RUNBOOK_INVENTORY", "hosts.ini")
+        .args(["check", "main.rb42"])
+        .run()
+        .code(0);
+}
+
+#[test]
+fn without_an_inventory_an_undeclared_target_suggests_dash_i() {
+    let out = Test::new()
+        .runbook(UNDECLARED_TARGETS)
+        .args(["check", "main.rb42"])
+        .run();
+    out.code(2)
+        .stderr_has("error: unknown target `web`")
+        .stderr_has("main.rb42:3:15")
+        .stderr_has("or give an Ansible inventory with `-i FILE`")
+        .stderr_has("checked 1 file: 3 errors");
+}
+
+#[test]
+fn a_name_missing_from_the_given_inventory_is_unknown_with_a_suggestion() {
+    let out = Test::new()
+        .runbook(&UNDECLARED_TARGETS.replace("on prod", "on prd"))
+        .file("hosts.ini", HOSTS_INI)
+        .args(["check", "main.rb42", "-i", "hosts.ini"])
+        .run();
+    out.code(2)
+        .stderr_has("error: unknown target `prd`")
+        .stderr_has("did you mean `prod`?")
+        .stderr_has("checked 1 file: 1 error");
+}
+
+#[test]
+fn an_error_in_the_given_inventory_points_into_it() {
+    let out = Test::new()
+        .runbook(UNDECLARED_TARGETS)
+        .file("hosts.ini", "[web]\nweb1\nweb2:99999\n")
+        .args(["check", "main.rb42", "-i", "hosts.ini"])
+        .run();
+    out.code(2)
+        .stderr_has("port 99999 is out of range")
+        .stderr_has("hosts.ini:3:6");
+    let out = Test::new()
+        .runbook(UNDECLARED_TARGETS)
+        .args(["check", "main.rb42", "-i", "missing.ini"])
+        .run();
+    out.code(2).stderr_has("cannot read the inventory");
+}
+
+#[test]
+fn an_inventory_given_with_dash_i_replaces_the_runbooks_own() {
+    let declaring = UNDECLARED_TARGETS.replace(
+        "  procedure p {",
+        "  inventory \"missing.ini\"\n  procedure p {",
+    );
+    let out = Test::new()
+        .runbook(&declaring)
+        .file("hosts.ini", HOSTS_INI)
+        .args(["check", "main.rb42"])
+        .run();
+    out.code(2).stderr_has("cannot read the inventory");
+    // Only the inventory that is used is read.
+    Test::new()
+        .runbook(&declaring)
+        .file("hosts.ini", HOSTS_INI)
+        .args(["check", "main.rb42", "-i", "hosts.ini"])
+        .run()
+        .code(0);
+}
+
+#[test]
+fn the_help_of_run_plan_check_and_repl_offers_dash_i() {
+    for command in ["run", "plan", "check", "repl"] {
+        Test::new()
+            .args([command, "--help"])
+            .run()
+            .code(0)
+            .stdout_has("-i, --inventory <FILE>")
+            .stdout_has("ansible-playbook -i");
+    }
+}

@@ -98,7 +98,7 @@ impl Checker {
         std::thread::Builder::new()
             .stack_size(STACK)
             .spawn(move || {
-                let diagnostics = check_file(&path, &handle);
+                let diagnostics = check_file(&path, None, &handle);
                 let rendered = diagnostics.iter().map(|d| d.render(false)).collect();
                 let _ = send.send((diagnostics, rendered));
             })

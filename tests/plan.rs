@@ -163,3 +163,47 @@ fn a_body_tells_a_dry_run_from_a_real_run() {
     run.code(0).stdout_has("acted for real");
     assert_eq!(run.read("real.txt").as_deref(), Some("acted"));
 }
+
+/// A runbook that declares no host: its targets come from `-i hosts.ini`.
+const ON_INVENTORY: &str = r#"runbook "r" {
+  procedure p {
+    step restart on web { run(["systemctl", "restart", "app"]); }
+    step notes on db1 { run("echo hi"); }
+  }
+}"#;
+
+const HOSTS_INI: &str = "[web]\nweb1 ansible_host=10.0.0.11\nweb2 ansible_host=10.0.0.12 ansible_port=2222\n[db]\ndb1\n";
+
+#[test]
+fn plan_takes_an_inventory_with_dash_i() {
+    let out = Test::new()
+        .runbook(ON_INVENTORY)
+        .file("hosts.ini", HOSTS_INI)
+        .args(["plan", "main.rb42", "-i", "hosts.ini"])
+        .run();
+    out.code(0)
+        .stdout_has("targets: db1, web1, web2")
+        .stdout_has("change web1$ systemctl restart app")
+        .stdout_has("change web2$ systemctl restart app")
+        .stdout_has("change db1$ echo hi");
+    let out = Test::new()
+        .runbook(ON_INVENTORY)
+        .args(["plan", "main.rb42"])
+        .run();
+    out.code(2)
+        .stderr_has("unknown target `web`")
+        .stderr_has("`-i FILE`");
+}
+
+#[test]
+fn plan_base_traces_both_versions_with_the_inventory_given() {
+    let out = Test::new()
+        .runbook(&ON_INVENTORY.replace("echo hi", "echo bye"))
+        .file("old.rb42", ON_INVENTORY)
+        .file("hosts.ini", HOSTS_INI)
+        .args(["plan", "main.rb42", "--base", "old.rb42", "-i", "hosts.ini"])
+        .run();
+    out.code(0)
+        .stdout_has("- db1$ echo hi")
+        .stdout_has("+ db1$ echo bye");
+}

@@ -535,3 +535,17 @@ fn a_runbook_named_on_the_command_line_must_load() {
         .stderr_has("cannot read the runbook")
         .stdout_has("42");
 }
+
+#[test]
+fn a_runbook_loads_with_the_inventory_given_with_dash_i() {
+    let runbook = r#"runbook "r" {
+  procedure p { step restart on web { run("systemctl restart app"); } }
+}"#;
+    let hosts =
+        "[web]\nweb1 ansible_host=10.0.0.11\nweb2 ansible_host=10.0.0.12 ansible_port=2222\n";
+    let test = Test::new().runbook(runbook).file("hosts.ini", hosts);
+    let out = session(test, &["main.rb42", "-i", "hosts.ini"], ":hosts\n");
+    out.code(0)
+        .stdout_has("loaded r (main.rb42)")
+        .stdout_has("10.0.0.12:2222");
+}

@@ -570,3 +570,74 @@ fn a_group_from_an_ansible_inventory_fans_out_with_its_variables() {
         );
     }
 }
+
+/// `[web]` with a host on each server, their user and key in `[web:vars]`, and `prod` above.
+fn inventory_of(servers: &[Sshd]) -> String {
+    let hosts: String = servers
+        .iter()
+        .enumerate()
+        .map(|(i, server)| {
+            format!(
+                "web{} ansible_host=127.0.0.1 ansible_port={}\n",
+                i + 1,
+                server.port()
+            )
+        })
+        .collect();
+    format!(
+        "[web]\n{hosts}\n[web:vars]\nansible_user={}\nansible_ssh_private_key_file={}\n\
+         role=front\n\n[prod:children]\nweb\n",
+        sshd::USER,
+        sshd::client_key().display()
+    )
+}
+
+#[test]
+fn an_inventory_given_with_dash_i_gives_its_targets_to_a_runbook_that_declares_none() {
+    let servers = [Sshd::start(), Sshd::start()];
+    let (test, remote) = remote_test(
+        r#"runbook "r" {
+  param dir: string
+  procedure p {
+    step hello on prod forks 2 {
+      let me = target();
+      run(`echo ${me.vars.role} > ${dir}/${me.name}`);
+    }
+    step one on web2 { run(`touch ${dir}/only-web2`); }
+  }
+}"#,
+        &[("a", &servers[0]), ("b", &servers[1])],
+    );
+    let test = test.file("hosts.ini", inventory_of(&servers));
+    let out = run(test, &remote, &["-i", "hosts.ini"]);
+    out.code(0).stdout_has("✓ web1").stdout_has("✓ web2");
+    for host in ["web1", "web2"] {
+        assert_eq!(
+            std::fs::read_to_string(remote.join(host)).unwrap(),
+            "front\n"
+        );
+    }
+    assert!(remote.join("only-web2").exists());
+}
+
+#[test]
+fn an_inventory_given_with_dash_i_replaces_the_runbooks_own() {
+    let server = Sshd::start();
+    let (test, remote) = remote_test(
+        r#"runbook "r" {
+  param dir: string
+  inventory "stale.ini"
+  procedure p { step hello on web { run(`touch ${dir}/${target().name}`); } }
+}"#,
+        &[("a", &server)],
+    );
+    // The runbook's own inventory points at a port nothing listens on.
+    let stale = "[web]\nold ansible_host=127.0.0.1 ansible_port=1\n";
+    let test = test
+        .file("stale.ini", stale)
+        .file("hosts.ini", inventory_of(std::slice::from_ref(&server)));
+    let out = run(test, &remote, &["--inventory", "hosts.ini"]);
+    out.code(0).stdout_has("✓ web1");
+    assert!(remote.join("web1").exists());
+    assert!(!remote.join("old").exists());
+}

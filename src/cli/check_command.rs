@@ -21,7 +21,11 @@ pub(super) fn run(args: &CheckArgs) -> i32 {
         runbook_files::expand(path, &mut files, &mut diagnostics);
     }
     for file in &files {
-        diagnostics.extend(check_file(file, runtime.handle()));
+        diagnostics.extend(check_file(
+            file,
+            args.inventory.as_deref(),
+            runtime.handle(),
+        ));
     }
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     let warnings = diagnostics.len() - errors;

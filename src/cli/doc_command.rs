@@ -25,7 +25,8 @@ pub struct DocArgs {
     /// Set a parameter: -p name=value (repeatable). Others show their default, or `⟨name⟩`.
     #[arg(short = 'p', long = "param", value_name = "NAME=VALUE")]
     params: Vec<String>,
-    /// An Ansible INI inventory, replacing the runbook's own.
+    /// An Ansible INI inventory, as `ansible-playbook -i` takes: its groups and hosts become
+    /// targets of `on`. It replaces the runbook's own `inventory`.
     #[arg(short = 'i', long, value_name = "FILE")]
     inventory: Option<PathBuf>,
     /// Write nothing: exit 1, naming each page that differs from what would be written.

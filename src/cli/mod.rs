@@ -143,7 +143,8 @@ impl Target {
 /// How hosts are found and reached.
 #[derive(Args, Clone, Default)]
 struct SshArgs {
-    /// An Ansible INI inventory, replacing the runbook's own.
+    /// An Ansible INI inventory, as `ansible-playbook -i` takes: its groups and hosts become
+    /// targets of `on`. It replaces the runbook's own `inventory`.
     #[arg(short = 'i', long, value_name = "FILE", env = "RUNBOOK_INVENTORY")]
     inventory: Option<PathBuf>,
     /// The known_hosts file to check host keys against (default: ssh's own).
@@ -244,6 +245,10 @@ struct CheckArgs {
     /// Fail (exit 2) on warnings too.
     #[arg(long)]
     deny_warnings: bool,
+    /// An Ansible INI inventory, as `ansible-playbook -i` takes: `on` targets are checked
+    /// against its groups and hosts. It replaces the runbooks' own `inventory`.
+    #[arg(short = 'i', long, value_name = "FILE", env = "RUNBOOK_INVENTORY")]
+    inventory: Option<PathBuf>,
 }
 
 #[derive(Args)]

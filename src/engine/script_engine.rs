@@ -13,6 +13,7 @@ use crate::language::parser;
 use crate::{primitives, stdlib};
 use rhai::packages::{Package, StandardPackage};
 use rhai::{Engine, FnAccess, Module, Scope};
+use std::path::Path;
 use std::sync::Arc;
 
 /// Beyond this many operations a body is stopped: an endless loop never hangs a run. It also
@@ -58,13 +59,15 @@ pub fn limited() -> Engine {
 }
 
 /// The engine of a runbook, with its modules, and everything the static checks found
-/// (module problems first).
+/// (module problems first). `inventory` is the command line's `-i FILE`, which `on` targets
+/// are checked against instead of the runbook's own inventory.
 pub fn prepare(
     ctx: &Arc<RunContext>,
     runbook: &Runbook,
     source: &Arc<SourceFile>,
+    inventory: Option<&Path>,
 ) -> (Engine, Checked) {
-    prepare_keeping(ctx, runbook, source, Keep::Compiled)
+    prepare_keeping(ctx, runbook, source, inventory, Keep::Compiled)
 }
 
 /// [`prepare`] for diagnostics only: the compiled bodies are not kept.
@@ -72,8 +75,9 @@ pub fn diagnose(
     ctx: &Arc<RunContext>,
     runbook: &Runbook,
     source: &Arc<SourceFile>,
+    inventory: Option<&Path>,
 ) -> Vec<Diagnostic> {
-    prepare_keeping(ctx, runbook, source, Keep::DiagnosticsOnly)
+    prepare_keeping(ctx, runbook, source, inventory, Keep::DiagnosticsOnly)
         .1
         .diagnostics
 }
@@ -82,11 +86,12 @@ fn prepare_keeping(
     ctx: &Arc<RunContext>,
     runbook: &Runbook,
     source: &Arc<SourceFile>,
+    inventory: Option<&Path>,
     keep: Keep,
 ) -> (Engine, Checked) {
     let mut engine = build(ctx);
     let problems = load_modules(&mut engine, runbook, source);
-    let targets = target_check::check(runbook, source);
+    let targets = target_check::check(runbook, source, inventory);
     let mut checked = check::check(runbook, source, &engine, keep, targets);
     checked.diagnostics.splice(0..0, problems);
     (engine, checked)

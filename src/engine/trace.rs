@@ -28,6 +28,7 @@ use crate::language::script_scan;
 use rhai::{Dynamic, Engine, EvalAltResult, Scope};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
 
 /// What one body would do.
@@ -129,6 +130,7 @@ impl<'a> Tracer<'a> {
         params: &'a [ParamValue],
         secrets: &'a BTreeMap<String, String>,
         hosts: Hosts,
+        inventory: Option<&Path>,
         runtime: &tokio::runtime::Handle,
     ) -> Result<Self, Vec<Diagnostic>> {
         let recorder = Arc::new(Recorder::default());
@@ -148,7 +150,7 @@ impl<'a> Tracer<'a> {
                 .iter()
                 .filter_map(|p| crate::sql::address::password(&p.value.to_string())),
         ));
-        let (mut engine, checked) = script_engine::prepare(&ctx, runbook, source);
+        let (mut engine, checked) = script_engine::prepare(&ctx, runbook, source, inventory);
         let compiled = checked.compiled_or_errors()?;
         frozen_world::freeze(&mut engine, &ctx);
         Ok(Self {

@@ -1,6 +1,7 @@
 //! Static checks of where steps run: host declarations, groups, the inventory, and every
-//! `on` target, each resolved against what the runbook declares. Its findings join the
-//! language's own checks (`language::check::check`), which never read an inventory themselves.
+//! `on` target, each resolved against what the runbook declares and the inventory given on the
+//! command line. Its findings join the language's own checks (`language::check::check`), which
+//! never read an inventory themselves.
 
 use super::inventory::Inventory;
 use super::inventory_file;
@@ -9,11 +10,13 @@ use crate::diagnostic::{Diagnostic, did_you_mean};
 use crate::language::ast::{HostDecl, LOCAL_TARGET, ParamType, Runbook, Target, Value, ValueAt};
 use crate::language::check::Findings;
 use std::collections::BTreeSet;
+use std::path::Path;
 use std::sync::Arc;
 
 /// What the target checks found, and the parameters and secrets used by hosts, the inventory
-/// or `on`.
-pub fn check(runbook: &Runbook, source: &Arc<SourceFile>) -> Findings {
+/// or `on`. `given` is the inventory of the command line (`-i FILE`, as `ansible-playbook -i`):
+/// it replaces the runbook's own, or gives targets to a runbook that declares none.
+pub fn check(runbook: &Runbook, source: &Arc<SourceFile>, given: Option<&Path>) -> Findings {
     let mut checker = Checker {
         runbook,
         source,
@@ -21,7 +24,7 @@ pub fn check(runbook: &Runbook, source: &Arc<SourceFile>) -> Findings {
         names_read: BTreeSet::new(),
         inventory: None,
     };
-    checker.inventory();
+    checker.inventory(given);
     checker.declarations();
     for procedure in &runbook.procedures {
         let steps = procedure.steps().filter_map(|s| s.target.as_ref());
@@ -63,27 +66,33 @@ impl Checker<'_> {
             .unwrap_or_else(|| unreachable!())
     }
 
-    fn inventory(&mut self) {
-        let Some(value) = &self.runbook.inventory else {
-            return;
-        };
-        self.inventory = Some(match &value.value {
-            Value::Text(path) => match inventory_file::load(&self.source.dir().join(path)) {
+    /// The runbook's `inventory` is checked even when `given` replaces it; only the file that
+    /// is used is read.
+    fn inventory(&mut self, given: Option<&Path>) {
+        let declared = self.runbook.inventory.as_ref();
+        let mut path = given.map(Path::to_path_buf);
+        if let Some(value) = declared {
+            match &value.value {
+                Value::Text(file) => {
+                    path.get_or_insert_with(|| self.source.dir().join(file));
+                }
+                Value::Int(_) => {
+                    self.error(&value.span, "an inventory is a file path");
+                }
+                Value::Ref(_) => self.reference(value, false),
+            }
+        }
+        self.inventory = match path {
+            Some(path) => Some(match inventory_file::load(&path) {
                 Ok(inventory) => Known::Loaded(inventory),
                 Err(diagnostic) => {
                     self.diagnostics.push(diagnostic);
                     Known::Later
                 }
-            },
-            Value::Int(_) => {
-                self.error(&value.span, "an inventory is a file path");
-                Known::Later
-            }
-            Value::Ref(_) => {
-                self.reference(value, false);
-                Known::Later
-            }
-        });
+            }),
+            // Named by a parameter, or not a path: any name may come from it.
+            None => declared.map(|_| Known::Later),
+        };
     }
 
     fn declarations(&mut self) {
@@ -238,6 +247,10 @@ impl Checker<'_> {
         }
         let help = match did_you_mean(name, candidates) {
             Some(close) => format!("did you mean `{close}`?"),
+            None if self.inventory.is_none() => format!(
+                "declare it with `host {name} \"user@address\"`, a `group` or an `inventory`, \
+                 or give an Ansible inventory with `-i FILE`"
+            ),
             None => format!(
                 "declare it with `host {name} \"user@address\"`, a `group`, or an `inventory`"
             ),

@@ -113,6 +113,7 @@ fn trace_runbook(
             &params,
             &secrets,
             resolve_hosts()?,
+            inputs.inventory.as_deref(),
             runtime.handle(),
         )?;
         procedures.push((procedure.id.text.clone(), tracer.procedure(procedure)));

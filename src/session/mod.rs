@@ -92,7 +92,8 @@ impl Session {
             request.ssh.clone(),
             sink,
         ));
-        let (engine, checked) = script_engine::prepare(&ctx, &runbook, &source);
+        let (engine, checked) =
+            script_engine::prepare(&ctx, &runbook, &source, request.inventory.as_deref());
         let compiled = checked.compiled_or_errors()?;
         let inputs = Inputs::of(request)?;
         let selected = runbook

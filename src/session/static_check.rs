@@ -24,9 +24,15 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, String> {
 }
 
 /// Parses and checks one file: every problem found, as diagnostics (the fuzz tests call this).
-pub fn check_file(path: &Path, runtime: &tokio::runtime::Handle) -> Vec<Diagnostic> {
+/// `inventory` is the command line's `-i FILE`: `on` targets are checked against it instead of
+/// the runbook's own inventory.
+pub fn check_file(
+    path: &Path,
+    inventory: Option<&Path>,
+    runtime: &tokio::runtime::Handle,
+) -> Vec<Diagnostic> {
     match parser::load(path) {
-        Ok((source, runbook)) => check_parsed(&source, &runbook, runtime),
+        Ok((source, runbook)) => check_parsed(&source, &runbook, inventory, runtime),
         Err(d) => vec![d],
     }
 }
@@ -35,7 +41,7 @@ pub fn check_file(path: &Path, runtime: &tokio::runtime::Handle) -> Vec<Diagnost
 /// are found relative to `path`'s directory.
 pub fn check_text(path: &Path, text: &str, runtime: &tokio::runtime::Handle) -> Vec<Diagnostic> {
     match parser::load_bytes(path, text.as_bytes()) {
-        Ok((source, runbook)) => check_parsed(&source, &runbook, runtime),
+        Ok((source, runbook)) => check_parsed(&source, &runbook, None, runtime),
         Err(d) => vec![d],
     }
 }
@@ -43,6 +49,7 @@ pub fn check_text(path: &Path, text: &str, runtime: &tokio::runtime::Handle) -> 
 fn check_parsed(
     source: &Arc<SourceFile>,
     runbook: &Runbook,
+    inventory: Option<&Path>,
     runtime: &tokio::runtime::Handle,
 ) -> Vec<Diagnostic> {
     let ctx = Arc::new(RunContext::new(
@@ -54,5 +61,5 @@ fn check_parsed(
         SshSettings::default(),
         Arc::new(Discard),
     ));
-    script_engine::diagnose(&ctx, runbook, source)
+    script_engine::diagnose(&ctx, runbook, source, inventory)
 }

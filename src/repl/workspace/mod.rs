@@ -197,7 +197,8 @@ impl Workspace {
             source.dir().to_path_buf(),
             self.ctx.mode(),
         );
-        let (mut engine, checked) = script_engine::prepare(&ctx, &runbook, &source);
+        let (mut engine, checked) =
+            script_engine::prepare(&ctx, &runbook, &source, self.options.inventory.as_deref());
         let compiled = match checked.compiled_or_errors() {
             Ok(compiled) => compiled,
             Err(errors) => {
