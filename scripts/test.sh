@@ -18,6 +18,10 @@ done
 vim --version 2>/dev/null | grep -q '+syntax' || need_packages+=(vim)
 # tests/emacs.rs runs editors/emacs/rb42-mode.el in a batch Emacs.
 command -v emacs >/dev/null 2>&1 || need_packages+=(emacs-nox)
+# tests/pictures.rs and tests/timeline.rs open flow diagrams and run timelines in a real
+# headless browser, and the pages name DejaVu as their font (the same pixels everywhere).
+command -v chromium >/dev/null 2>&1 || need_packages+=(chromium)
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need_packages+=(fonts-dejavu-core)
 # sshd lives in /usr/sbin, which is not always on PATH.
 [ -x /usr/sbin/sshd ] || need_packages+=(openssh-server)
 # The Docker test images start FROM scratch with the host's busybox copied in (no registry is

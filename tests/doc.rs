@@ -258,7 +258,8 @@ fn check_fails_on_a_stale_page_and_passes_on_a_fresh_one() {
     doc(&[]).code(0);
     doc(&["--check"]).code(0);
     let text = std::fs::read_to_string(&page).unwrap();
-    std::fs::write(&page, text.replace("Sauvegarder", "Sauvegarde")).unwrap();
+    let heading = "#### 1. Sauvegarder";
+    std::fs::write(&page, text.replace(heading, "#### 1. Sauvegarde")).unwrap();
     let stale = doc(&["--check"]);
     stale
         .code(1)

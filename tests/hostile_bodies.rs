@@ -15,6 +15,22 @@ fn hostile(attributes: &str, body: &str) -> Test {
     ))
 }
 
+/// Waits until the process `pid` has no child process left, in any of its threads.
+fn wait_for_no_child_process(pid: u32) {
+    for _ in 0..400 {
+        let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).expect("read the tasks");
+        let busy = tasks.flatten().any(|task| {
+            std::fs::read_to_string(task.path().join("children"))
+                .is_ok_and(|children| !children.trim().is_empty())
+        });
+        if !busy {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(25));
+    }
+    panic!("runbook (pid {pid}) kept a child process");
+}
+
 /// `runbook run main.rb42` under `ulimit -v`.
 fn run_bounded(test: &Test) -> (i32, String) {
     let out = Command::new("sh")
@@ -99,6 +115,8 @@ fn ctrl_c_stops_an_endless_loop_that_has_no_timeout() {
         .spawn()
         .expect("spawn");
     wait_for(&test.path().join("started"));
+    // The file exists before `touch` is reaped: Ctrl-C must reach the loop, not the command.
+    wait_for_no_child_process(child.id());
     let pid = nix::unistd::Pid::from_raw(i32::try_from(child.id()).expect("pid"));
     nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).expect("send SIGINT");
     let out = child.wait_with_output().expect("wait");

@@ -1,7 +1,7 @@
 //! `runbook runs`, `show RUN`, `rollback RUN` and `resume RUN`: journals listed and shown, and
 //! the recovery of a run (`session::recovery`) driven from the terminal.
 
-use super::{RecoverArgs, RunsArgs, journaled, print_diagnostics};
+use super::{RecoverArgs, RunsArgs, ShowArgs, ShowFormat, journaled, print_diagnostics};
 use crate::context::confirmation_gate::{ConfirmationGate, Prompter};
 use crate::context::event::{EventSink, FanOut};
 use crate::diagnostic::Diagnostic;
@@ -11,9 +11,11 @@ use crate::journal::state_dir;
 use crate::journal::writer::JournalWriter;
 use crate::output::terminal::TerminalView;
 use crate::output::terminal_prompter::TerminalPrompter;
+use crate::render::run_timeline::Timeline;
+use crate::render::timeline_page;
 use crate::session::Session;
 use crate::session::recovery::{self, Decision, Recovery, Refusal, find, state_dirs};
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::sync::Arc;
 
 pub fn runs(args: &RunsArgs) -> i32 {
@@ -49,11 +51,26 @@ pub fn runs(args: &RunsArgs) -> i32 {
     exit_code::SUCCESS
 }
 
-pub fn show(args: &RecoverArgs) -> i32 {
-    let (_, record) = match find(args.state.state_dir.as_deref(), &args.run) {
+pub fn show(args: &ShowArgs) -> i32 {
+    let (_, record) = match find(args.run.state.state_dir.as_deref(), &args.run.run) {
         Ok(found) => found,
         Err(e) => return refuse(e),
     };
+    let page = match args.format {
+        ShowFormat::Text => None,
+        ShowFormat::Json => Some(Ok(Timeline::new(&record).render_json())),
+        ShowFormat::Html => Some(timeline_page::render(&Timeline::new(&record))),
+    };
+    match page {
+        Some(Ok(text)) => {
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(text.as_bytes());
+            let _ = out.flush();
+            return exit_code::SUCCESS;
+        }
+        Some(Err(e)) => return refuse(format!("cannot draw the timeline: {e}")),
+        None => {}
+    }
     let h = &record.header;
     println!(
         "run {} — {} › {} — started {} by {} (pid {}) — {}",

@@ -52,7 +52,7 @@ enum Command {
     /// List the journaled runs: id, runbook, procedure, started, status, who.
     Runs(RunsArgs),
     /// Show one journaled run: its events, published values and owed rollbacks.
-    Show(RecoverArgs),
+    Show(ShowArgs),
     /// Run the rollbacks a run still owes (after a crash, a kill or a lost terminal).
     Rollback(RecoverArgs),
     /// Continue a failed or interrupted run at the step that did not finish.
@@ -104,6 +104,22 @@ struct RecoverArgs {
     break_lock: bool,
     #[command(flatten)]
     ssh: SshArgs,
+}
+
+#[derive(Args)]
+struct ShowArgs {
+    #[command(flatten)]
+    run: RecoverArgs,
+    /// text: the events; html: the run's timeline as one self-contained page; json: its model.
+    #[arg(long, value_enum, default_value = "text")]
+    format: ShowFormat,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum ShowFormat {
+    Text,
+    Html,
+    Json,
 }
 
 /// What selects and feeds a procedure.

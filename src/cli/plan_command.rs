@@ -8,6 +8,7 @@ use crate::engine::plan_collector::PlanCollector;
 use crate::exit_code;
 use crate::language::ast::Procedure;
 use crate::output::style::Style;
+use crate::render::flow_diagram::Flow;
 use crate::render::plan::{render_json, render_markdown, render_text};
 use crate::render::plan_diff::PlanDiff;
 use crate::session::Session;
@@ -84,6 +85,23 @@ fn diff(args: &PlanArgs) -> i32 {
     exit_code::SUCCESS
 }
 
+/// The planned procedure's flow, with the hosts its targets resolved to.
+fn flow_diagram(session: &Session) -> String {
+    let hosts = session.ctx.hosts();
+    Flow {
+        procedure: session.procedure(),
+        runbook_guards: &session.runbook.guards,
+        hosts: &|name| {
+            hosts
+                .target(name)
+                .map(<[String]>::to_vec)
+                .unwrap_or_default()
+        },
+        anchor: None,
+    }
+    .mermaid()
+}
+
 pub fn plan(target: &Target, probe: bool, format: PlanFormat) -> i32 {
     let mut collector = None;
     let request = target.request(Mode::DryRun, probe, ConfirmationGate::default());
@@ -107,7 +125,7 @@ pub fn plan(target: &Target, probe: bool, format: PlanFormat) -> i32 {
     let plan = collector.finish();
     let text = match format {
         PlanFormat::Text => render_text(&plan, Style::for_stdout()),
-        PlanFormat::Markdown => render_markdown(&plan),
+        PlanFormat::Markdown => render_markdown(&plan, &flow_diagram(&session)),
         PlanFormat::Json => render_json(&plan),
     };
     let mut out = std::io::stdout().lock();

@@ -13,6 +13,15 @@ pub struct RunRecord {
     pub path: PathBuf,
     pub header: Header,
     pub events: Vec<Event>,
+    /// When each event was journaled, in milliseconds since the Unix epoch (none in journals
+    /// written before times were kept).
+    pub times: Vec<Option<u64>>,
+}
+
+/// The time a journal line carries beside its event.
+#[derive(serde::Deserialize)]
+struct Stamp {
+    at_ms: Option<u64>,
 }
 
 /// Where a run is.
@@ -60,11 +69,18 @@ impl RunRecord {
             .next()
             .and_then(|l| serde_json::from_str(l).ok())
             .ok_or_else(|| format!("{} is not a runbook journal", path.display()))?;
-        let events = lines.filter_map(|l| serde_json::from_str(l).ok()).collect();
+        let (events, times) = lines
+            .filter_map(|l| {
+                let event: Event = serde_json::from_str(l).ok()?;
+                let at = serde_json::from_str::<Stamp>(l).ok().and_then(|s| s.at_ms);
+                Some((event, at))
+            })
+            .unzip();
         Ok(Self {
             path: path.to_path_buf(),
             header,
             events,
+            times,
         })
     }
 

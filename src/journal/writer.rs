@@ -79,7 +79,7 @@ impl JournalWriter {
     }
 
     fn write(&self, event: &Event) -> std::io::Result<()> {
-        let line = serde_json::to_string(event).map_err(std::io::Error::other)?;
+        let line = stamped(event, now_ms()).map_err(std::io::Error::other)?;
         let mut file = self.file.lock().unwrap_or_else(PoisonError::into_inner);
         writeln!(file, "{line}")?;
         if boundary(event) {
@@ -87,6 +87,21 @@ impl JournalWriter {
         }
         Ok(())
     }
+}
+
+/// An event's journal line: `at_ms` (milliseconds since the Unix epoch) first, then the event's
+/// fields. The time is the journal's, not the event's: the event stream stays free of clocks
+/// (plans and goldens do not change), and a run's timeline is read back from its journal.
+fn stamped(event: &Event, at_ms: u64) -> serde_json::Result<String> {
+    let line = serde_json::to_string(event)?;
+    let fields = line.strip_prefix('{').unwrap_or(&line);
+    Ok(format!("{{\"at_ms\":{at_ms},{fields}"))
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 /// Events after which the journal is on disk.

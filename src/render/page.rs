@@ -11,6 +11,7 @@ use crate::language::ast::{
     Value, ValueAt,
 };
 use crate::language::duration;
+use crate::render::flow_diagram::Flow;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -157,6 +158,8 @@ pub struct ProcedureDoc {
     pub confirmations: usize,
     pub rollbacks: usize,
     pub finally: Option<BodyDoc>,
+    /// Its flow as a Mermaid `flowchart` (the `diagram` block of the page).
+    pub diagram: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -327,12 +330,7 @@ impl Page {
                 .iter()
                 .filter_map(|p| {
                     let trace = traced.trace(&p.id.text)?;
-                    Some(procedure_doc(
-                        p,
-                        trace,
-                        runbook.guards.len(),
-                        &traced.targets,
-                    ))
+                    Some(procedure_doc(p, trace, &runbook.guards, &traced.targets))
                 })
                 .collect(),
         }
@@ -430,7 +428,7 @@ fn target_doc(target: &Target, targets: &BTreeMap<String, Vec<String>>) -> Targe
 fn procedure_doc(
     procedure: &Procedure,
     trace: &ProcedureTrace,
-    runbook_guards: usize,
+    runbook_guards: &[Guard],
     targets: &BTreeMap<String, Vec<String>>,
 ) -> ProcedureDoc {
     let guards = procedure
@@ -442,7 +440,7 @@ fn procedure_doc(
             code: one_line(&g.body.code),
             body: trace
                 .guards
-                .get(runbook_guards + i)
+                .get(runbook_guards.len() + i)
                 .map(body_doc)
                 .unwrap_or_default(),
         })
@@ -491,6 +489,13 @@ fn procedure_doc(
         rollbacks: steps.iter().filter(|s| s.rollback.is_some()).count(),
         items,
         finally: trace.finally.as_ref().map(body_doc),
+        diagram: Flow {
+            procedure,
+            runbook_guards,
+            hosts: &|name| targets.get(name).cloned().unwrap_or_default(),
+            anchor: Some(&|step| format!("{anchor}-{step}")),
+        }
+        .mermaid(),
         anchor,
     }
 }

@@ -142,7 +142,8 @@ pub fn render_text(plan: &Plan, style: Style) -> String {
     out
 }
 
-pub fn render_markdown(plan: &Plan) -> String {
+/// The plan for a pull request; `diagram` is the procedure's Mermaid flow.
+pub fn render_markdown(plan: &Plan, diagram: &str) -> String {
     let mut env = minijinja::Environment::new();
     if let Ok(syntax) = minijinja::syntax::SyntaxConfig::builder()
         .trim_blocks(true)
@@ -170,6 +171,7 @@ pub fn render_markdown(plan: &Plan) -> String {
         .and_then(|t| {
             t.render(minijinja::context! {
                 plan => minijinja::Value::from(minijinja::value::Serde(plan)),
+                diagram => diagram,
                 might => minijinja::Value::from(minijinja::value::Serde(might_explained(plan))),
             })
         });

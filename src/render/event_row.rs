@@ -1,0 +1,238 @@
+//! One journaled event in words, for the table under a run's timeline: its name, the lane it
+//! belongs to, its step, and what it says.
+
+use crate::context::event::Event;
+
+/// What a row shows of an event.
+pub struct Described {
+    pub event: &'static str,
+    /// A host, or `local`.
+    pub lane: String,
+    pub step: Option<String>,
+    pub text: String,
+}
+
+pub fn describe(event: &Event, local: &str) -> Described {
+    let here = || local.to_string();
+    let (name, lane, step, text): (&'static str, String, Option<String>, String) = match event {
+        Event::RunStarted {
+            runbook,
+            procedure,
+            title,
+            steps,
+            ..
+        } => (
+            "run_started",
+            here(),
+            None,
+            format!("{runbook} › {procedure} — {title} ({steps} steps)"),
+        ),
+        Event::GuardChecked {
+            title,
+            status,
+            message,
+        } => (
+            "guard_checked",
+            here(),
+            None,
+            with(format!("{title}: {status:?}").to_lowercase(), message),
+        ),
+        Event::StepStarted {
+            step,
+            title,
+            index,
+            total,
+            attempt,
+            attempts,
+        } => {
+            let attempt = if *attempts > 1 {
+                format!(", attempt {attempt} of {attempts}")
+            } else {
+                String::new()
+            };
+            (
+                "step_started",
+                here(),
+                Some(step.clone()),
+                format!("{index}/{total} {title}{attempt}"),
+            )
+        }
+        Event::Output {
+            step,
+            host,
+            stream,
+            line,
+        } => (
+            if matches!(stream, crate::context::event::Stream::Stderr) {
+                "stderr"
+            } else {
+                "stdout"
+            },
+            host.clone().unwrap_or_else(here),
+            step.clone(),
+            line.clone(),
+        ),
+        Event::Action {
+            step,
+            primitive,
+            target,
+            command,
+            ..
+        } => (
+            "action",
+            here(),
+            step.clone(),
+            format!("{primitive} on {target}: {command}"),
+        ),
+        Event::Log { step, message, .. } => ("log", here(), step.clone(), message.clone()),
+        Event::Published {
+            step, name, value, ..
+        } => (
+            "published",
+            here(),
+            Some(step.clone()),
+            format!("{name} = {value}"),
+        ),
+        Event::StepFinished { step, duration_ms } => (
+            "step_finished",
+            here(),
+            Some(step.clone()),
+            format!("in {}", duration(*duration_ms)),
+        ),
+        Event::StepSkipped { step, reason, .. } => {
+            ("step_skipped", here(), Some(step.clone()), reason.clone())
+        }
+        Event::StepRetrying {
+            step,
+            attempt,
+            error,
+            delay_ms,
+        } => (
+            "step_retrying",
+            here(),
+            Some(step.clone()),
+            format!(
+                "attempt {attempt} failed: {error}; next in {}",
+                duration(*delay_ms)
+            ),
+        ),
+        Event::StepFailed {
+            step,
+            error,
+            location,
+            ..
+        } => (
+            "step_failed",
+            here(),
+            Some(step.clone()),
+            with(error.clone(), location),
+        ),
+        Event::ConfirmationAsked { id, message, .. } => (
+            "confirmation_asked",
+            here(),
+            (!id.is_empty()).then(|| id.clone()),
+            message.clone(),
+        ),
+        Event::ConfirmationAnswered { id, answer, by } => (
+            "confirmation_answered",
+            here(),
+            (!id.is_empty()).then(|| id.clone()),
+            format!("{answer:?} ({by:?})").to_lowercase(),
+        ),
+        Event::HostFinished {
+            step,
+            phase,
+            host,
+            ok,
+            error,
+            duration_ms,
+        } => (
+            "host_finished",
+            host.clone(),
+            step.clone(),
+            with(
+                format!(
+                    "{phase:?} {} in {}",
+                    if *ok { "ok" } else { "failed" },
+                    duration(*duration_ms)
+                )
+                .to_lowercase(),
+                error,
+            ),
+        ),
+        Event::RollbackOwed { step, hosts } => (
+            "rollback_owed",
+            here(),
+            Some(step.clone()),
+            if hosts.is_empty() {
+                "owed from now on".into()
+            } else {
+                format!("owed from now on, on {}", hosts.join(", "))
+            },
+        ),
+        Event::RollbackStarted { step, title, host } => (
+            "rollback_started",
+            host.clone().unwrap_or_else(here),
+            Some(step.clone()),
+            title.clone(),
+        ),
+        Event::RollbackFinished {
+            step,
+            host,
+            ok,
+            error,
+            ..
+        } => (
+            "rollback_finished",
+            host.clone().unwrap_or_else(here),
+            Some(step.clone()),
+            with(if *ok { "ok" } else { "failed" }.into(), error),
+        ),
+        Event::FinallyFinished { ok, error } => (
+            "finally_finished",
+            here(),
+            None,
+            with(if *ok { "ok" } else { "failed" }.into(), error),
+        ),
+        Event::RunFinished {
+            status,
+            exit_code,
+            duration_ms,
+            steps_done,
+            rolled_back,
+        } => (
+            "run_finished",
+            here(),
+            None,
+            format!(
+                "{status:?}, exit {exit_code}, in {}: {steps_done} steps done, {rolled_back} rolled back",
+                duration(*duration_ms)
+            )
+            .to_lowercase(),
+        ),
+    };
+    Described {
+        event: name,
+        lane,
+        step,
+        text,
+    }
+}
+
+fn with(text: String, more: &Option<String>) -> String {
+    match more {
+        Some(m) => format!("{text}: {m}"),
+        None => text,
+    }
+}
+
+/// `350 ms`, `4.2 s`, `3 min 5 s`.
+pub fn duration(ms: u64) -> String {
+    if ms < 1000 {
+        format!("{ms} ms")
+    } else if ms < 60_000 {
+        format!("{:.1} s", ms as f64 / 1000.0)
+    } else {
+        format!("{} min {} s", ms / 60_000, (ms % 60_000) / 1000)
+    }
+}
