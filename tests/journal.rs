@@ -213,7 +213,7 @@ fn a_full_disk_for_the_journal_stops_before_any_change() {
     let state = test.path().join("state");
     std::fs::create_dir_all(&state).unwrap();
     let mounted = Command::new("mount")
-        .args(["-t", "tmpfs", "-o", "size=8k", "tmpfs"])
+        .args(["-t", "tmpfs", "-o", "size=8k,mode=0700", "tmpfs"])
         .arg(&state)
         .status()
         .expect("mount");

@@ -6,6 +6,7 @@ use crate::context::confirmation_gate::{ConfirmationGate, Prompter};
 use crate::context::event::{EventSink, FanOut};
 use crate::diagnostic::Diagnostic;
 use crate::exit_code;
+use crate::journal::prune::{self, PruneRule};
 use crate::journal::record::{self, RunRecord};
 use crate::journal::state_dir;
 use crate::journal::writer::JournalWriter;
@@ -23,7 +24,16 @@ pub fn runs(args: &RunsArgs) -> i32 {
         Some(file) => vec![state_dir::resolve(args.state.state_dir.as_deref(), file)],
         None => state_dirs(args.state.state_dir.as_deref()),
     };
-    let records: Vec<RunRecord> = dirs.iter().flat_map(|d| record::list(d)).collect();
+    if args.prune {
+        return prune(&dirs, args);
+    }
+    let mut records: Vec<RunRecord> = Vec::new();
+    for dir in &dirs {
+        match record::list(dir) {
+            Ok(found) => records.extend(found),
+            Err(e) => return refuse(e),
+        }
+    }
     if records.is_empty() {
         println!("no journaled run");
         return exit_code::SUCCESS;
@@ -48,6 +58,31 @@ pub fn runs(args: &RunsArgs) -> i32 {
             r.header.who
         );
     }
+    exit_code::SUCCESS
+}
+
+/// `runs --prune`: what was removed, and what was kept because it is still needed.
+fn prune(dirs: &[std::path::PathBuf], args: &RunsArgs) -> i32 {
+    let rule = PruneRule {
+        older_than: args.older_than,
+        keep: args.keep,
+    };
+    let now = chrono::Local::now().fixed_offset();
+    let mut removed = 0;
+    for dir in dirs {
+        let pruned = match prune::prune(dir, rule, now) {
+            Ok(pruned) => pruned,
+            Err(e) => return refuse(e),
+        };
+        for run in &pruned.removed {
+            println!("removed {run}");
+        }
+        for (run, why) in &pruned.kept {
+            println!("kept {run}: {why}");
+        }
+        removed += pruned.removed.len();
+    }
+    println!("{removed} journal(s) removed");
     exit_code::SUCCESS
 }
 
@@ -147,6 +182,7 @@ pub fn recover(args: &RecoverArgs, what: Recovery) -> i32 {
         &record,
         args.ssh.settings(),
         args.ssh.inventory.clone(),
+        args.age_identity.clone(),
         gate,
     );
     let view: Arc<dyn EventSink> = Arc::new(TerminalView::default());

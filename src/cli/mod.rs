@@ -12,6 +12,7 @@ mod plan_command;
 mod repl_command;
 mod run_command;
 mod runbook_files;
+mod secrets_command;
 
 use crate::context::confirmation_gate::ConfirmationGate;
 use crate::context::event::Mode;
@@ -59,6 +60,8 @@ enum Command {
     Resume(RecoverArgs),
     /// An interactive session: rhai with every primitive, a runbook's steps one at a time.
     Repl(repl_command::ReplArgs),
+    /// Encrypt, decrypt or edit an age-encrypted secrets file with the team's recipients.
+    Secrets(secrets_command::SecretsArgs),
     /// Rewrite runbooks in the canonical layout (--check: only name those that would change).
     Fmt(FmtArgs),
     /// Draft a runbook from a Markdown one: procedures, steps, commands as calls, TODOs for
@@ -80,11 +83,27 @@ struct StateArgs {
 }
 
 #[derive(Args)]
+#[command(group(clap::ArgGroup::new("prune_rule").args(["older_than", "keep"]).multiple(true)))]
 struct RunsArgs {
     /// A runbook whose runs to list (its `.runbook/`); default every state directory here.
     file: Option<PathBuf>,
     #[command(flatten)]
     state: StateArgs,
+    /// Remove old journals (by --older-than and/or --keep); never one that owes rollbacks.
+    #[arg(long, requires = "prune_rule")]
+    prune: bool,
+    /// With --prune: only runs started longer ago than this (`30d`, `12h`).
+    #[arg(long, value_name = "AGE", requires = "prune", value_parser = age)]
+    older_than: Option<std::time::Duration>,
+    /// With --prune: keep the newest N runs of each state directory.
+    #[arg(long, value_name = "N", requires = "prune")]
+    keep: Option<usize>,
+}
+
+/// `--older-than 30d`.
+fn age(text: &str) -> Result<std::time::Duration, String> {
+    crate::language::duration::parse(text)
+        .ok_or_else(|| format!("`{text}` is not an age such as 30d, 12h or 1d12h"))
 }
 
 #[derive(Args)]
@@ -102,6 +121,9 @@ struct RecoverArgs {
     /// Break a lock whose holder is gone.
     #[arg(long)]
     break_lock: bool,
+    /// The age identity (key file) that decrypts `*.age` secrets.
+    #[arg(long, value_name = "FILE", env = "RUNBOOK_AGE_IDENTITY")]
+    age_identity: Option<PathBuf>,
     #[command(flatten)]
     ssh: SshArgs,
 }
@@ -132,9 +154,13 @@ struct Target {
     /// Set a parameter: -p name=value (repeatable).
     #[arg(short = 'p', long = "param", value_name = "NAME=VALUE")]
     params: Vec<String>,
-    /// Read parameters and secrets from a dotenv file (the process environment wins).
+    /// Read parameters and secrets from a dotenv file (the process environment wins); a
+    /// `*.age` file is decrypted in memory.
     #[arg(long, value_name = "FILE")]
     env_file: Option<PathBuf>,
+    /// The age identity (key file) that decrypts `*.age` env files and secrets.
+    #[arg(long, value_name = "FILE", env = "RUNBOOK_AGE_IDENTITY")]
+    age_identity: Option<PathBuf>,
     #[command(flatten)]
     ssh: SshArgs,
 }
@@ -147,6 +173,7 @@ impl Target {
             procedure: self.procedure.clone(),
             params: self.params.clone(),
             env_file: self.env_file.clone(),
+            age_identity: self.age_identity.clone(),
             inventory: self.ssh.inventory.clone(),
             ssh: self.ssh.settings(),
             mode,
@@ -363,6 +390,7 @@ pub fn main(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
         Command::Rollback(args) => journal_commands::recover(&args, Recovery::Rollback),
         Command::Resume(args) => journal_commands::recover(&args, Recovery::Resume),
         Command::Repl(args) => repl_command::run(&args),
+        Command::Secrets(args) => secrets_command::run(&args),
         Command::Fmt(args) => fmt_command::run(&args),
         Command::Import(args) => import_command::run(&args),
         Command::Completions(args) => completions_command::run(&args),

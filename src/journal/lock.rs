@@ -3,6 +3,7 @@
 
 use super::record::process_alive;
 use super::state_dir;
+use super::state_permissions;
 use serde::{Deserialize, Serialize};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -77,16 +78,13 @@ pub fn acquire(
     holder: &Holder,
     break_stale: bool,
 ) -> Result<Lock, Refused> {
+    state_permissions::check(state).map_err(Refused::Io)?;
     let dir = state_dir::locks(state);
-    std::fs::create_dir_all(&dir)
+    state_permissions::create_private_dir(&dir)
         .map_err(|e| Refused::Io(format!("cannot create {}: {e}", dir.display())))?;
     let path = dir.join(format!("{key}.lock"));
     for _ in 0..2 {
-        match std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&path)
-        {
+        match state_permissions::new_private_file().write(true).open(&path) {
             Ok(mut file) => {
                 let text = serde_json::to_string(holder).unwrap_or_default();
                 file.write_all(text.as_bytes())

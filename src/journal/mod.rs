@@ -1,8 +1,10 @@
 //! The journal of real runs: every event of a run, secrets masked, in a JSON-lines file under the
-//! state directory, synced to disk at each step boundary; what can be learnt from one (status,
-//! values published, rollbacks still owed); and the lock that keeps two runs of a runbook apart.
+//! state directory (private to the runner), synced to disk at each step boundary; what can be learnt from one (status,
+//! values published, rollbacks still owed); the lock that keeps two runs of a runbook apart; and the pruning of old journals.
 
 pub mod lock;
 pub mod record;
+pub mod prune;
 pub mod state_dir;
+pub mod state_permissions;
 pub mod writer;

@@ -2,6 +2,7 @@
 //! the rollbacks it still owes, per host.
 
 use super::state_dir;
+use super::state_permissions;
 use super::writer::Header;
 use crate::context::event::{Event, Phase, Status};
 use std::collections::BTreeMap;
@@ -88,13 +89,14 @@ impl RunRecord {
     pub fn find(state: &Path, id: &str) -> Result<Self, String> {
         let path = state_dir::journal(state, id);
         if !path.exists() {
-            let known: Vec<String> = list(state).into_iter().map(|r| r.header.run).collect();
+            let known: Vec<String> = list(state)?.into_iter().map(|r| r.header.run).collect();
             let hint = known
                 .last()
                 .map(|k| format!(" (latest: {k})"))
                 .unwrap_or_default();
             return Err(format!("no run `{id}` in {}{hint}", state.display()));
         }
+        state_permissions::check(state)?;
         Self::read(&path)
     }
 
@@ -239,10 +241,11 @@ pub fn owed(events: &[Event]) -> Vec<Owed> {
     owed
 }
 
-/// Every journal in `state`, oldest first.
-pub fn list(state: &Path) -> Vec<RunRecord> {
+/// Every journal in `state`, oldest first; refused when others can write to `state`.
+pub fn list(state: &Path) -> Result<Vec<RunRecord>, String> {
+    state_permissions::check(state)?;
     let Ok(entries) = std::fs::read_dir(state_dir::runs(state)) else {
-        return Vec::new();
+        return Ok(Vec::new());
     };
     let mut records: Vec<RunRecord> = entries
         .flatten()
@@ -251,7 +254,7 @@ pub fn list(state: &Path) -> Vec<RunRecord> {
         .filter_map(|p| RunRecord::read(&p).ok())
         .collect();
     records.sort_by(|a, b| a.header.run.cmp(&b.header.run));
-    records
+    Ok(records)
 }
 
 /// Whether a process of this machine is alive (a zombie waiting to be reaped is not).

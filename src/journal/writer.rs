@@ -1,6 +1,7 @@
 //! Appends a run's events to its journal, synced at each step boundary so a crash loses at most
 //! the step in progress. A journal that cannot be written stops the run.
 
+use super::state_permissions;
 use crate::context::event::{Event, EventSink};
 use serde::{Deserialize, Serialize};
 use std::fs::File;
@@ -35,14 +36,11 @@ impl JournalWriter {
     /// Creates the journal and writes its header, synced: if this fails nothing has run yet.
     pub fn create(path: &Path, header: &Header) -> Result<Self, String> {
         let say = |e: std::io::Error| format!("cannot write the journal {}: {e}", path.display());
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(say)?;
+        // The journal is STATE/runs/RUN.jsonl.
+        if let Some(state) = path.parent().and_then(Path::parent) {
+            state_permissions::check(state)?;
         }
-        let mut file = std::fs::OpenOptions::new()
-            .create_new(true)
-            .append(true)
-            .open(path)
-            .map_err(say)?;
+        let mut file = state_permissions::create_private_file(path, true).map_err(say)?;
         let line = serde_json::to_string(header).map_err(|e| e.to_string())?;
         writeln!(file, "{line}").map_err(say)?;
         file.sync_data().map_err(say)?;
@@ -53,7 +51,8 @@ impl JournalWriter {
         })
     }
 
-    /// Continues an existing journal (a rollback or resume of its run is journaled there).
+    /// Continues an existing journal (a rollback or resume of its run is journaled there; its
+    /// state directory was checked when it was found).
     pub fn append(path: &Path) -> Result<Self, String> {
         let file = std::fs::OpenOptions::new()
             .append(true)

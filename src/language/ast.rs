@@ -101,6 +101,46 @@ pub enum SecretSource {
     Env(String),
     File(String),
     Prompt(String),
+    /// A program's standard output: its argv (no shell) and how long it may take.
+    Command {
+        argv: Vec<String>,
+        #[serde(skip)]
+        timeout: Option<Duration>,
+    },
+}
+
+impl SecretSource {
+    /// The source's keyword: `env`, `file`, `prompt` or `command`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            SecretSource::Env(_) => "env",
+            SecretSource::File(_) => "file",
+            SecretSource::Prompt(_) => "prompt",
+            SecretSource::Command { .. } => "command",
+        }
+    }
+
+    /// Its argument as plain text: the variable, the path, the question, or the command line.
+    pub fn target(&self) -> String {
+        match self {
+            SecretSource::Env(text) | SecretSource::File(text) | SecretSource::Prompt(text) => {
+                text.clone()
+            }
+            SecretSource::Command { argv, .. } => argv
+                .iter()
+                .map(|word| crate::shell_quote::quote(word))
+                .collect::<Vec<_>>()
+                .join(" "),
+        }
+    }
+
+    /// Its argument as a runbook writes it: `"VAR"`, or `["pass", "show", "prod/db"]`.
+    pub fn written(&self) -> String {
+        match self {
+            SecretSource::Command { argv, .. } => format!("{argv:?}"),
+            _ => format!("{:?}", self.target()),
+        }
+    }
 }
 
 /// `secret name from …`.

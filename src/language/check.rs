@@ -5,6 +5,7 @@
 use super::ast::{Body, Item, Literal, ParamType, Procedure, Runbook};
 use super::message_text;
 use super::script_scan::{self, Scan};
+use super::secret_flow;
 use crate::diagnostic::source::{Location, SourceFile, Span};
 use crate::diagnostic::{Diagnostic, did_you_mean};
 use rhai::{AST, Engine, ParseErrorType, Position, Scope};
@@ -463,6 +464,20 @@ impl Checker<'_> {
                             "write ${{quote({var})}}, or pass an argv array: sh([\"cmd\", {var}])"
                         ));
                     }
+                }
+                for leak in secret_flow::leaks(&ast, &names.secrets) {
+                    let span = body_span(body, leak.at);
+                    self.warning(
+                        span,
+                        format!(
+                            "secret `{}` reaches the command line of `{}`, where `ps` shows it to every user of the machine",
+                            leak.secret, leak.call
+                        ),
+                    )
+                    .help = Some(format!(
+                        "pass it in the environment (#{{env: #{{VAR: {}}}}}) or on standard input (#{{stdin: {}}})",
+                        leak.secret, leak.secret
+                    ));
                 }
                 if self.keep == Keep::Compiled {
                     self.compiled.asts.insert(body.origin, ast);

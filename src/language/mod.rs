@@ -7,3 +7,4 @@ pub mod message_text;
 pub mod needs;
 pub mod parser;
 pub mod script_scan;
+pub mod secret_flow;

@@ -211,8 +211,12 @@ fn rule_name(rule: Rule) -> &'static str {
             "a parameter clause (one of, env, help)"
         }
         Rule::secret => "`secret`",
-        Rule::secret_source | Rule::secret_env | Rule::secret_file | Rule::secret_prompt => {
-            "a secret source (env \"VAR\", file \"path\", prompt \"question\")"
+        Rule::secret_source
+        | Rule::secret_env
+        | Rule::secret_file
+        | Rule::secret_prompt
+        | Rule::secret_command => {
+            "a secret source (env \"VAR\", file \"path\", prompt \"question\", command [\"argv\"])"
         }
         Rule::use_module => "`use`",
         Rule::guard => "`guard`",
@@ -250,6 +254,7 @@ fn rule_name(rule: Rule) -> &'static str {
         Rule::kw_from => "`from`",
         Rule::kw_file => "`file`",
         Rule::kw_prompt => "`prompt`",
+        Rule::kw_command => "`command`",
         Rule::kw_use => "`use`",
         Rule::kw_as => "`as`",
         Rule::kw_guard => "`guard`",
@@ -523,11 +528,11 @@ impl Builder<'_> {
         let source_pair = inner
             .next()
             .ok_or_else(|| Diagnostic::error("secret without a source"))?;
-        let value = self.only_string(&source_pair)?;
         let source = match source_pair.as_rule() {
-            Rule::secret_env => SecretSource::Env(value),
-            Rule::secret_file => SecretSource::File(value),
-            _ => SecretSource::Prompt(value),
+            Rule::secret_command => self.secret_command(&source_pair)?,
+            Rule::secret_env => SecretSource::Env(self.only_string(&source_pair)?),
+            Rule::secret_file => SecretSource::File(self.only_string(&source_pair)?),
+            _ => SecretSource::Prompt(self.only_string(&source_pair)?),
         };
         let optional = inner.next().is_some();
         Ok(Secret {
@@ -535,6 +540,24 @@ impl Builder<'_> {
             source,
             optional,
         })
+    }
+
+    /// `command ["argv", …] [timeout D]`.
+    fn secret_command(&self, pair: &Pair<'_, Rule>) -> Built<SecretSource> {
+        let mut inner = kids(pair);
+        let list = inner
+            .next()
+            .ok_or_else(|| self.error(pair, "command without a list"))?;
+        let argv: Vec<String> = kids(&list).map(|p| self.string(&p)).collect::<Built<_>>()?;
+        if argv.first().is_none_or(String::is_empty) {
+            return Err(self.error(&list, "a secret's command needs a program: [\"pass\", …]"));
+        }
+        let timeout = inner
+            .next()
+            .and_then(|t| kids(&t).next())
+            .map(|d| self.duration(&d))
+            .transpose()?;
+        Ok(SecretSource::Command { argv, timeout })
     }
 
     fn module_use(&self, pair: Pair<'_, Rule>) -> Built<ModuleUse> {
@@ -868,6 +891,7 @@ fn rule_name_of_keyword(rule: Rule) -> bool {
             | Rule::kw_from
             | Rule::kw_file
             | Rule::kw_prompt
+            | Rule::kw_command
             | Rule::kw_use
             | Rule::kw_as
             | Rule::kw_guard

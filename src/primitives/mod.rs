@@ -8,6 +8,7 @@ pub mod http;
 pub mod interaction;
 pub mod local;
 pub mod options;
+mod private_environment;
 pub mod process_output;
 pub mod remote;
 pub mod sql;

@@ -50,6 +50,7 @@ impl Command {
 }
 
 /// The options commands accept; `sudo` only remotely.
+#[derive(Clone)]
 pub struct CommandOptions {
     pub read: Option<bool>,
     pub check: Option<bool>,

@@ -5,6 +5,7 @@
 
 use super::local;
 use super::options::Options;
+use super::private_environment;
 use super::process_output::{
     Command, CommandOptions, Finished, Origin, collect_both, own_limit, planned_result,
 };
@@ -169,16 +170,36 @@ fn acting(ctx: &RunContext, handle: Option<String>) -> Outcome<Option<HostSpec>>
         .transpose()
 }
 
-/// The shell script sent to the host: environment, directory, sudo, then the command.
+/// The shell script sent to the host, as plans show it: environment, directory, sudo, then
+/// the command.
 fn remote_script(command: &Command, opts: &CommandOptions) -> Outcome<String> {
+    script(command, opts, false)
+}
+
+/// The script that runs, with its environment read from standard input, and the options that
+/// feed it that input: no value of the environment is on a command line of the host.
+fn private_script(
+    command: &Command,
+    opts: &CommandOptions,
+) -> Outcome<(String, CommandOptions)> {
+    let script = script(command, opts, true)?;
+    let mut fed = opts.clone();
+    if !opts.env.is_empty() {
+        let mut input = private_environment::stdin_line(&opts.env)?;
+        input.push_str(opts.stdin.as_deref().unwrap_or_default());
+        fed.stdin = Some(input);
+        fed.env = Map::new();
+    }
+    Ok((script, fed))
+}
+
+fn script(command: &Command, opts: &CommandOptions, env_on_stdin: bool) -> Outcome<String> {
     let mut script = String::new();
-    for (key, value) in &opts.env {
-        let valid = key
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-            && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-        if !valid {
+    if env_on_stdin && !opts.env.is_empty() {
+        script.push_str(private_environment::READ_FROM_STDIN);
+    }
+    for (key, value) in opts.env.iter().filter(|_| !env_on_stdin) {
+        if !private_environment::valid_name(key) {
             return error(format!("run: `{key}` is not an environment variable name"));
         }
         script.push_str(&format!("export {key}={}; ", quote(&value.to_string())));
@@ -204,8 +225,8 @@ fn run(
     let Some(name) = handle.or_else(acting_host::current) else {
         return match &opts.sudo {
             Some(_) => {
-                let script = remote_script(&command, &opts)?;
-                local::run_here(ctx, "run", &Command::Shell(script), &opts)
+                let (script, fed) = private_script(&command, &opts)?;
+                local::run_here(ctx, "run", &Command::Shell(script), &fed)
             }
             None => local::run_here(ctx, "run", &command, &opts),
         };
@@ -216,9 +237,10 @@ fn run(
         return Ok(planned_result(ctx, &script));
     }
     tracing::debug!(host = %spec.name, command = %ctx.mask(&script), "running a remote command");
+    let (private, fed) = private_script(&command, &opts)?;
     let finished = ctx
         .runtime
-        .block_on(execute(ctx, &spec, &script, &command, &opts))?;
+        .block_on(execute(ctx, &spec, &private, &command, &fed))?;
     finished.into_result(ctx, &command.display(), opts.checks(ctx))
 }
 
@@ -428,9 +450,10 @@ fn remote_exists(ctx: &Arc<RunContext>, handle: Option<String>, path: &str) -> O
     }
     let opts = CommandOptions::parse(&quiet(), "remote_exists", true)?;
     let command = Command::Shell(script.clone());
+    let (private, fed) = private_script(&command, &opts)?;
     let finished = ctx
         .runtime
-        .block_on(execute(ctx, &spec, &script, &command, &opts))?;
+        .block_on(execute(ctx, &spec, &private, &command, &fed))?;
     Ok(finished.code == 0)
 }
 

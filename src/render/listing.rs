@@ -77,8 +77,12 @@ pub fn render_text(runbook: &Runbook, style: Style) -> String {
         line(String::new());
         line(style.bold("secrets"));
         for s in &runbook.secrets {
-            let (kind, from) = source_parts(&s.source);
-            line(format!("  {} from {kind} {from:?}", s.name.text));
+            line(format!(
+                "  {} from {} {}",
+                s.name.text,
+                s.source.kind(),
+                s.source.written()
+            ));
         }
     }
     line(String::new());
@@ -135,15 +139,6 @@ pub fn render_text(runbook: &Runbook, style: Style) -> String {
         }
     }
     out
-}
-
-fn source_parts(source: &crate::language::ast::SecretSource) -> (&'static str, &str) {
-    use crate::language::ast::SecretSource;
-    match source {
-        SecretSource::Env(v) => ("env", v),
-        SecretSource::File(v) => ("file", v),
-        SecretSource::Prompt(v) => ("prompt", v),
-    }
 }
 
 pub fn render_json(runbook: &Runbook) -> String {

@@ -7,7 +7,7 @@ use crate::engine::plan::PlannedAction;
 use crate::engine::run_values::ParamValue;
 use crate::engine::trace::{ProcedureTrace, StepTrace, TracedBody, TracedRunbook};
 use crate::language::ast::{
-    Guard, HostDecl, Item, Literal, Procedure, Runbook, SecretSource, Step, Target, Tolerance,
+    Guard, HostDecl, Item, Literal, Procedure, Runbook, Step, Target, Tolerance,
     Value, ValueAt,
 };
 use crate::language::duration;
@@ -292,15 +292,10 @@ impl Page {
                 .secrets
                 .iter()
                 .map(|s| {
-                    let (source, from) = match &s.source {
-                        SecretSource::Env(v) => ("env", v),
-                        SecretSource::File(p) => ("file", p),
-                        SecretSource::Prompt(q) => ("prompt", q),
-                    };
                     SecretRow {
                         name: s.name.text.clone(),
-                        source: source.into(),
-                        from: from.clone(),
+                        source: s.source.kind().into(),
+                        from: s.source.target(),
                         optional: s.optional,
                         shown: placeholder(&format!("secret {}", s.name.text)),
                     }

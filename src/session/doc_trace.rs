@@ -188,6 +188,7 @@ fn doc_params(
             .collect(),
         env_file: HashMap::new(),
         given_by: None,
+        age_identity: None,
     };
     let every: std::collections::BTreeSet<String> =
         valued.params.iter().map(|p| p.name.text.clone()).collect();

@@ -1,9 +1,11 @@
 //! Where parameter and secret values come from, besides defaults: `-p NAME=VALUE` pairs and an
 //! env file (the process environment is read where a value is looked up).
 
+use super::age_file;
 use super::request::Request;
 use crate::diagnostic::Diagnostic;
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 
 /// Where values come from, besides defaults.
 #[derive(Debug, Default, Clone)]
@@ -14,6 +16,8 @@ pub struct Inputs {
     pub env_file: HashMap<String, String>,
     /// How the `cli` values were given, for messages: `--param` unless the REPL says `:set`.
     pub given_by: Option<&'static str>,
+    /// The age identity file that decrypts `*.age` files, if one was named.
+    pub age_identity: Option<PathBuf>,
 }
 
 impl Inputs {
@@ -37,8 +41,9 @@ impl Inputs {
             Ok(pairs) => inputs.cli = pairs,
             Err(bad) => problems.extend(bad.into_iter().map(Diagnostic::error)),
         }
+        inputs.age_identity = age_file::identity_file(request.age_identity.as_deref());
         if let Some(path) = &request.env_file {
-            match dotenvy::from_path_iter(path) {
+            match env_file(path, inputs.age_identity.as_deref()) {
                 Ok(iter) => {
                     for item in iter {
                         match item {
@@ -64,6 +69,20 @@ impl Inputs {
             Err(problems)
         }
     }
+}
+
+/// The lines of an env file; a `*.age` one is decrypted in memory first.
+fn env_file(
+    path: &Path,
+    identity: Option<&Path>,
+) -> Result<dotenvy::Iter<Box<dyn std::io::Read>>, String> {
+    let reader: Box<dyn std::io::Read> = if age_file::is_encrypted(path) {
+        let plain = age_file::decrypt(path, identity, &|_| None)?;
+        Box::new(std::io::Cursor::new(plain))
+    } else {
+        Box::new(std::fs::File::open(path).map_err(|e| e.to_string())?)
+    };
+    Ok(dotenvy::from_read_iter(reader))
 }
 
 /// `-p NAME=VALUE` arguments as every front end reads them: the pairs, in order; or every

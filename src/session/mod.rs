@@ -8,6 +8,7 @@
 //! `lsp`) render what comes back. It may import `render`, `output`, `journal`, `engine`,
 //! `context`, `hosts`, `language` and `diagnostic`; never `cli`, `repl` or `lsp`.
 
+pub mod age_file;
 pub mod doc_pages;
 pub mod doc_trace;
 pub mod git_revision;
@@ -19,6 +20,8 @@ pub mod parameters;
 pub mod procedure_selection;
 pub mod recovery;
 pub mod request;
+mod secret_command;
+pub mod secret_files;
 pub mod secrets;
 pub mod stale_pages;
 pub mod static_check;

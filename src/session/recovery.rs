@@ -105,11 +105,12 @@ pub fn refusal(record: &RunRecord, what: Recovery, force: bool) -> Option<Refusa
 }
 
 /// The run's runbook, procedure and parameters, as it was started; reached with `ssh` (and
-/// `inventory`), answered by `gate`.
+/// `inventory`), its `*.age` secrets decrypted with `age_identity`, answered by `gate`.
 pub fn request(
     record: &RunRecord,
     ssh: SshSettings,
     inventory: Option<PathBuf>,
+    age_identity: Option<PathBuf>,
     gate: ConfirmationGate,
 ) -> Request {
     Request {
@@ -122,6 +123,7 @@ pub fn request(
             .map(|(k, v)| format!("{k}={v}"))
             .collect(),
         env_file: None,
+        age_identity,
         inventory,
         ssh,
         mode: Mode::Run,

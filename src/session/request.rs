@@ -17,8 +17,11 @@ pub struct Request {
     /// Parameters as `NAME=VALUE` pairs, as given (`-p`). They are split with the other
     /// inputs, so a malformed one is reported beside the other problems of the inputs.
     pub params: Vec<String>,
-    /// A dotenv file of parameters and secrets (the process environment wins).
+    /// A dotenv file of parameters and secrets (the process environment wins); `*.age`:
+    /// encrypted.
     pub env_file: Option<PathBuf>,
+    /// The age identity that decrypts `*.age` files (else `RUNBOOK_AGE_IDENTITY`).
+    pub age_identity: Option<PathBuf>,
     /// An Ansible INI inventory, replacing the runbook's own.
     pub inventory: Option<PathBuf>,
     pub ssh: SshSettings,

@@ -55,6 +55,7 @@ impl Workspace {
                     SecretSource::Env(var) => format!("environment variable {var}"),
                     SecretSource::File(path) => format!("file {path}"),
                     SecretSource::Prompt(_) => "prompt".to_string(),
+                    SecretSource::Command { argv, .. } => format!("command {}", argv.join(" ")),
                 };
                 let read = loaded.secrets.iter().any(|v| v.name == s.name.text);
                 let state = if read { MASK } else { "(not read)" };
