@@ -118,7 +118,7 @@ mod tests {
     #[test]
     fn a_failure_says_what_the_command_said_not_what_it_printed() {
         let why = read(
-            &argv(&["sh", "-c", "echo v4lue; echo 'no such entry' >&2; exit 3"]),
+            &argv(&["sh", "-c", "printf 'v4%s\\n' lue; echo 'no such entry' >&2; exit 3"]),
             None,
         )
         .unwrap_err();
