@@ -50,7 +50,10 @@ impl CmdlineWatch {
 /// `witness` (the watcher must have seen the command run).
 fn assert_unseen(seen: &BTreeSet<String>, secret: &str, witness: &str) {
     let leaks: Vec<&String> = seen.iter().filter(|l| l.contains(secret)).collect();
-    assert!(leaks.is_empty(), "the secret is on a command line: {leaks:#?}");
+    assert!(
+        leaks.is_empty(),
+        "the secret is on a command line: {leaks:#?}"
+    );
     assert!(
         seen.iter().any(|l| l.contains(witness)),
         "the watcher never saw `{witness}` among {} command lines",
@@ -81,7 +84,10 @@ fn local_commands_get_secrets_in_their_environment_not_their_arguments() {
     let seen = watch.finish();
     out.code(0);
     for file in ["got-sh", "got-run", "got-stdin"] {
-        assert!(out.exists(file), "{file}: the command did not get the secret");
+        assert!(
+            out.exists(file),
+            "{file}: the command did not get the secret"
+        );
     }
     assert_unseen(&seen, TOKEN, "touch got-run");
 }
@@ -200,7 +206,11 @@ fn check_warns_where_a_secret_reaches_a_command_line() {
     );
     assert!(said.contains("main.rb42:6:"), "{said}");
     assert!(said.contains("#{stdin: token}"), "{said}");
-    assert_eq!(said.matches("reaches the command line").count(), 1, "{said}");
+    assert_eq!(
+        said.matches("reaches the command line").count(),
+        1,
+        "{said}"
+    );
 }
 
 #[test]

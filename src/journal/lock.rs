@@ -84,7 +84,10 @@ pub fn acquire(
         .map_err(|e| Refused::Io(format!("cannot create {}: {e}", dir.display())))?;
     let path = dir.join(format!("{key}.lock"));
     for _ in 0..2 {
-        match state_permissions::new_private_file().write(true).open(&path) {
+        match state_permissions::new_private_file()
+            .write(true)
+            .open(&path)
+        {
             Ok(mut file) => {
                 let text = serde_json::to_string(holder).unwrap_or_default();
                 file.write_all(text.as_bytes())

@@ -3,8 +3,8 @@
 //! values published, rollbacks still owed); the lock that keeps two runs of a runbook apart; and the pruning of old journals.
 
 pub mod lock;
-pub mod record;
 pub mod prune;
+pub mod record;
 pub mod state_dir;
 pub mod state_permissions;
 pub mod writer;

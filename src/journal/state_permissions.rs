@@ -104,7 +104,10 @@ mod tests {
         std::fs::set_permissions(state.join("runs"), std::fs::Permissions::from_mode(0o777))
             .unwrap();
         let refused = check(&state).unwrap_err();
-        assert!(refused.contains("other users can write to it (mode 0777)"), "{refused}");
+        assert!(
+            refused.contains("other users can write to it (mode 0777)"),
+            "{refused}"
+        );
         assert!(refused.contains("runs"), "{refused}");
         std::fs::set_permissions(&state, std::fs::Permissions::from_mode(0o775)).unwrap();
         let refused = check(&state).unwrap_err();

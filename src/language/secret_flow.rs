@@ -147,7 +147,10 @@ mod tests {
 
     #[test]
     fn a_secret_in_a_shell_string_or_an_argv_is_found() {
-        assert_eq!(leaks_in("sh(`curl -u admin:${token} x`)"), one("token", "sh"));
+        assert_eq!(
+            leaks_in("sh(`curl -u admin:${token} x`)"),
+            one("token", "sh")
+        );
         assert_eq!(leaks_in(r#"run(["psql", db])"#), one("db", "run"));
         assert_eq!(leaks_in(r#"sh("mysql -p" + db)"#), one("db", "sh"));
     }

@@ -178,10 +178,7 @@ fn remote_script(command: &Command, opts: &CommandOptions) -> Outcome<String> {
 
 /// The script that runs, with its environment read from standard input, and the options that
 /// feed it that input: no value of the environment is on a command line of the host.
-fn private_script(
-    command: &Command,
-    opts: &CommandOptions,
-) -> Outcome<(String, CommandOptions)> {
+fn private_script(command: &Command, opts: &CommandOptions) -> Outcome<(String, CommandOptions)> {
     let script = script(command, opts, true)?;
     let mut fed = opts.clone();
     if !opts.env.is_empty() {

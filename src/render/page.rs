@@ -7,8 +7,7 @@ use crate::engine::plan::PlannedAction;
 use crate::engine::run_values::ParamValue;
 use crate::engine::trace::{ProcedureTrace, StepTrace, TracedBody, TracedRunbook};
 use crate::language::ast::{
-    Guard, HostDecl, Item, Literal, Procedure, Runbook, Step, Target, Tolerance,
-    Value, ValueAt,
+    Guard, HostDecl, Item, Literal, Procedure, Runbook, Step, Target, Tolerance, Value, ValueAt,
 };
 use crate::language::duration;
 use crate::render::flow_diagram::Flow;
@@ -291,14 +290,12 @@ impl Page {
             secrets: runbook
                 .secrets
                 .iter()
-                .map(|s| {
-                    SecretRow {
-                        name: s.name.text.clone(),
-                        source: s.source.kind().into(),
-                        from: s.source.target(),
-                        optional: s.optional,
-                        shown: placeholder(&format!("secret {}", s.name.text)),
-                    }
+                .map(|s| SecretRow {
+                    name: s.name.text.clone(),
+                    source: s.source.kind().into(),
+                    from: s.source.target(),
+                    optional: s.optional,
+                    shown: placeholder(&format!("secret {}", s.name.text)),
                 })
                 .collect(),
             hosts: runbook.hosts.iter().map(|h| host_row(h, runbook)).collect(),

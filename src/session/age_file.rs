@@ -31,8 +31,8 @@ pub fn decrypt(
     identity: Option<&Path>,
     passphrase: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Vec<u8>, String> {
-    let file = std::fs::File::open(path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let file =
+        std::fs::File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let armored = age::armor::ArmoredReader::new(std::io::BufReader::new(file));
     let decryptor = age::Decryptor::new(armored)
         .map_err(|e| format!("{} is not an age file: {e}", path.display()))?;
@@ -62,7 +62,9 @@ pub fn decrypt(
 
 fn read_identities(identity: Option<&Path>) -> Result<Vec<Box<dyn age::Identity>>, String> {
     let path = identity.ok_or_else(|| {
-        format!("it is age-encrypted: name the identity with --age-identity FILE or {IDENTITY_VARIABLE}")
+        format!(
+            "it is age-encrypted: name the identity with --age-identity FILE or {IDENTITY_VARIABLE}"
+        )
     })?;
     age::IdentityFile::from_file(path.display().to_string())
         .map_err(|e| format!("cannot read the age identity {}: {e}", path.display()))?
@@ -81,7 +83,11 @@ pub fn read_recipients(path: &Path) -> Result<Vec<age::x25519::Recipient>, Strin
             continue;
         }
         recipients.push(age::x25519::Recipient::from_str(line).map_err(|e| {
-            format!("{}:{}: not an age recipient: {e}", path.display(), number + 1)
+            format!(
+                "{}:{}: not an age recipient: {e}",
+                path.display(),
+                number + 1
+            )
         })?);
     }
     if recipients.is_empty() {

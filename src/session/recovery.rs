@@ -9,6 +9,7 @@ use crate::context::event::{Mode, Status};
 use crate::engine::runner::Start;
 use crate::journal::record::{RunRecord, RunState};
 use crate::journal::state_dir;
+use crate::journal::state_permissions;
 use crate::ssh::pool::SshSettings;
 use std::path::{Path, PathBuf};
 
@@ -60,6 +61,8 @@ pub fn state_dirs(state_dir: Option<&Path>) -> Vec<PathBuf> {
 pub fn find(state_dir: Option<&Path>, id: &str) -> Result<(PathBuf, RunRecord), String> {
     let dirs = state_dirs(state_dir);
     for dir in &dirs {
+        // A journal others could have written is not one to act on.
+        state_permissions::check(dir)?;
         if state_dir::journal(dir, id).exists() {
             return RunRecord::find(dir, id).map(|r| (dir.clone(), r));
         }

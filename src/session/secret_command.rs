@@ -54,9 +54,10 @@ pub fn read(argv: &[String], timeout: Option<Duration>) -> Result<String, String
     let stderr = stderr.recv_timeout(left).unwrap_or_default();
     let stderr = String::from_utf8_lossy(&stderr).trim().to_string();
     if !status.success() {
-        let code = status
-            .code()
-            .map_or_else(|| "was killed by a signal".to_string(), |c| format!("exited {c}"));
+        let code = status.code().map_or_else(
+            || "was killed by a signal".to_string(),
+            |c| format!("exited {c}"),
+        );
         let said = if stderr.is_empty() {
             String::new()
         } else {
@@ -118,7 +119,11 @@ mod tests {
     #[test]
     fn a_failure_says_what_the_command_said_not_what_it_printed() {
         let why = read(
-            &argv(&["sh", "-c", "printf 'v4%s\\n' lue; echo 'no such entry' >&2; exit 3"]),
+            &argv(&[
+                "sh",
+                "-c",
+                "printf 'v4%s\\n' lue; echo 'no such entry' >&2; exit 3",
+            ]),
             None,
         )
         .unwrap_err();

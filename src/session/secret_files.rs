@@ -97,9 +97,9 @@ pub fn run_editor(path: &Path) -> Result<(), String> {
     let editor = std::env::var("VISUAL")
         .or_else(|_| std::env::var("EDITOR"))
         .unwrap_or_else(|_| "vi".into());
-    let words = shlex::split(&editor).filter(|w| !w.is_empty()).ok_or_else(|| {
-        format!("cannot read the editor command `{editor}`")
-    })?;
+    let words = shlex::split(&editor)
+        .filter(|w| !w.is_empty())
+        .ok_or_else(|| format!("cannot read the editor command `{editor}`"))?;
     let status = std::process::Command::new(&words[0])
         .args(&words[1..])
         .arg(path)
@@ -108,7 +108,9 @@ pub fn run_editor(path: &Path) -> Result<(), String> {
     if status.success() {
         Ok(())
     } else {
-        Err(format!("the editor `{editor}` failed ({status}): nothing was changed"))
+        Err(format!(
+            "the editor `{editor}` failed ({status}): nothing was changed"
+        ))
     }
 }
 
