@@ -10,7 +10,9 @@ if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
 
 # Tools the tests drive. Debian package names; installed only when missing.
 need_packages=()
-for pair in sh:dash bash:bash tar:tar gzip:gzip script:bsdutils ssh:openssh-client ssh-keygen:openssh-client pgrep:procps openssl:openssl tmux:tmux; do
+# tests/secret_sources.rs: `pass` with a GnuPG key it generates, files encrypted with `age`;
+# tests/private_state.rs: `su` to another user.
+for pair in sh:dash bash:bash tar:tar gzip:gzip script:bsdutils ssh:openssh-client ssh-keygen:openssh-client pgrep:procps openssl:openssl tmux:tmux gpg:gnupg pass:pass age:age age-keygen:age su:util-linux; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || need_packages+=("${pair#*:}")
 done
 # tests/editors.rs asks the real vim for the syntax groups of editors/vim/syntax/rb42.vim;
@@ -67,6 +69,13 @@ $SUDO usermod -p '*' "$test_user"
 test_home="$(getent passwd "$test_user" | cut -d: -f6)"
 $SUDO rm -f "$test_home/.profile" "$test_home/.bashrc" "$test_home/.bash_profile" \
   "$test_home/.bash_login" "$test_home/.bash_logout"
+
+# tests/private_state.rs checks, as this second unprivileged user, that a journal cannot be
+# read by another user of the machine.
+if ! id runbook-other >/dev/null 2>&1; then
+  say "creating user runbook-other"
+  $SUDO useradd --no-create-home --shell /bin/sh runbook-other
+fi
 
 # initdb refuses to run as root, so tests running as root run their clusters as the postgres
 # user. Debian's package creates it; a server installed otherwise may come without it.

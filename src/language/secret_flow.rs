@@ -41,10 +41,10 @@ pub fn leaks(ast: &AST, secrets: &[String]) -> Vec<Leak> {
     for _ in 0..8 {
         let before = carriers.len();
         ast.walk(&mut |path: &[ASTNode]| {
-            if let Some(ASTNode::Stmt(stmt)) = path.last() {
-                if let Some((name, secret)) = assigned(stmt, &carriers) {
-                    carriers.entry(name).or_insert(secret);
-                }
+            if let Some(ASTNode::Stmt(stmt)) = path.last()
+                && let Some((name, secret)) = assigned(stmt, &carriers)
+            {
+                carriers.entry(name).or_insert(secret);
             }
             if let Some(ASTNode::Expr(Expr::Dot(dot, ..))) = path.last()
                 && let (Expr::Variable(list, ..), Expr::MethodCall(call, _)) = (&dot.lhs, &dot.rhs)
