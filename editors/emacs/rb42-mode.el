@@ -36,7 +36,7 @@
   :type 'string)
 
 (defconst rb42-keywords
-  '("all" "always" "as" "backoff" "confirm" "contact" "default"
+  '("all" "always" "as" "backoff" "command" "confirm" "contact" "default"
     "description" "env" "every" "file" "finally" "forks" "from" "group"
     "guard" "help" "host" "inventory" "of" "on" "one" "option" "optional"
     "owner" "param" "procedure" "prompt" "retry" "rollback" "runbook"
