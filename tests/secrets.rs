@@ -160,6 +160,57 @@ const LEAKY: &str = r#"runbook "leaky" {
 #[test]
 fn a_secret_used_every_way_is_absent_from_outputs_journals_plans_and_docs() {
     let secret = "s3cr3t/T0ken+=x";
+    // From the environment, from a command's output, from an age-encrypted file.
+    let env = Test::new().runbook(LEAKY).env("API_TOKEN", secret);
+    grep_every_output(env, secret);
+    let command = Test::new()
+        .runbook(&LEAKY.replace(
+            r#"from env "API_TOKEN""#,
+            r#"from command ["printenv", "API_TOKEN"]"#,
+        ))
+        .env("API_TOKEN", secret);
+    grep_every_output(command, secret);
+    let keys = tempfile::tempdir().expect("temp dir");
+    let key = keys.path().join("key.txt");
+    let made = std::process::Command::new("age-keygen")
+        .arg("-o")
+        .arg(&key)
+        .output()
+        .expect("age-keygen (scripts/test.sh installs age)");
+    let said = String::from_utf8_lossy(&made.stderr);
+    let public = said
+        .lines()
+        .find_map(|l| l.strip_prefix("Public key: "))
+        .expect("a public key");
+    let sealed = std::process::Command::new("age")
+        .args(["-r", public.trim(), "-o"])
+        .arg(keys.path().join("token.age"))
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child
+                .stdin
+                .take()
+                .expect("stdin")
+                .write_all(secret.as_bytes())?;
+            child.wait()
+        })
+        .expect("age");
+    assert!(sealed.success());
+    let age_file = Test::new()
+        .runbook(&LEAKY.replace(r#"from env "API_TOKEN""#, r#"from file "token.age""#))
+        .file(
+            "token.age",
+            std::fs::read(keys.path().join("token.age")).expect("token.age"),
+        )
+        .env("RUNBOOK_AGE_IDENTITY", &key.display().to_string());
+    grep_every_output(age_file, secret);
+}
+
+/// Runs, plans, documents, lists and shows LEAKY's runs, and greps every output and journal
+/// for `secret` in four forms.
+fn grep_every_output(test: Test, secret: &str) {
     let forms = [
         secret.to_string(),
         base64(secret.as_bytes()),
@@ -167,7 +218,6 @@ fn a_secret_used_every_way_is_absent_from_outputs_journals_plans_and_docs() {
         url_encoded(secret),
     ];
     let web = HttpServer::start();
-    let test = Test::new().runbook(LEAKY).env("API_TOKEN", secret);
     let web_param = format!("web={}", web.url("").trim_end_matches('/'));
     let run = |args: &[&str]| {
         let out = test.command().args(args).output().expect("run runbook");
