@@ -464,13 +464,12 @@ impl Tty {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
-    /// Runs `command` in a new window, in `dir`.
+    /// Runs `command` in the server's one session, in `dir`.
     fn run(&self, dir: &Path, command: &str) {
         let line = format!(
             "cd '{}' && {command}; echo \"[exit $?]\"; sleep 600",
             dir.display()
         );
-        self.tmux(&["kill-server"]);
         self.tmux(&[
             "new-session",
             "-d",
@@ -524,8 +523,9 @@ fn a_file_encrypted_to_a_passphrase_asks_for_it_on_the_terminal() {
         )
         .file("plain.txt", "phrase-locked-v4lue\n");
     let dir = test.path().to_path_buf();
+    // One tmux server per program.
     let tty = Tty {
-        socket: dir.join("tmux.sock"),
+        socket: dir.join("age.sock"),
     };
     // Debian's age asks for the passphrase twice, on the terminal.
     tty.run(&dir, "age -p -o db.age plain.txt");
@@ -535,6 +535,10 @@ fn a_file_encrypted_to_a_passphrase_asks_for_it_on_the_terminal() {
     tty.answer("correct horse 42");
     tty.wait_for("[exit 0]");
     std::fs::remove_file(dir.join("plain.txt")).unwrap();
+    drop(tty);
+    let tty = Tty {
+        socket: dir.join("runbook.sock"),
+    };
     tty.run(
         &dir,
         &format!(
