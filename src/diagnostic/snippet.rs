@@ -95,6 +95,13 @@ impl Snippet {
         }
     }
 
+    /// The same place, its line passed through `mask` (events and journals never show a
+    /// secret, even one written in the source).
+    pub fn masked(mut self, mask: impl FnOnce(&str) -> String) -> Self {
+        self.source_line = self.source_line.map(|line| mask(&line));
+        self
+    }
+
     /// `--> file:line:col`, then the source line and a caret under the place, measured in
     /// display columns (a CJK character or an emoji takes two).
     pub fn render(&self, painter: Painter) -> String {

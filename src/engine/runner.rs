@@ -1038,10 +1038,8 @@ impl Runner<'_> {
             };
             Failure {
                 location: explained.position.map(|p| {
-                    Box::new(Snippet::of(
-                        self.source,
-                        rhai_position::span_in_body(body.origin, p),
-                    ))
+                    let at = Snippet::of(self.source, rhai_position::span_in_body(body.origin, p));
+                    Box::new(at.masked(|line| self.ctx.mask(line)))
                 }),
                 kind: stopped.map_or(explained.kind, StopReason::kind),
                 host: host.map(str::to_string),
