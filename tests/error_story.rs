@@ -99,14 +99,12 @@ fn assert_kind(out: &Output, kind: &str) {
     }
 }
 
+/// A body whose command exits with 3, after CJK text on its line.
+const EXIT_3: &str = "runbook \"r\" {\n  procedure p {\n    step s {\n      log(\"日本\"); sh(\"exit 3\");\n    }\n  }\n}\n";
+
 #[test]
 fn a_runtime_failure_shows_the_static_caret_and_its_kind() {
-    let out = Test::new()
-        .runbook(
-            "runbook \"r\" {\n  procedure p {\n    step s {\n      log(\"日本\"); sh(\"exit 3\");\n    }\n  }\n}\n",
-        )
-        .args(["run", "main.rb42"])
-        .run();
+    let out = Test::new().runbook(EXIT_3).args(["run", "main.rb42"]).run();
     out.code(1)
         .stdout_has("✗ s failed: command `exit 3` exited with code 3")
         .stdout_has("--> main.rb42:4:18");
@@ -119,9 +117,7 @@ fn a_runtime_failure_shows_the_static_caret_and_its_kind() {
     assert!(out.stdout.contains(&excerpt), "{}", out.stdout);
 
     let json = Test::new()
-        .runbook(
-            "runbook \"r\" {\n  procedure p {\n    step s {\n      log(\"日本\"); sh(\"exit 3\");\n    }\n  }\n}\n",
-        )
+        .runbook(EXIT_3)
         .args(["run", "main.rb42", "--format", "json"])
         .run();
     json.code(1);

@@ -4,26 +4,26 @@
 use anstyle::{AnsiColor, Style};
 
 /// Red and bold: errors and failures.
-pub const ERROR: Style = Style::new()
-    .bold()
-    .fg_color(Some(anstyle::Color::Ansi(AnsiColor::Red)));
+pub const ERROR: Style = bold(AnsiColor::Red);
 /// Yellow and bold: warnings.
-pub const WARNING: Style = Style::new()
-    .bold()
-    .fg_color(Some(anstyle::Color::Ansi(AnsiColor::Yellow)));
+pub const WARNING: Style = bold(AnsiColor::Yellow);
 /// Blue and bold: the gutter of a source excerpt.
-pub const GUTTER: Style = Style::new()
-    .bold()
-    .fg_color(Some(anstyle::Color::Ansi(AnsiColor::Blue)));
+pub const GUTTER: Style = bold(AnsiColor::Blue);
 /// Cyan and bold: `= help:`.
-pub const HELP: Style = Style::new()
-    .bold()
-    .fg_color(Some(anstyle::Color::Ansi(AnsiColor::Cyan)));
+pub const HELP: Style = bold(AnsiColor::Cyan);
 pub const BOLD: Style = Style::new().bold();
 pub const DIM: Style = Style::new().dimmed();
-pub const GREEN: Style = Style::new().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Green)));
-pub const YELLOW: Style = Style::new().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Yellow)));
-pub const CYAN: Style = Style::new().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Cyan)));
+pub const GREEN: Style = coloured(AnsiColor::Green);
+pub const YELLOW: Style = coloured(AnsiColor::Yellow);
+pub const CYAN: Style = coloured(AnsiColor::Cyan);
+
+const fn coloured(colour: AnsiColor) -> Style {
+    Style::new().fg_color(Some(anstyle::Color::Ansi(colour)))
+}
+
+const fn bold(colour: AnsiColor) -> Style {
+    coloured(colour).bold()
+}
 
 /// Paints text, or leaves it plain when colours are off.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
