@@ -307,3 +307,23 @@ fn a_false_guard_a_failed_assertion_and_a_failed_rollback_are_assertions() {
     );
     assert_kind(&out, "assertion");
 }
+
+#[test]
+fn a_missing_file_is_io_and_a_declined_confirmation_is_declined_with_exit_3() {
+    let out = Test::new()
+        .runbook(
+            "runbook \"r\" {\n  procedure p { step s { read_file(\"no-such-file.txt\"); } }\n}\n",
+        )
+        .args(["run", "main.rb42", "--format", "json"])
+        .run();
+    out.code(1).stdout_has("cannot read `no-such-file.txt`");
+    assert_kind(&out, "io");
+
+    // Without a terminal to ask, a confirmation is declined.
+    let out = Test::new()
+        .runbook("runbook \"r\" {\n  procedure p { step s { confirm(\"Go on?\"); } }\n}\n")
+        .args(["run", "main.rb42", "--format", "json"])
+        .run();
+    out.code(3).stdout_has("declined: Go on?");
+    assert_kind(&out, "declined");
+}
