@@ -6,9 +6,10 @@ use super::ast::{Body, Item, Literal, ParamType, Procedure, Runbook};
 use super::message_text;
 use super::script_scan::{self, Scan};
 use super::secret_flow;
+use crate::diagnostic::rhai_position::span_in_body;
 use crate::diagnostic::source::{Location, SourceFile, Span};
 use crate::diagnostic::{Diagnostic, did_you_mean};
-use rhai::{AST, Engine, ParseErrorType, Position, Scope};
+use rhai::{AST, Engine, ParseErrorType, Scope};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
@@ -396,7 +397,7 @@ impl Checker<'_> {
                 names.publish(name);
             }
             for at in &scan.dynamic_publish {
-                let span = body_span(&step.body, *at);
+                let span = span_in_body(step.body.origin, *at);
                 self.warning(
                     span,
                     "publish with a computed name: later steps cannot be checked against it",
@@ -405,7 +406,7 @@ impl Checker<'_> {
             if let Some(rollback) = &step.rollback {
                 self.body(rollback, &names);
             } else if has_rollbacks && let Some(at) = scan.first_change {
-                let span = body_span(&step.body, at);
+                let span = span_in_body(step.body.origin, at);
                 self.warning(
                     span,
                     format!(
@@ -455,7 +456,7 @@ impl Checker<'_> {
                     .extend(scan.variables.iter().map(|(n, _)| n.clone()));
                 for (var, at) in &scan.shell_interpolations {
                     if names.params.contains(var) || names.published_set.contains(var) {
-                        let span = body_span(body, *at);
+                        let span = span_in_body(body.origin, *at);
                         self.warning(
                             span,
                             format!("`{var}` is interpolated into a shell command without quoting"),
@@ -466,7 +467,7 @@ impl Checker<'_> {
                     }
                 }
                 for leak in secret_flow::leaks(&ast, &names.secrets) {
-                    let span = body_span(body, leak.at);
+                    let span = span_in_body(body.origin, leak.at);
                     self.warning(
                         span,
                         format!(
@@ -491,7 +492,7 @@ impl Checker<'_> {
                     // Declared but not loaded: the module's own error is already reported.
                     return None;
                 }
-                let span = body_span(body, e.position());
+                let span = span_in_body(body.origin, e.position());
                 let (message, help) = match e.err_type() {
                     ParseErrorType::VariableUndefined(name) => {
                         let help = match did_you_mean(name, names.all()) {
@@ -529,12 +530,6 @@ impl Checker<'_> {
             }
         }
     }
-}
-
-/// The span in the `.rb42` file of a rhai position inside `body`.
-pub fn body_span(body: &Body, at: Position) -> Span {
-    let inner = Location::new(at.line().unwrap_or(1), at.position().unwrap_or(1));
-    Span::new(inner.offset_by(body.origin), 1)
 }
 
 /// Whether a literal is a value of the type.

@@ -5,6 +5,7 @@
 //! no process carries the values), so a value with newlines or quotes stays one line and data.
 
 use super::{Outcome, error};
+use crate::diagnostic::error_kind::ErrorKind;
 use rhai::Map;
 
 /// What the script runs first: the variables, from the first line of its standard input.
@@ -24,7 +25,10 @@ pub fn stdin_line(env: &Map) -> Outcome<String> {
     let mut line = String::new();
     for (key, value) in env {
         if !valid_name(key) {
-            return error(format!("run: `{key}` is not an environment variable name"));
+            return error(
+                ErrorKind::Script,
+                format!("run: `{key}` is not an environment variable name"),
+            );
         }
         let escaped: String = value
             .to_string()
