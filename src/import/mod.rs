@@ -10,6 +10,7 @@
 //! does.
 
 mod command_kind;
+mod document_file;
 mod draft_writer;
 mod ids;
 mod inputs;
@@ -25,6 +26,7 @@ mod summary;
 mod translate;
 mod wording;
 
+pub use document_file::read_limited;
 pub use summary::Summary;
 
 use crate::diagnostic::Diagnostic;

@@ -2,23 +2,29 @@
 //! [`Session`] ready to run (or the diagnostics that stop it) comes out. Load → select the
 //! procedure → check → parameters, secrets, hosts and the secret mask → the engine.
 //!
-//! It also holds the static-check API (`static_check`), the journal-based recovery of a run
-//! (`recovery`, `journaled`), and the entry points of `doc` and `plan --base` (`doc_trace`,
+//! It also holds the static-check API (`static_check`), the journaled runs and their recovery
+//! (`run_journals`, `recovery`, `journaled`), the signals that stop a run (`interrupt_signals`), and the entry points of `doc` and `plan --base` (`doc_trace`,
 //! `doc_pages`). Nothing here prints or chooses an exit code: the front ends (`cli`, `repl`,
 //! `lsp`) render what comes back. It may import `render`, `output`, `journal`, `engine`,
 //! `context`, `hosts`, `language` and `diagnostic`; never `cli`, `repl` or `lsp`.
 
 pub mod doc_pages;
 pub mod doc_trace;
+pub mod dry_run;
 pub mod git_revision;
 pub mod host_resolution;
 pub mod inputs;
+pub mod interrupt_signals;
 pub mod journaled;
 pub mod masking;
 pub mod parameters;
+pub mod plan_comparison;
 pub mod procedure_selection;
 pub mod recovery;
+pub mod reformat;
 pub mod request;
+pub mod run_journals;
+pub mod runbook_files;
 pub mod secrets;
 pub mod stale_pages;
 pub mod static_check;

@@ -1,6 +1,6 @@
-//! Finishing what a journaled run left: finding the run, whether it may be resumed or rolled
-//! back, the request that reopens its runbook, the values it published, what it still owes, and
-//! where the runner starts (after the operator agrees).
+//! Finishing what a journaled run left: whether it may be resumed or rolled back, the request
+//! that reopens its runbook, the values it published, what it still owes, and where the runner
+//! starts (after the operator agrees). `run_journals` finds the run.
 
 use super::Session;
 use super::request::Request;
@@ -10,7 +10,7 @@ use crate::engine::runner::Start;
 use crate::journal::record::{RunRecord, RunState};
 use crate::journal::state_dir;
 use crate::ssh::pool::SshSettings;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// What to finish.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -36,39 +36,6 @@ pub enum Decision {
     NothingToDo(String),
     /// The operator said no.
     Declined,
-}
-
-/// The state directories to look in: the one named, else `.runbook/` here and one level down.
-pub fn state_dirs(state_dir: Option<&Path>) -> Vec<PathBuf> {
-    if let Some(dir) = state_dir {
-        return vec![dir.to_path_buf()];
-    }
-    let mut dirs = vec![PathBuf::from(".runbook")];
-    if let Ok(entries) = std::fs::read_dir(".") {
-        let mut below: Vec<PathBuf> = entries
-            .flatten()
-            .map(|e| e.path().join(".runbook"))
-            .filter(|p| p.is_dir())
-            .collect();
-        below.sort();
-        dirs.extend(below);
-    }
-    dirs
-}
-
-/// The journal of run `id`, and the state directory it is in.
-pub fn find(state_dir: Option<&Path>, id: &str) -> Result<(PathBuf, RunRecord), String> {
-    let dirs = state_dirs(state_dir);
-    for dir in &dirs {
-        if state_dir::journal(dir, id).exists() {
-            return RunRecord::find(dir, id).map(|r| (dir.clone(), r));
-        }
-    }
-    let searched: Vec<String> = dirs.iter().map(|d| d.display().to_string()).collect();
-    Err(format!(
-        "no run `{id}` in {} (see `runbook runs`, or give --state-dir)",
-        searched.join(", ")
-    ))
 }
 
 /// Why `record` cannot be recovered as asked, if it cannot. `force` resumes a run whose

@@ -5,6 +5,7 @@ use super::print_diagnostics;
 use crate::diagnostic::Diagnostic;
 use crate::exit_code;
 use crate::journal::writer::JournalWriter;
+use crate::output::console::errln;
 use crate::session::Session;
 use crate::session::journaled::{self, Ending};
 use std::path::Path;
@@ -34,7 +35,7 @@ pub fn execute(
     }
     let code = status.exit_code();
     if code != exit_code::SUCCESS {
-        eprintln!(
+        errln!(
             "run {run} is journaled in {}: `runbook show {run}`, `runbook resume {run}` or `runbook rollback {run}`",
             writer.path().display()
         );
