@@ -154,6 +154,10 @@ fn print_line(text: &str) {
 }
 
 impl EventSink for TerminalView {
+    #[allow(
+        clippy::too_many_lines,
+        reason = "one short arm per kind of event, each the line the terminal shows for it: the match is the view's table of wording"
+    )]
     fn emit(&self, event: &Event) {
         let s = self.style;
         match event {
