@@ -3,16 +3,14 @@
 
 use super::{RecoverArgs, RunsArgs, ShowArgs, ShowFormat, print, print_diagnostics, run_ending};
 use crate::context::confirmation_gate::{ConfirmationGate, Prompter};
-use crate::context::event::{EventSink, FanOut};
+use crate::context::event::EventSink;
 use crate::diagnostic::Diagnostic;
 use crate::exit_code;
-use crate::journal::writer::JournalWriter;
 use crate::output::console::{self, outln};
 use crate::output::terminal::TerminalView;
 use crate::output::terminal_prompter::TerminalPrompter;
 use crate::render::run_timeline::Timeline;
 use crate::render::{run_list, run_report, timeline_page};
-use crate::session::Session;
 use crate::session::interrupt_signals::listen_for_signals;
 use crate::session::recovery::{self, Decision, Recovery, Refusal};
 use crate::session::run_journals::{self, find};
@@ -70,10 +68,6 @@ pub fn recover(args: &RecoverArgs, what: Recovery) -> i32 {
         Some(Refusal::Changed(why)) => return refuse(why),
         None => {}
     }
-    let writer = match JournalWriter::append(&record.path) {
-        Ok(w) => Arc::new(w),
-        Err(e) => return refuse(e),
-    };
     let interactive = std::io::stdin().is_terminal();
     let gate = ConfirmationGate {
         yes: args.yes,
@@ -81,22 +75,21 @@ pub fn recover(args: &RecoverArgs, what: Recovery) -> i32 {
         each_step: false,
         prompter: interactive.then(|| Arc::new(TerminalPrompter::default()) as Arc<dyn Prompter>),
     };
-    let request = recovery::request(
+    let view = Arc::new(TerminalView::default());
+    let reopened = recovery::reopen(
         &record,
         args.ssh.settings(),
         args.ssh.inventory.clone(),
         gate,
+        view,
     );
-    let view: Arc<dyn EventSink> = Arc::new(TerminalView::default());
-    let sinks: Arc<dyn EventSink> = Arc::new(FanOut(vec![view, Arc::clone(&writer) as _]));
-    let mut session = match Session::open(&request, |_| sinks) {
-        Ok(s) => s,
+    let (mut session, writer) = match reopened {
+        Ok(reopened) => reopened,
         Err(diagnostics) => {
             print_diagnostics(&diagnostics);
             return exit_code::USAGE;
         }
     };
-    recovery::republish(&session, &record);
     session.start = match recovery::decide(&session, &record, what) {
         Decision::Start(start) => start,
         Decision::NothingToDo(said) => {

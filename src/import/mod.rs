@@ -9,6 +9,7 @@
 //! `// TODO(import): …` comment where it stood. The caller checks the draft as `runbook check`
 //! does.
 
+mod code_blocks;
 mod command_kind;
 mod document_file;
 mod draft_writer;

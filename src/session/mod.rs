@@ -2,11 +2,14 @@
 //! [`Session`] ready to run (or the diagnostics that stop it) comes out. Load → select the
 //! procedure → check → parameters, secrets, hosts and the secret mask → the engine.
 //!
-//! It also holds the static-check API (`static_check`), the journaled runs and their recovery
-//! (`run_journals`, `recovery`, `journaled`), the signals that stop a run (`interrupt_signals`), and the entry points of `doc` and `plan --base` (`doc_trace`,
-//! `doc_pages`). Nothing here prints or chooses an exit code: the front ends (`cli`, `repl`,
-//! `lsp`) render what comes back. It may import `render`, `output`, `journal`, `engine`,
-//! `context`, `hosts`, `language` and `diagnostic`; never `cli`, `repl` or `lsp`.
+//! It also holds what the commands do beyond opening a session, so that the front ends only
+//! parse, render and choose exit codes: the static-check API (`static_check`, `runbook_files`),
+//! dry-runs (`dry_run`) and plan comparisons (`plan_comparison`), `fmt` over files
+//! (`reformat`), the journaled runs, their lock and recovery (`run_journals`, `journaled`,
+//! `recovery`), the signals that stop a run (`interrupt_signals`), and the entry points of
+//! `doc` (`doc_trace`, `doc_pages`, `stale_pages`). Nothing here prints or chooses an exit code.
+//! It may import `render`, `output`, `journal`, `engine`, `context`, `hosts`, `language` and
+//! `diagnostic`; never `cli`, `repl` or `lsp` (`tests/layers.rs` checks it).
 
 pub mod doc_pages;
 pub mod doc_trace;

@@ -5,12 +5,15 @@
 use super::Session;
 use super::request::Request;
 use crate::context::confirmation_gate::ConfirmationGate;
-use crate::context::event::{Mode, Status};
+use crate::context::event::{EventSink, FanOut, Mode, Status};
+use crate::diagnostic::Diagnostic;
 use crate::engine::runner::Start;
 use crate::journal::record::{RunRecord, RunState};
 use crate::journal::state_dir;
+use crate::journal::writer::JournalWriter;
 use crate::ssh::pool::SshSettings;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// What to finish.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -71,9 +74,28 @@ pub fn refusal(record: &RunRecord, what: Recovery, force: bool) -> Option<Refusa
     None
 }
 
+/// Reopens the run's runbook as it was started, to finish it: its events go to `view` and to
+/// the end of its journal, and the values it published are published again.
+pub fn reopen(
+    record: &RunRecord,
+    ssh: SshSettings,
+    inventory: Option<PathBuf>,
+    gate: ConfirmationGate,
+    view: Arc<dyn EventSink>,
+) -> Result<(Session, Arc<JournalWriter>), Vec<Diagnostic>> {
+    let writer = JournalWriter::append(&record.path)
+        .map(Arc::new)
+        .map_err(|e| vec![Diagnostic::error(e)])?;
+    let request = request(record, ssh, inventory, gate);
+    let sinks: Arc<dyn EventSink> = Arc::new(FanOut(vec![view, Arc::clone(&writer) as _]));
+    let session = Session::open(&request, |_| sinks)?;
+    republish(&session, record);
+    Ok((session, writer))
+}
+
 /// The run's runbook, procedure and parameters, as it was started; reached with `ssh` (and
 /// `inventory`), answered by `gate`.
-pub fn request(
+fn request(
     record: &RunRecord,
     ssh: SshSettings,
     inventory: Option<PathBuf>,
@@ -98,7 +120,7 @@ pub fn request(
 }
 
 /// The values the run published, published again for the steps and rollbacks that follow.
-pub fn republish(session: &Session, record: &RunRecord) {
+fn republish(session: &Session, record: &RunRecord) {
     for (name, value) in record.published() {
         session
             .ctx
