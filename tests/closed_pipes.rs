@@ -3,8 +3,7 @@
 //! in a second round, its stderr) is a pipe whose reader is closed before it starts, so its
 //! very first write finds the pipe broken.
 
-use crate::harness::Test;
-use std::path::Path;
+use crate::harness::{Test, run_id};
 use std::process::{Command, Stdio};
 
 const RUNBOOK: &str = r#"runbook "pipes" {
@@ -67,22 +66,6 @@ fn run_into_closed_pipe(
     )
 }
 
-/// The id of the only run journaled in `dir`.
-fn only_run(dir: &Path) -> String {
-    let entries: Vec<String> = std::fs::read_dir(dir.join(".runbook/runs"))
-        .expect("a runs directory")
-        .flatten()
-        .map(|e| {
-            e.file_name()
-                .to_string_lossy()
-                .trim_end_matches(".jsonl")
-                .to_string()
-        })
-        .collect();
-    assert_eq!(entries.len(), 1, "{entries:?}");
-    entries[0].clone()
-}
-
 #[test]
 fn every_printing_command_ends_quietly_when_nobody_reads_its_output() {
     let test = Test::new()
@@ -107,7 +90,7 @@ fn every_printing_command_ends_quietly_when_nobody_reads_its_output() {
         "{}",
         String::from_utf8_lossy(&failed.stderr)
     );
-    let run = only_run(test.path());
+    let run = run_id(test.path());
     std::fs::write(test.path().join("allowed"), "").expect("allow");
 
     let cases: &[(&[&str], Option<&str>, i32)] = &[

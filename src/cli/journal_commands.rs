@@ -12,6 +12,7 @@ use crate::output::terminal_prompter::TerminalPrompter;
 use crate::render::run_timeline::Timeline;
 use crate::render::{run_list, run_report, timeline_page};
 use crate::session::interrupt_signals::listen_for_signals;
+use crate::session::journaled;
 use crate::session::recovery::{self, Decision, Recovery, Refusal};
 use crate::session::run_journals::{self, find};
 use std::io::IsTerminal;
@@ -100,5 +101,9 @@ pub fn recover(args: &RecoverArgs, what: Recovery) -> i32 {
     };
     listen_for_signals(&session.ctx);
     let run = record.header.run.clone();
-    run_ending::execute(&session, &state, &run, &writer, args.break_lock)
+    run_ending::report(
+        journaled::execute(&session, &state, &run, &writer, args.break_lock),
+        &run,
+        &writer,
+    )
 }

@@ -63,7 +63,11 @@ pub fn run(args: &RunArgs) -> i32 {
         }
     }
     listen_for_signals(&session.ctx);
-    let code = run_ending::execute(&session, &state, &run, &writer, args.break_lock);
+    let code = run_ending::report(
+        journaled::execute(&session, &state, &run, &writer, args.break_lock),
+        &run,
+        &writer,
+    );
     if code == exit_code::LOCKED {
         // Nothing ran: no journal to keep.
         let _ = std::fs::remove_file(writer.path());

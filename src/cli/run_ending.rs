@@ -6,30 +6,20 @@ use crate::diagnostic::Diagnostic;
 use crate::exit_code;
 use crate::journal::writer::JournalWriter;
 use crate::output::console::errln;
-use crate::session::Session;
-use crate::session::journaled::{self, Ending};
-use std::path::Path;
-use std::sync::Arc;
+use crate::session::journaled::Ending;
 
-/// Runs the session under its lock and journal; returns the exit code.
-pub fn execute(
-    session: &Session,
-    state: &Path,
-    run: &str,
-    writer: &Arc<JournalWriter>,
-    break_lock: bool,
-) -> i32 {
-    let (status, journal_failure) =
-        match journaled::execute(session, state, run, writer, break_lock) {
-            Ending::Locked(why) => {
-                print_diagnostics(&[Diagnostic::error(why)]);
-                return exit_code::LOCKED;
-            }
-            Ending::Ran {
-                status,
-                journal_failure,
-            } => (status, journal_failure),
-        };
+/// Tells how run `run`, journaled by `writer`, ended; returns its exit code.
+pub fn report(ending: Ending, run: &str, writer: &JournalWriter) -> i32 {
+    let (status, journal_failure) = match ending {
+        Ending::Locked(why) => {
+            print_diagnostics(&[Diagnostic::error(why)]);
+            return exit_code::LOCKED;
+        }
+        Ending::Ran {
+            status,
+            journal_failure,
+        } => (status, journal_failure),
+    };
     if let Some(problem) = journal_failure {
         print_diagnostics(&[Diagnostic::error(problem)]);
     }

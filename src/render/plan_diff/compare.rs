@@ -162,22 +162,8 @@ pub(super) fn whole_procedure(
     let steps: Vec<StepDiff> = numbered_steps(procedure)
         .into_iter()
         .map(|(number, step)| {
-            let traced = trace.steps.get(&step.id.text);
-            StepDiff {
-                id: step.id.text.clone(),
-                title: step.title().to_string(),
-                number,
-                change,
-                notes: Vec::new(),
-                commands: all(sign, traced.map(|t| lines(&t.body)).unwrap_or_default()),
-                rollback: all(
-                    sign,
-                    traced
-                        .and_then(|t| t.rollback.as_ref())
-                        .map(lines)
-                        .unwrap_or_default(),
-                ),
-            }
+            let traced = trace.steps.get(&step.id.text).cloned().unwrap_or_default();
+            whole_step(step, number, &traced, change)
         })
         .collect();
     let count = steps.len();
