@@ -11,6 +11,7 @@ mod docker;
 mod docker_env;
 mod editors;
 mod emacs;
+mod error_story;
 mod formatter;
 mod fuzz;
 mod harness;

@@ -4,17 +4,21 @@
 //! instead of acting, and each rollback is previewed the same way.
 
 use super::fan_out::{self, DEFAULT_FORKS, Policy, Spread};
+use super::rhai_error::explain;
 use super::rollback_stack::{Owed, RollbackStack};
 use super::run_values::{ParamValue, SecretValue};
 use crate::context::acting_host;
 use crate::context::event::{Answer, AnsweredBy, Event, GuardStatus, Level, Phase, Status};
 use crate::context::run_context::RunContext;
 use crate::context::stop_signal::StopReason;
+use crate::diagnostic::error_kind::ErrorKind;
+use crate::diagnostic::rhai_position;
+use crate::diagnostic::snippet::Snippet;
 use crate::diagnostic::source::SourceFile;
 use crate::language::ast::{Body, Guard, Item, Procedure, Runbook, Step, Target, Tolerance};
-use crate::language::check::{Compiled, body_span};
+use crate::language::check::Compiled;
 use crate::language::message_text;
-use rhai::{Dynamic, Engine, EvalAltResult, Position, Scope};
+use rhai::{Dynamic, Engine, Scope};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -83,7 +87,8 @@ enum Place {
 struct Failure {
     message: String,
     host: Option<String>,
-    location: Option<String>,
+    location: Option<Box<Snippet>>,
+    kind: ErrorKind,
     stopped: Option<StopReason>,
     declined: bool,
     /// In a dry-run: the failure came from a value only a real run knows.
@@ -234,6 +239,7 @@ impl Runner<'_> {
             let unknown = self.ctx.take_unknown_used();
             let mut status = GuardStatus::Passed;
             let mut messages = Vec::new();
+            let mut error_kind = None;
             for (host, result) in results {
                 let on = host.map(|h| format!("{h}: ")).unwrap_or_default();
                 let (this, message) = match result {
@@ -250,7 +256,10 @@ impl Runner<'_> {
                         ),
                     },
                     Err(f) if f.from_unknown => (GuardStatus::Unknown, None),
-                    Err(f) => (GuardStatus::Failed, Some(format!("{on}{}", f.describe()))),
+                    Err(f) => {
+                        error_kind = error_kind.or(Some(f.kind));
+                        (GuardStatus::Failed, Some(format!("{on}{}", f.describe())))
+                    }
                 };
                 if this == GuardStatus::Failed || status == GuardStatus::Passed {
                     status = if status == GuardStatus::Failed {
@@ -266,6 +275,9 @@ impl Runner<'_> {
                 title: self.message(&guard.title),
                 status,
                 message: (!messages.is_empty()).then(|| messages.join("; ")),
+                // A guard that is false is a check that did not hold.
+                error_kind: (status == GuardStatus::Failed)
+                    .then(|| error_kind.unwrap_or(ErrorKind::Assertion)),
             });
         }
         all_ok
@@ -460,10 +472,16 @@ impl Runner<'_> {
                     step,
                     &format!("`when` must be true or false, not {kind}"),
                     None,
+                    ErrorKind::Script,
                 ),
             },
             Err(f) if f.from_unknown => Ok(true),
-            Err(f) => self.fail(step, &format!("`when` failed: {}", f.message), f.location),
+            Err(f) => self.fail(
+                step,
+                &format!("`when` failed: {}", f.message),
+                f.location,
+                f.kind,
+            ),
         }
     }
 
@@ -487,6 +505,7 @@ impl Runner<'_> {
                 step,
                 &format!("{host}: `when` failed: {}", f.message),
                 f.location.clone(),
+                f.kind,
             );
         }
         let mut chosen = Vec::new();
@@ -506,6 +525,7 @@ impl Runner<'_> {
                         step,
                         &format!("{host}: `when` must be true or false, not {kind}"),
                         None,
+                        ErrorKind::Script,
                     );
                 }
             }
@@ -574,7 +594,7 @@ impl Runner<'_> {
                         return Err(ending);
                     }
                     if attempt < attempts && !self.ctx.is_dry_run() {
-                        let waited = self.retrying(step, attempt, f.message, &mut delay);
+                        let waited = self.retrying(step, attempt, f.message, f.kind, &mut delay);
                         if waited.is_err() && step.rollback_always {
                             stack.register(step, Vec::new());
                         }
@@ -583,7 +603,7 @@ impl Runner<'_> {
                         if step.rollback_always {
                             stack.register(step, Vec::new());
                         }
-                        return self.fail(step, &f.message, f.location);
+                        return self.fail(step, &f.message, f.location, f.kind);
                     }
                 }
             }
@@ -648,7 +668,10 @@ impl Runner<'_> {
             if attempt < attempts && !self.ctx.is_dry_run() {
                 pending = failed.iter().map(|(h, _)| h.clone()).collect();
                 pending.extend(spread.not_run);
-                if let Err(ending) = self.retrying(step, attempt, summary, &mut delay) {
+                let kind = failed
+                    .first()
+                    .map_or(ErrorKind::Interrupted, |(_, f)| f.kind);
+                if let Err(ending) = self.retrying(step, attempt, summary, kind, &mut delay) {
                     stack.register_hosts(step, Self::owing(step, done, &failed));
                     return Err(ending);
                 }
@@ -674,12 +697,16 @@ impl Runner<'_> {
             }
             stack.register_hosts(step, Self::owing(step, done, &failed));
             let location = failed.first().and_then(|(_, f)| f.location.clone());
+            // Hosts left not started, and none failed: the run was stopped.
+            let kind = failed
+                .first()
+                .map_or(ErrorKind::Interrupted, |(_, f)| f.kind);
             let message = if spread.not_run.is_empty() {
                 summary
             } else {
                 format!("{summary} (not started on {})", spread.not_run.join(", "))
             };
-            return self.fail(step, &message, location);
+            return self.fail(step, &message, location, kind);
         }
         Ok(true)
     }
@@ -702,7 +729,7 @@ impl Runner<'_> {
         } else {
             return None;
         };
-        self.report_failure(step, &f.describe_host(), f.location.clone());
+        self.report_failure(step, &f.describe_host(), f.location.clone(), f.kind);
         Some(ending)
     }
 
@@ -712,12 +739,14 @@ impl Runner<'_> {
         step: &Step,
         attempt: u32,
         error: String,
+        kind: ErrorKind,
         delay: &mut Duration,
     ) -> Result<(), Ending> {
         self.ctx.emit(&Event::StepRetrying {
             step: step.id.text.clone(),
             attempt,
             error,
+            error_kind: Some(kind),
             delay_ms: millis(*delay),
         });
         if self.pause(*delay).is_err() {
@@ -728,17 +757,30 @@ impl Runner<'_> {
         Ok(())
     }
 
-    fn report_failure(&self, step: &Step, message: &str, location: Option<String>) {
+    fn report_failure(
+        &self,
+        step: &Step,
+        message: &str,
+        location: Option<Box<Snippet>>,
+        kind: ErrorKind,
+    ) {
         self.ctx.emit(&Event::StepFailed {
             step: step.id.text.clone(),
             title: step.title().into(),
             error: message.into(),
+            error_kind: Some(kind),
             location,
         });
     }
 
-    fn fail<T>(&self, step: &Step, message: &str, location: Option<String>) -> Result<T, Ending> {
-        self.report_failure(step, message, location);
+    fn fail<T>(
+        &self,
+        step: &Step,
+        message: &str,
+        location: Option<Box<Snippet>>,
+        kind: ErrorKind,
+    ) -> Result<T, Ending> {
+        self.report_failure(step, message, location, kind);
         Err(Ending::Failed)
     }
 
@@ -797,6 +839,7 @@ impl Runner<'_> {
                         "not run: stopped by the operator; still owed (`runbook rollback RUN`)"
                             .into(),
                     ),
+                    error_kind: Some(ErrorKind::Interrupted),
                     location: None,
                 });
             }
@@ -810,15 +853,21 @@ impl Runner<'_> {
             });
         };
         let finished = |host: Option<&str>, result: &Result<Dynamic, Failure>| {
-            let (ok, error, location) = match result {
-                Ok(_) => (true, None, None),
-                Err(f) => (false, Some(f.message.clone()), f.location.clone()),
+            let (ok, error, error_kind, location) = match result {
+                Ok(_) => (true, None, None, None),
+                Err(f) => (
+                    false,
+                    Some(f.message.clone()),
+                    Some(f.kind),
+                    f.location.clone(),
+                ),
             };
             self.ctx.emit(&Event::RollbackFinished {
                 step: id.into(),
                 host: host.map(str::to_string),
                 ok,
                 error,
+                error_kind,
                 location,
             });
         };
@@ -866,16 +915,17 @@ impl Runner<'_> {
                 spread.failed.into_iter().map(|(_, f)| Err(f)).collect()
             }
         };
-        let errors: Vec<String> = results
+        let failures: Vec<Failure> = results
             .into_iter()
             .filter_map(Result::err)
             .filter(|f| !f.from_unknown)
-            .map(|f| f.describe_host())
             .collect();
+        let errors: Vec<String> = failures.iter().map(Failure::describe_host).collect();
         let ok = errors.is_empty();
         self.ctx.emit(&Event::FinallyFinished {
             ok,
             error: (!ok).then(|| errors.join("; ")),
+            error_kind: failures.first().map(|f| f.kind),
         });
         ok
     }
@@ -959,6 +1009,7 @@ impl Runner<'_> {
                 host: host.to_string(),
                 ok: result.is_ok(),
                 error: result.as_ref().err().map(|f| f.message.clone()),
+                error_kind: result.as_ref().err().map(|f| f.kind),
                 duration_ms: millis(started.elapsed()),
             });
             result
@@ -978,20 +1029,19 @@ impl Runner<'_> {
             .eval_ast_with_scope::<Dynamic>(&mut self.scope(body), ast);
         let stopped = self.ctx.stop.check();
         result.map_err(|error| {
-            let (message, position) = explain(*error);
+            let explained = explain(*error);
+            let message = explained.message;
             let message = match stopped {
                 Some(reason) if message.contains(&reason.to_string()) => message,
                 Some(reason) => reason.to_string(),
                 None => message,
             };
             Failure {
-                location: position.map(|p| {
-                    format!(
-                        "{}:{}",
-                        self.source.display_path(),
-                        body_span(body, p).start
-                    )
+                location: explained.position.map(|p| {
+                    let at = Snippet::of(self.source, rhai_position::span_in_body(body.origin, p));
+                    Box::new(at.masked(|line| self.ctx.mask(line)))
                 }),
+                kind: stopped.map_or(explained.kind, StopReason::kind),
                 host: host.map(str::to_string),
                 stopped,
                 declined: self.ctx.take_declined(),
@@ -1025,6 +1075,7 @@ impl Failure {
             message: message.into(),
             host: None,
             location: None,
+            kind: ErrorKind::Script,
             stopped: None,
             declined: false,
             from_unknown: false,
@@ -1045,35 +1096,6 @@ impl Failure {
             None => self.message.clone(),
         }
     }
-}
-
-/// A rhai error as a sentence, and where in the body it happened.
-pub fn explain(mut error: EvalAltResult) -> (String, Option<Position>) {
-    let position = error.take_position();
-    let position = (!position.is_none()).then_some(position);
-    let message = match error {
-        EvalAltResult::ErrorRuntime(value, _) => value.to_string(),
-        EvalAltResult::ErrorTerminated(value, _) => value.to_string(),
-        EvalAltResult::ErrorInFunctionCall(name, _, inner, _) => {
-            let (inner, _) = explain(*inner);
-            if name.starts_with('<') {
-                inner
-            } else {
-                format!("{inner} (in `{name}`)")
-            }
-        }
-        EvalAltResult::ErrorInModule(name, inner, _) => {
-            format!("{} (in module `{name}`)", explain(*inner).0)
-        }
-        EvalAltResult::ErrorTooManyOperations(_) => {
-            format!(
-                "stopped after {} operations: is there an endless loop?",
-                super::script_engine::MAX_OPERATIONS
-            )
-        }
-        other => other.to_string(),
-    };
-    (message, position)
 }
 
 fn millis(duration: Duration) -> u64 {
