@@ -179,6 +179,22 @@ fn expect(stream: &str, text: &str, needle: &str, present: bool) {
     );
 }
 
+/// The id of the only run journaled in `dir`'s state directory (`.runbook/`).
+pub fn run_id(dir: &Path) -> String {
+    let entries = std::fs::read_dir(dir.join(".runbook/runs")).expect("a runs directory");
+    let mut ids: Vec<String> = entries
+        .flatten()
+        .map(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .trim_end_matches(".jsonl")
+                .to_string()
+        })
+        .collect();
+    assert_eq!(ids.len(), 1, "{ids:?}");
+    ids.remove(0)
+}
+
 /// Compares with `tests/golden/NAME`; `UPDATE_GOLDEN=1` rewrites it.
 pub fn golden(name: &str, actual: &str) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))

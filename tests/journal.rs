@@ -1,7 +1,7 @@
 //! Runs that survive faults: the journal, `runs`/`show`, `rollback RUN` after a `kill -9`,
 //! `resume RUN`, `--from`/`--only`, the lock against two runs, and a full disk.
 
-use crate::harness::Test;
+use crate::harness::{Test, run_id};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -37,23 +37,6 @@ pub fn wait_for(path: &Path) {
         std::thread::sleep(Duration::from_millis(25));
     }
     panic!("{} never appeared", path.display());
-}
-
-/// The only run id in the test's state directory.
-fn run_id(dir: &Path) -> String {
-    let mut ids: Vec<String> = std::fs::read_dir(dir.join(".runbook/runs"))
-        .expect("a runs directory")
-        .flatten()
-        .map(|e| {
-            e.file_name()
-                .to_string_lossy()
-                .trim_end_matches(".jsonl")
-                .to_string()
-        })
-        .collect();
-    ids.sort();
-    assert_eq!(ids.len(), 1, "{ids:?}");
-    ids.remove(0)
 }
 
 fn kill9(child: &mut Child) {

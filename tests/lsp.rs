@@ -615,10 +615,9 @@ fn a_percent_encoded_uri_names_its_file_and_modules_resolve_beside_it() {
     assert!(labels(&completion).contains(&"helpers::greet".to_string()));
 }
 
-/// Frames that are not messages, messages of wrong shapes and params of wrong types, each
-/// answered as JSON-RPC asks when it has an id; the server never panics and still serves.
-#[test]
-fn no_input_makes_the_server_panic() {
+/// The hostile session `no_input_makes_the_server_panic` sends about the document `uri`: its
+/// bytes, and the ids of the requests that must be answered, in order.
+fn hostile_session(uri: &str) -> (Vec<u8>, Vec<i64>) {
     fn frame(body: &[u8]) -> Vec<u8> {
         [
             format!("Content-Length: {}\r\n\r\n", body.len()).as_bytes(),
@@ -640,8 +639,6 @@ fn no_input_makes_the_server_panic() {
                 .as_bytes(),
         )
     };
-    let test = Test::new();
-    let uri = uri_of(&test.path().join("main.rb42"));
     let at = |line: i64, character: i64| json!({ "textDocument": { "uri": uri }, "position": { "line": line, "character": character } });
     let methods = [
         "textDocument/completion",
@@ -717,6 +714,16 @@ fn no_input_makes_the_server_panic() {
     // The header announces a body larger than any the server holds, and never sends it.
     input.push(format!("Content-Length: {}\r\n\r\n", usize::MAX).into_bytes());
 
+    (input.concat(), ids)
+}
+
+/// Frames that are not messages, messages of wrong shapes and params of wrong types, each
+/// answered as JSON-RPC asks when it has an id; the server never panics and still serves.
+#[test]
+fn no_input_makes_the_server_panic() {
+    let test = Test::new();
+    let uri = uri_of(&test.path().join("main.rb42"));
+    let (bytes, ids) = hostile_session(&uri);
     let mut child = test
         .command()
         .arg("lsp")
@@ -726,7 +733,6 @@ fn no_input_makes_the_server_panic() {
         .spawn()
         .expect("start runbook lsp");
     let mut stdin = child.stdin.take().expect("stdin");
-    let bytes = input.concat();
     let writer = std::thread::spawn(move || stdin.write_all(&bytes));
     let out = child.wait_with_output().expect("the server ends");
     writer.join().expect("writer").expect("written");

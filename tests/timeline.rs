@@ -4,29 +4,13 @@
 //! opened in headless Chromium: lanes, bars and rows are read back from what it laid out.
 
 use crate::chromium;
-use crate::harness::Test;
+use crate::harness::{Test, run_id};
 use crate::journal::wait_for;
 use crate::ssh::remote_test;
 use crate::sshd::Sshd;
 use serde_json::Value;
 use std::path::Path;
 use std::process::Stdio;
-
-/// The only run journaled in `dir`'s state directory.
-fn run_id(dir: &Path) -> String {
-    let entries = std::fs::read_dir(dir.join(".runbook/runs")).expect("a runs directory");
-    let mut ids: Vec<String> = entries
-        .flatten()
-        .map(|e| {
-            e.file_name()
-                .to_string_lossy()
-                .trim_end_matches(".jsonl")
-                .to_string()
-        })
-        .collect();
-    assert_eq!(ids.len(), 1, "{ids:?}");
-    ids.remove(0)
-}
 
 /// What `runbook show RUN --format FORMAT` prints.
 fn show(dir: &Path, format: &str) -> String {

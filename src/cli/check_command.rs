@@ -1,68 +1,52 @@
 //! `runbook check`: static checks of one or more runbooks, for editors and CI.
 
-use super::{CheckArgs, CheckFormat, runbook_files};
+use super::{CheckArgs, CheckFormat, print, print_diagnostics};
 use crate::diagnostic::Diagnostic;
 use crate::exit_code;
-use crate::output::style::Style;
-use crate::session::static_check::{self, check_file};
-use std::io::Write;
+use crate::output::console::errln;
+use crate::session::static_check::check_paths;
 
 pub(super) fn run(args: &CheckArgs) -> i32 {
-    let runtime = match static_check::runtime() {
-        Ok(r) => r,
+    let report = match check_paths(&args.files, args.inventory.as_deref()) {
+        Ok(report) => report,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return exit_code::USAGE;
         }
     };
-    let mut files = Vec::new();
-    let mut diagnostics = Vec::new();
-    for path in &args.files {
-        runbook_files::expand(path, &mut files, &mut diagnostics);
-    }
-    for file in &files {
-        diagnostics.extend(check_file(
-            file,
-            args.inventory.as_deref(),
-            runtime.handle(),
-        ));
-    }
+    let diagnostics = &report.diagnostics;
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     let warnings = diagnostics.len() - errors;
-    let mut out = std::io::stdout().lock();
-    match args.format {
-        CheckFormat::Text => {
-            let style = Style::for_stderr();
-            for d in &diagnostics {
-                eprint!("{}", d.render(style.colour));
-            }
-            let plural =
-                |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
-            eprintln!(
-                "checked {}: {}, {}",
-                plural(files.len(), "file"),
-                plural(errors, "error"),
-                plural(warnings, "warning")
-            );
-        }
-        CheckFormat::Json => {
-            let list: Vec<_> = diagnostics.iter().map(Diagnostic::to_json).collect();
-            let value = serde_json::json!({ "files": files.len(), "errors": errors, "warnings": warnings, "diagnostics": list });
-            let _ = writeln!(
-                out,
-                "{}",
-                serde_json::to_string_pretty(&value).unwrap_or_default()
-            );
-        }
-        CheckFormat::Github => {
-            for d in &diagnostics {
-                let _ = writeln!(out, "{}", d.render_github());
-            }
-        }
-    }
-    if errors > 0 || (args.deny_warnings && warnings > 0) {
+    let code = if errors > 0 || (args.deny_warnings && warnings > 0) {
         exit_code::USAGE
     } else {
         exit_code::SUCCESS
+    };
+    match args.format {
+        CheckFormat::Text => {
+            print_diagnostics(diagnostics);
+            let plural =
+                |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
+            errln!(
+                "checked {}: {}, {}",
+                plural(report.files, "file"),
+                plural(errors, "error"),
+                plural(warnings, "warning")
+            );
+            code
+        }
+        CheckFormat::Json => {
+            let list: Vec<_> = diagnostics.iter().map(Diagnostic::to_json).collect();
+            let value = serde_json::json!({ "files": report.files, "errors": errors, "warnings": warnings, "diagnostics": list });
+            let text = serde_json::to_string_pretty(&value).unwrap_or_default() + "\n";
+            print(&text, code)
+        }
+        CheckFormat::Github => {
+            let text: String = diagnostics
+                .iter()
+                .map(|d| d.render_github() + "\n")
+                .collect();
+            print(&text, code)
+        }
     }
 }

@@ -1,14 +1,13 @@
 //! `runbook doc`: a runbook rendered as a Markdown page, or a directory of runbooks as pages
 //! plus an index; `--check` compares with the pages on disk instead of writing them.
 
-use super::{param_pairs_or_exit, print_diagnostics};
+use super::{param_pairs_or_exit, print, print_diagnostics};
 use crate::exit_code;
-use crate::render::page::Page;
-use crate::session::doc_pages::{PageProblem, PageRenderer, runbooks_in};
+use crate::output::console::errln;
+use crate::session::doc_pages::{self, PageProblem, PageRenderer};
 use crate::session::doc_trace::TraceInputs;
 use crate::session::stale_pages::{leftovers, stale};
 use clap::{Args, ValueEnum};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 #[derive(Args)]
@@ -56,7 +55,7 @@ pub fn run(args: &DocArgs) -> i32 {
     let renderer = match PageRenderer::new(inputs, args.template.as_deref(), json) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return exit_code::USAGE;
         }
     };
@@ -67,24 +66,21 @@ pub fn run(args: &DocArgs) -> i32 {
     }
 }
 
-/// The page of one runbook, and its rendering; what stops it is printed.
-fn page_of(renderer: &PageRenderer, file: &Path) -> Option<(Page, String)> {
-    match renderer.page(file) {
-        Ok(page) => Some(page),
-        Err(PageProblem::Diagnostics(diagnostics)) => {
-            print_diagnostics(&diagnostics);
-            None
-        }
-        Err(PageProblem::Render(e)) => {
-            eprintln!("error: {}: cannot render the page: {e}", file.display());
-            None
+/// Prints why pages could not be drawn; exit 2.
+fn refuse(problems: Vec<PageProblem>) -> i32 {
+    for problem in problems {
+        match problem {
+            PageProblem::Diagnostics(diagnostics) => print_diagnostics(&diagnostics),
+            PageProblem::Render(why) => errln!("error: {why}"),
         }
     }
+    exit_code::USAGE
 }
 
 fn single(args: &DocArgs, renderer: &PageRenderer) -> i32 {
-    let Some((page, text)) = page_of(renderer, &args.path) else {
-        return exit_code::USAGE;
+    let (page, text) = match renderer.page(&args.path) {
+        Ok(drawn) => drawn,
+        Err(problem) => return refuse(vec![problem]),
     };
     // `-o docs/` puts the page in the directory, under its own name.
     let output = args.output.as_ref().map(|path| {
@@ -94,87 +90,41 @@ fn single(args: &DocArgs, renderer: &PageRenderer) -> i32 {
             path.clone()
         }
     });
-    match &output {
-        None => {
-            let mut out = std::io::stdout().lock();
-            let _ = out.write_all(text.as_bytes());
-            let _ = out.flush();
-            exit_code::SUCCESS
-        }
-        Some(path) if args.check => report(&[stale(path, &text)].concat()),
-        Some(path) => write(path, &text),
+    match output {
+        None => print(&text, exit_code::SUCCESS),
+        Some(path) if args.check => report(&stale(&path, &text)),
+        Some(path) => written(&doc_pages::write(&vec![(path, text)], None)),
     }
 }
 
 fn directory(args: &DocArgs, renderer: &PageRenderer) -> i32 {
     let Some(out_dir) = &args.output else {
-        eprintln!(
+        errln!(
             "error: {} is a directory: name where its pages go with -o DIR",
             args.path.display()
         );
         return exit_code::USAGE;
     };
-    let files = match runbooks_in(&args.path) {
-        Ok(files) if files.is_empty() => {
-            eprintln!("error: no .rb42 file in {}", args.path.display());
-            return exit_code::USAGE;
-        }
-        Ok(files) => files,
-        Err(e) => {
-            eprintln!("error: cannot read {}: {e}", args.path.display());
-            return exit_code::USAGE;
-        }
+    let pages = match renderer.directory(&args.path, out_dir) {
+        Ok(pages) => pages,
+        Err(problems) => return refuse(problems),
     };
-    let extension = renderer.extension();
-    let mut outputs: Vec<(PathBuf, String)> = Vec::new();
-    let mut pages = Vec::new();
-    let mut failed = false;
-    for file in &files {
-        match page_of(renderer, file) {
-            Some((page, text)) => {
-                let name = Path::new(&page.page).with_extension(extension);
-                outputs.push((out_dir.join(name), text));
-                pages.push(page);
-            }
-            None => failed = true,
-        }
-    }
-    if failed {
-        return exit_code::USAGE;
-    }
-    match renderer.index(&pages) {
-        Ok(text) => outputs.push((out_dir.join(format!("index.{extension}")), text)),
-        Err(e) => {
-            eprintln!("error: cannot render the index: {e}");
-            return exit_code::USAGE;
-        }
-    }
     if args.check {
-        let mut problems: Vec<String> = outputs
+        let mut problems: Vec<String> = pages
             .iter()
             .flat_map(|(path, text)| stale(path, text))
             .collect();
-        problems.extend(leftovers(out_dir, &outputs, extension));
+        problems.extend(leftovers(out_dir, &pages, renderer.extension()));
         return report(&problems);
     }
-    if let Err(e) = std::fs::create_dir_all(out_dir) {
-        eprintln!("error: cannot create {}: {e}", out_dir.display());
-        return exit_code::USAGE;
-    }
-    for (path, text) in &outputs {
-        let code = write(path, text);
-        if code != exit_code::SUCCESS {
-            return code;
-        }
-    }
-    exit_code::SUCCESS
+    written(&doc_pages::write(&pages, Some(out_dir)))
 }
 
-fn write(path: &Path, text: &str) -> i32 {
-    match std::fs::write(path, text) {
+fn written(result: &Result<(), String>) -> i32 {
+    match result {
         Ok(()) => exit_code::SUCCESS,
-        Err(e) => {
-            eprintln!("error: cannot write {}: {e}", path.display());
+        Err(why) => {
+            errln!("error: {why}");
             exit_code::USAGE
         }
     }
@@ -186,9 +136,9 @@ fn report(problems: &[String]) -> i32 {
         return exit_code::SUCCESS;
     }
     for p in problems {
-        eprintln!("stale: {p}");
+        errln!("stale: {p}");
     }
-    eprintln!(
+    errln!(
         "{} out of date: run `runbook doc` again without --check",
         if problems.len() == 1 {
             "1 page".to_string()

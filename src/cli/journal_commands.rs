@@ -1,64 +1,33 @@
 //! `runbook runs`, `show RUN`, `rollback RUN` and `resume RUN`: journals listed and shown, and
 //! the recovery of a run (`session::recovery`) driven from the terminal.
 
-use super::{RecoverArgs, RunsArgs, ShowArgs, ShowFormat, journaled, print_diagnostics};
+use super::{RecoverArgs, RunsArgs, ShowArgs, ShowFormat, print, print_diagnostics, run_ending};
 use crate::context::confirmation_gate::{ConfirmationGate, Prompter};
-use crate::context::event::{EventSink, FanOut};
+use crate::context::event::EventSink;
 use crate::diagnostic::Diagnostic;
 use crate::exit_code;
 use crate::journal::prune::{self, PruneRule};
-use crate::journal::record::{self, RunRecord};
-use crate::journal::state_dir;
-use crate::journal::writer::JournalWriter;
+use crate::output::console::{self, outln};
 use crate::output::terminal::TerminalView;
 use crate::output::terminal_prompter::TerminalPrompter;
 use crate::render::run_timeline::Timeline;
-use crate::render::timeline_page;
-use crate::session::Session;
-use crate::session::recovery::{self, Decision, Recovery, Refusal, find, state_dirs};
-use std::io::{IsTerminal, Write};
+use crate::render::{run_list, run_report, timeline_page};
+use crate::session::interrupt_signals::listen_for_signals;
+use crate::session::journaled;
+use crate::session::recovery::{self, Decision, Recovery, Refusal};
+use crate::session::run_journals::{self, find};
+use std::io::IsTerminal;
 use std::sync::Arc;
 
 pub fn runs(args: &RunsArgs) -> i32 {
-    let dirs = match &args.file {
-        Some(file) => vec![state_dir::resolve(args.state.state_dir.as_deref(), file)],
-        None => state_dirs(args.state.state_dir.as_deref()),
-    };
+    let dirs = run_journals::dirs(args.file.as_deref(), args.state.state_dir.as_deref());
     if args.prune {
         return prune(&dirs, args);
     }
-    let mut records: Vec<RunRecord> = Vec::new();
-    for dir in &dirs {
-        match record::list(dir) {
-            Ok(found) => records.extend(found),
-            Err(e) => return refuse(e),
-        }
+    match run_journals::list(&dirs) {
+        Ok(records) => print(&run_list::render_text(&records), exit_code::SUCCESS),
+        Err(e) => refuse(e),
     }
-    if records.is_empty() {
-        println!("no journaled run");
-        return exit_code::SUCCESS;
-    }
-    println!(
-        "{:<20}  {:<24}  {:<16}  {:<25}  {:<15}  who",
-        "run", "runbook", "procedure", "started", "status"
-    );
-    for r in records {
-        let name = r
-            .header
-            .file
-            .file_name()
-            .map_or(String::new(), |n| n.to_string_lossy().into_owned());
-        println!(
-            "{:<20}  {:<24}  {:<16}  {:<25}  {:<15}  {}",
-            r.header.run,
-            name,
-            r.header.procedure,
-            r.header.started,
-            r.state().name(),
-            r.header.who
-        );
-    }
-    exit_code::SUCCESS
 }
 
 /// `runs --prune`: what was removed, and what was kept because it is still needed.
@@ -75,14 +44,14 @@ fn prune(dirs: &[std::path::PathBuf], args: &RunsArgs) -> i32 {
             Err(e) => return refuse(e),
         };
         for run in &pruned.removed {
-            println!("removed {run}");
+            outln!("removed {run}");
         }
         for (run, why) in &pruned.kept {
-            println!("kept {run}: {why}");
+            outln!("kept {run}: {why}");
         }
         removed += pruned.removed.len();
     }
-    println!("{removed} journal(s) removed");
+    outln!("{removed} journal(s) removed");
     exit_code::SUCCESS
 }
 
@@ -97,52 +66,17 @@ pub fn show(args: &ShowArgs) -> i32 {
         ShowFormat::Html => Some(timeline_page::render(&Timeline::new(&record))),
     };
     match page {
-        Some(Ok(text)) => {
-            let mut out = std::io::stdout().lock();
-            let _ = out.write_all(text.as_bytes());
-            let _ = out.flush();
-            return exit_code::SUCCESS;
-        }
-        Some(Err(e)) => return refuse(format!("cannot draw the timeline: {e}")),
-        None => {}
-    }
-    let h = &record.header;
-    println!(
-        "run {} — {} › {} — started {} by {} (pid {}) — {}",
-        h.run,
-        h.file.display(),
-        h.procedure,
-        h.started,
-        h.who,
-        h.pid,
-        record.state().name()
-    );
-    let view = TerminalView::default();
-    for event in &record.events {
-        view.emit(event);
-    }
-    let published = record.published();
-    if !published.is_empty() {
-        println!("published:");
-        for (name, value) in published {
-            println!("  {name} = {value}");
+        Some(Ok(text)) => print(&text, exit_code::SUCCESS),
+        Some(Err(e)) => refuse(format!("cannot draw the timeline: {e}")),
+        None => {
+            let _ = console::out(&run_report::heading(&record));
+            let view = TerminalView::default();
+            for event in &record.events {
+                view.emit(event);
+            }
+            print(&run_report::closing(&record), exit_code::SUCCESS)
         }
     }
-    let owed = record.owed();
-    if owed.is_empty() {
-        println!("no rollback owed");
-    } else {
-        println!("rollbacks owed (newest last):");
-        for o in owed {
-            let on = if o.hosts.is_empty() {
-                String::new()
-            } else {
-                format!(" on {}", o.hosts.join(", "))
-            };
-            println!("  {}{on}", o.step);
-        }
-    }
-    exit_code::SUCCESS
 }
 
 fn refuse(message: String) -> i32 {
@@ -161,16 +95,12 @@ pub fn recover(args: &RecoverArgs, what: Recovery) -> i32 {
             return exit_code::LOCKED;
         }
         Some(Refusal::NothingToDo(said)) => {
-            println!("{said}");
+            outln!("{said}");
             return exit_code::SUCCESS;
         }
         Some(Refusal::Changed(why)) => return refuse(why),
         None => {}
     }
-    let writer = match JournalWriter::append(&record.path) {
-        Ok(w) => Arc::new(w),
-        Err(e) => return refuse(e),
-    };
     let interactive = std::io::stdin().is_terminal();
     let gate = ConfirmationGate {
         yes: args.yes,
@@ -178,32 +108,35 @@ pub fn recover(args: &RecoverArgs, what: Recovery) -> i32 {
         each_step: false,
         prompter: interactive.then(|| Arc::new(TerminalPrompter::default()) as Arc<dyn Prompter>),
     };
-    let request = recovery::request(
+    let view = Arc::new(TerminalView::default());
+    let reopened = recovery::reopen(
         &record,
         args.ssh.settings(),
         args.ssh.inventory.clone(),
         args.age_identity.clone(),
         gate,
+        view,
     );
-    let view: Arc<dyn EventSink> = Arc::new(TerminalView::default());
-    let sinks: Arc<dyn EventSink> = Arc::new(FanOut(vec![view, Arc::clone(&writer) as _]));
-    let mut session = match Session::open(&request, |_| sinks) {
-        Ok(s) => s,
+    let (mut session, writer) = match reopened {
+        Ok(reopened) => reopened,
         Err(diagnostics) => {
             print_diagnostics(&diagnostics);
             return exit_code::USAGE;
         }
     };
-    recovery::republish(&session, &record);
     session.start = match recovery::decide(&session, &record, what) {
         Decision::Start(start) => start,
         Decision::NothingToDo(said) => {
-            println!("{said}");
+            outln!("{said}");
             return exit_code::SUCCESS;
         }
         Decision::Declined => return exit_code::DECLINED,
     };
-    super::run_command::listen_for_signals(&session.ctx);
+    listen_for_signals(&session.ctx);
     let run = record.header.run.clone();
-    journaled::execute(&session, &state, &run, &writer, args.break_lock)
+    run_ending::report(
+        journaled::execute(&session, &state, &run, &writer, args.break_lock),
+        &run,
+        &writer,
+    )
 }

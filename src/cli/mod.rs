@@ -1,23 +1,23 @@
 //! The command line: arguments, tracing set-up, and dispatch to one module per subcommand.
 
-pub mod check_command;
+mod check_command;
 mod completions_command;
 mod doc_command;
 mod fmt_command;
 mod import_command;
 mod journal_commands;
-mod journaled;
 mod list_command;
 mod plan_command;
 mod repl_command;
 mod run_command;
-mod runbook_files;
+mod run_ending;
 mod secrets_command;
 
 use crate::context::confirmation_gate::ConfirmationGate;
 use crate::context::event::Mode;
 use crate::diagnostic::Diagnostic;
 use crate::exit_code;
+use crate::output::console::{self, errln};
 use crate::output::style::Style;
 use crate::session::inputs::param_pairs;
 use crate::session::recovery::Recovery;
@@ -349,8 +349,19 @@ enum ListFormat {
 /// Prints diagnostics the way `check` does, on stderr.
 fn print_diagnostics(diagnostics: &[Diagnostic]) {
     let style = Style::for_stderr();
-    for d in diagnostics {
-        eprint!("{}", d.render(style.colour));
+    let text: String = diagnostics.iter().map(|d| d.render(style.colour)).collect();
+    console::err(&text);
+}
+
+/// Prints a command's output on stdout and returns `code`. A reader that stopped reading
+/// (`| head`) took what it wanted; a stdout that cannot be written (a full disk) is an error.
+fn print(text: &str, code: i32) -> i32 {
+    match console::out(text) {
+        Ok(()) => code,
+        Err(e) => {
+            errln!("error: cannot write to standard output: {e}");
+            exit_code::USAGE
+        }
     }
 }
 
@@ -359,7 +370,7 @@ fn print_diagnostics(diagnostics: &[Diagnostic]) {
 fn param_pairs_or_exit(raw: &[String]) -> Result<Vec<(String, String)>, i32> {
     param_pairs(raw).map_err(|bad| {
         for message in bad {
-            eprintln!("error: {message}");
+            errln!("error: {message}");
         }
         exit_code::USAGE
     })

@@ -1,20 +1,17 @@
 //! `runbook run`: runs a procedure with live output; Ctrl-C or SIGTERM stops the step and rolls
 //! back.
 
-use super::{PlanFormat, RunArgs, RunFormat, journaled, plan_command, print_diagnostics};
+use super::{PlanFormat, RunArgs, RunFormat, plan_command, print_diagnostics, run_ending};
 use crate::context::confirmation_gate::{ConfirmationGate, Prompter};
-use crate::context::event::{EventSink, FanOut, Level, Mode};
-use crate::context::run_context::RunContext;
-use crate::context::stop_signal::Press;
+use crate::context::event::{EventSink, Mode};
 use crate::diagnostic::Diagnostic;
 use crate::exit_code;
 use crate::journal::state_dir;
-use crate::journal::writer::JournalWriter;
 use crate::output::json_lines::JsonLines;
 use crate::output::terminal::TerminalView;
 use crate::output::terminal_prompter::TerminalPrompter;
-use crate::session::Session;
-use crate::session::journaled::header;
+use crate::session::interrupt_signals::listen_for_signals;
+use crate::session::journaled;
 use crate::session::procedure_selection::partial_start;
 use std::io::IsTerminal;
 use std::sync::Arc;
@@ -46,29 +43,11 @@ pub fn run(args: &RunArgs) -> i32 {
     };
     let state = state_dir::resolve(args.state.state_dir.as_deref(), &args.target.file);
     let run = state_dir::new_run_id();
-    let mut journal: Result<Arc<JournalWriter>, String> = Err(String::new());
     let request = args.target.request(Mode::Run, false, gate);
-    let open = Session::open(&request, |procedure| {
-        journal = header(&request, &run, &procedure.id.text).and_then(|h| {
-            JournalWriter::create(&state_dir::journal(&state, &run), &h).map(Arc::new)
-        });
-        match &journal {
-            Ok(writer) => Arc::new(FanOut(vec![view, Arc::clone(writer) as Arc<dyn EventSink>])),
-            Err(_) => view,
-        }
-    });
-    let mut session = match open {
-        Ok(s) => s,
+    let (mut session, writer) = match journaled::open(&request, &state, &run, view) {
+        Ok(opened) => opened,
         Err(diagnostics) => {
             print_diagnostics(&diagnostics);
-            return exit_code::USAGE;
-        }
-    };
-    // Nothing has run yet: a journal that cannot be written stops here.
-    let writer = match journal {
-        Ok(writer) => writer,
-        Err(problem) => {
-            print_diagnostics(&[Diagnostic::error(problem)]);
             return exit_code::USAGE;
         }
     };
@@ -84,44 +63,14 @@ pub fn run(args: &RunArgs) -> i32 {
         }
     }
     listen_for_signals(&session.ctx);
-    let code = journaled::execute(&session, &state, &run, &writer, args.break_lock);
+    let code = run_ending::report(
+        journaled::execute(&session, &state, &run, &writer, args.break_lock),
+        &run,
+        &writer,
+    );
     if code == exit_code::LOCKED {
         // Nothing ran: no journal to keep.
         let _ = std::fs::remove_file(writer.path());
     }
     code
-}
-
-/// Ctrl-C and SIGTERM interrupt the running step; the runner then rolls back.
-pub fn listen_for_signals(ctx: &Arc<RunContext>) {
-    use tokio::signal::unix::{SignalKind, signal};
-    let ctx = Arc::clone(ctx);
-    let runtime = ctx.runtime.clone();
-    runtime.spawn(async move {
-        let (Ok(mut int), Ok(mut term), Ok(mut hup)) = (
-            signal(SignalKind::interrupt()),
-            signal(SignalKind::terminate()),
-            signal(SignalKind::hangup()),
-        ) else {
-            return;
-        };
-        loop {
-            let hangup = tokio::select! {
-                _ = int.recv() => false,
-                _ = term.recv() => false,
-                _ = hup.recv() => true,
-            };
-            match ctx.stop.press(hangup) {
-                Press::Interrupted => tracing::info!("interrupted: stopping the running step"),
-                Press::Warned => ctx.log(
-                    Level::Warn,
-                    "rollbacks continue; interrupt again to stop them (they stay owed)",
-                ),
-                Press::Abandoned => ctx.log(
-                    Level::Warn,
-                    "rollbacks stopped: the rest is left for `runbook rollback RUN`",
-                ),
-            }
-        }
-    });
 }

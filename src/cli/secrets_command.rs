@@ -4,6 +4,7 @@
 use super::print_diagnostics;
 use crate::diagnostic::Diagnostic;
 use crate::exit_code;
+use crate::output::console::outln;
 use crate::session::age_file;
 use crate::session::secret_files;
 use clap::{Args, Subcommand};
@@ -47,7 +48,7 @@ pub fn run(args: &SecretsArgs) -> i32 {
             secret_files::recipients_file(args.recipients_file.as_deref(), file)
                 .and_then(|recipients| secret_files::encrypt(file, &recipients))
                 .map(|target| {
-                    println!(
+                    outln!(
                         "encrypted {} into {}; remove the clear file once checked",
                         file.display(),
                         target.display()
@@ -73,9 +74,9 @@ pub fn run(args: &SecretsArgs) -> i32 {
                 })
                 .map(|changed| {
                     if changed {
-                        println!("{} re-encrypted", file.display());
+                        outln!("{} re-encrypted", file.display());
                     } else {
-                        println!("{} unchanged", file.display());
+                        outln!("{} unchanged", file.display());
                     }
                 })
         }

@@ -9,7 +9,9 @@
 //! `// TODO(import): …` comment where it stood. The caller checks the draft as `runbook check`
 //! does.
 
+mod code_blocks;
 mod command_kind;
+mod document_file;
 mod draft_writer;
 mod ids;
 mod inputs;
@@ -25,6 +27,7 @@ mod summary;
 mod translate;
 mod wording;
 
+pub use document_file::read_limited;
 pub use summary::Summary;
 
 use crate::diagnostic::Diagnostic;

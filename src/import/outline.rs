@@ -10,10 +10,10 @@
 //! own, and so does anything titled as a rollback or a restore — running a procedure never
 //! does more than the source asked in one go.
 
+use super::code_blocks::{code_summary, inline_commands, is_shell_block};
 use super::markdown::{Block, Located};
 use super::procedure_builder::{ProcedureBuilder, ProcedureOutline};
 use super::sections::{Document, Section};
-use super::shell_text;
 use super::wording::{self, Language};
 
 /// The draft's shape.
@@ -177,30 +177,6 @@ fn has_commands(blocks: &[Located]) -> bool {
         }
         _ => false,
     })
-}
-
-/// Whether a code block is shell: its language says so, or, without a language, every line
-/// reads as a command.
-pub fn is_shell_block(lang: &str, text: &str) -> bool {
-    if shell_text::is_shell(lang) {
-        return true;
-    }
-    lang.is_empty()
-        && text.lines().any(|l| !l.trim().is_empty())
-        && text
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty() && !l.starts_with('#'))
-            .all(|l| shell_text::is_command(l.trim_start_matches("$ ")))
-}
-
-/// The code spans that are commands.
-pub fn inline_commands(codes: &[String]) -> Vec<String> {
-    codes
-        .iter()
-        .filter(|c| shell_text::is_command(c))
-        .cloned()
-        .collect()
 }
 
 /// Splits a section's blocks into what stays with it and the labelled alternatives that become
@@ -389,20 +365,6 @@ pub fn note_lines(blocks: &[Located]) -> Vec<String> {
             }
         })
         .collect()
-}
-
-/// What the draft says of a code block it does not run.
-pub fn code_summary(lang: &str, text: &str) -> String {
-    let lines = text.lines().count();
-    let what = if lang.is_empty() {
-        "code".to_string()
-    } else {
-        format!("`{lang}`")
-    };
-    format!(
-        "(a {what} block of {lines} line{} in the source: not commands)",
-        if lines == 1 { "" } else { "s" }
-    )
 }
 
 fn lower(text: &str) -> String {

@@ -1,8 +1,8 @@
 //! One procedure's steps, built from the blocks of its section in reading order: which block
 //! starts a step, which block belongs to the step before, what is description.
 
+use super::code_blocks::{code_summary, inline_commands, is_shell_block};
 use super::markdown::{Block, Located};
-use super::outline::{code_summary, inline_commands, is_shell_block};
 use super::shell_text::{self, ShellLine};
 use super::wording::{self, Language};
 

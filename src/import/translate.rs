@@ -96,30 +96,11 @@ impl<'a> Translator<'a> {
         if let Some(outcome) = self.context(text, words) {
             return vec![outcome];
         }
-        if !words.is_empty()
-            && words
-                .iter()
-                .all(|w| shell_text::is_assignment(w) || *w == "export")
-        {
-            return vec![Outcome::Todo(format!(
-                "a value the shell computes, for the commands after it: compute it in the body and give it as `env`: {}",
-                one_line(text)
-            ))];
+        if let Some(why) = left_to_a_person(text, words) {
+            return vec![Outcome::Todo(why)];
         }
         let (assignments, rest) = split_assignments(words);
         let (sudo, rest) = split_sudo(rest);
-        if let Some(why) = interactive(rest) {
-            return vec![Outcome::Todo(format!(
-                "{why}, so it is left to a person: {}",
-                one_line(text)
-            ))];
-        }
-        if matches!(rest.first(), Some(&"source" | &".")) {
-            return vec![Outcome::Todo(format!(
-                "`source` sets variables for the commands after it, which each run in a shell of their own here: give them as `env`: {}",
-                one_line(text)
-            ))];
-        }
         let mut env = self.shell.env.clone();
         for (name, value) in &assignments {
             let expr = self.assignment_value(name, value, text);
@@ -523,4 +504,34 @@ fn is_sample_value(value: &str) -> bool {
 /// A command on one line, for a comment.
 pub fn one_line(text: &str) -> String {
     rhai_text::comment_text(text)
+}
+
+/// Why a command line is left to a person as a TODO, when it cannot become a call: it only
+/// sets shell variables, asks a person, or sources a file.
+fn left_to_a_person(text: &str, words: &[&str]) -> Option<String> {
+    if !words.is_empty()
+        && words
+            .iter()
+            .all(|w| shell_text::is_assignment(w) || *w == "export")
+    {
+        return Some(format!(
+            "a value the shell computes, for the commands after it: compute it in the body and give it as `env`: {}",
+            one_line(text)
+        ));
+    }
+    let (_, rest) = split_assignments(words);
+    let (_, rest) = split_sudo(rest);
+    if let Some(why) = interactive(rest) {
+        return Some(format!(
+            "{why}, so it is left to a person: {}",
+            one_line(text)
+        ));
+    }
+    if matches!(rest.first(), Some(&"source" | &".")) {
+        return Some(format!(
+            "`source` sets variables for the commands after it, which each run in a shell of their own here: give them as `env`: {}",
+            one_line(text)
+        ));
+    }
+    None
 }

@@ -23,6 +23,7 @@ mod text_place;
 mod transport;
 
 use crate::exit_code;
+use crate::output::console::errln;
 use crate::session::static_check;
 use server::Server;
 use std::io::{BufRead, Write};
@@ -34,7 +35,7 @@ pub fn serve(input: impl BufRead, output: impl Write) -> i32 {
     let runtime = match static_check::runtime() {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return exit_code::USAGE;
         }
     };

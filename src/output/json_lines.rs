@@ -1,7 +1,7 @@
 //! `--format json`: one JSON object per event per line, with a timestamp.
 
+use super::console::outln;
 use crate::context::event::{Event, EventSink};
-use std::io::Write;
 
 pub struct JsonLines;
 
@@ -13,8 +13,6 @@ impl EventSink for JsonLines {
         value["time"] = chrono::Utc::now()
             .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
             .into();
-        let mut out = std::io::stdout().lock();
-        let _ = writeln!(out, "{value}");
-        let _ = out.flush();
+        outln!("{value}");
     }
 }

@@ -1,7 +1,9 @@
-//! Live consumers of a run's events: the terminal view, JSON lines, the terminal prompter, and
-//! the colours they share (`style`). Static renderings (plans, diffs, pages, listings) are in
+//! Live consumers of a run's events: the terminal view, JSON lines, the terminal prompter, the
+//! colours they share (`style`), and standard output and error written without panicking on a
+//! closed pipe (`console`). Static renderings (plans, diffs, pages, listings) are in
 //! `render/`. It may import `context` (the events) and `language`; never `engine` or above.
 
+pub mod console;
 pub mod json_lines;
 pub mod style;
 pub mod terminal;

@@ -1,6 +1,7 @@
 //! The live terminal view of a run: each step with its output as it comes, durations,
 //! rollbacks, and a summary. A spinner shows the running step only on a terminal.
 
+use super::console::outln;
 use super::style::{Style, understands_escapes};
 use crate::context::event::{
     Answer, AnsweredBy, Event, EventSink, GuardStatus, Level, Phase, Status, Stream,
@@ -8,7 +9,6 @@ use crate::context::event::{
 use crate::language::duration;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -150,12 +150,14 @@ impl HostTable {
 }
 
 fn print_line(text: &str) {
-    let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "{text}");
-    let _ = out.flush();
+    outln!("{text}");
 }
 
 impl EventSink for TerminalView {
+    #[allow(
+        clippy::too_many_lines,
+        reason = "one short arm per kind of event, each the line the terminal shows for it: the match is the view's table of wording"
+    )]
     fn emit(&self, event: &Event) {
         let s = self.style;
         match event {

@@ -2,6 +2,7 @@
 //! Answers are read by one background thread, so a question waiting for a line still gives up
 //! when the run is interrupted (Ctrl-C at a prompt must not hang the run).
 
+use super::console::errln;
 use crate::context::confirmation_gate::Prompter;
 use crate::context::event::Answer;
 use crate::context::stop_signal::StopSignal;
@@ -45,7 +46,7 @@ impl TerminalPrompter {
                 Ok(line) => return Some(line.trim().to_string()),
                 Err(RecvTimeoutError::Timeout) if !stop.is_interrupted() => {}
                 Err(_) => {
-                    eprintln!();
+                    errln!();
                     return None;
                 }
             }

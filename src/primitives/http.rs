@@ -329,6 +329,30 @@ fn expect_status(response: Map, status: i64) -> Outcome<Map> {
     )
 }
 
+/// What `http_wait` waits for, in words: the status, the value at `path`, the text in the body.
+fn wait_condition(
+    status: i64,
+    path: Option<&str>,
+    equals: Option<&Dynamic>,
+    contains: Option<&str>,
+) -> Outcome<String> {
+    let mut condition = format!("status {status}");
+    if let Some(p) = path {
+        let wanted = match equals {
+            Some(e) => {
+                let json: serde_json::Value = rhai::serde::from_dynamic(e)?;
+                format!("== {json}")
+            }
+            None => "present".to_string(),
+        };
+        condition.push_str(&format!(", {p} {wanted}"));
+    }
+    if let Some(c) = contains {
+        condition.push_str(&format!(", body contains {c:?}"));
+    }
+    Ok(condition)
+}
+
 /// Polls until the response matches; each attempt is logged; the failure shows the last one.
 fn http_wait(ctx: &RunContext, url: &str, opts: &Map) -> Outcome<Map> {
     let request_opts: Map = opts
@@ -365,20 +389,12 @@ fn http_wait(ctx: &RunContext, url: &str, opts: &Map) -> Outcome<Map> {
         );
     }
     request.timeout = request.timeout.min(limit.max(Duration::from_secs(1)));
-    let mut condition = format!("status {status}");
-    if let Some(p) = &path {
-        let wanted = match &equals {
-            Some(e) => {
-                let json: serde_json::Value = rhai::serde::from_dynamic(e)?;
-                format!("== {json}")
-            }
-            None => "present".to_string(),
-        };
-        condition.push_str(&format!(", {p} {wanted}"));
-    }
-    if let Some(c) = &contains {
-        condition.push_str(&format!(", body contains {c:?}"));
-    }
+    let condition = wait_condition(
+        status,
+        path.as_deref(),
+        equals.as_ref(),
+        contains.as_deref(),
+    )?;
     let shown = format!(
         "{} until {condition} (up to {}s)",
         describe(&request),

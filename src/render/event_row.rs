@@ -12,6 +12,10 @@ pub struct Described {
     pub text: String,
 }
 
+#[allow(
+    clippy::too_many_lines,
+    reason = "one short arm per kind of event, each its row on the timeline: the match is the table of rows"
+)]
 pub fn describe(event: &Event, local: &str) -> Described {
     let here = || local.to_string();
     let (name, lane, step, text): (&'static str, String, Option<String>, String) = match event {

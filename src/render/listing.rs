@@ -1,7 +1,7 @@
 //! `runbook list`: procedures, parameters, secrets and steps of a runbook.
 
 use crate::engine::run_values::{literal_value, show};
-use crate::language::ast::{Item, Runbook};
+use crate::language::ast::{Item, Param, Runbook, Step};
 use crate::language::duration;
 use crate::output::style::Style;
 use serde_json::json;
@@ -41,36 +41,7 @@ pub fn render_text(runbook: &Runbook, style: Style) -> String {
         line(String::new());
         line(style.bold("parameters"));
         for p in &runbook.params {
-            let default = p.default.as_ref().map_or_else(
-                || style.yellow("required"),
-                |d| format!("= {}", show(&literal_value(&d.value))),
-            );
-            let mut extra = Vec::new();
-            if let Some(allowed) = &p.allowed {
-                let values: Vec<String> = allowed
-                    .iter()
-                    .map(|a| show(&literal_value(&a.value)))
-                    .collect();
-                extra.push(format!("one of {}", values.join(", ")));
-            }
-            if let Some(env) = &p.env {
-                extra.push(format!("env {env}"));
-            }
-            let extra = if extra.is_empty() {
-                String::new()
-            } else {
-                style.dim(&format!(" ({})", extra.join("; ")))
-            };
-            let help = p
-                .help
-                .as_ref()
-                .map(|h| format!(" — {h}"))
-                .unwrap_or_default();
-            line(format!(
-                "  {}: {} {default}{extra}{help}",
-                p.name.text,
-                p.ty.name()
-            ));
+            line(parameter_line(p, style));
         }
     }
     if !runbook.secrets.is_empty() {
@@ -107,29 +78,7 @@ pub fn render_text(runbook: &Runbook, style: Style) -> String {
                 Item::Gate(g) => line(format!("      {} {}", style.yellow("confirm:"), g.message)),
                 Item::Step(s) => {
                     n += 1;
-                    let mut marks = Vec::new();
-                    if s.rollback_always {
-                        marks.push("rollback always".to_string());
-                    } else if s.rollback.is_some() {
-                        marks.push("rollback".to_string());
-                    }
-                    if let Some(r) = s.retry {
-                        marks.push(format!("retry {}", r.times));
-                    }
-                    if let Some(t) = s.timeout {
-                        marks.push(format!("timeout {}", duration::format(t)));
-                    }
-                    if s.when.is_some() {
-                        marks.push("when".into());
-                    }
-                    if s.confirm.is_some() {
-                        marks.push("confirm".into());
-                    }
-                    let marks = if marks.is_empty() {
-                        String::new()
-                    } else {
-                        style.dim(&format!(" [{}]", marks.join(", ")))
-                    };
+                    let marks = step_marks(s, style);
                     line(format!("      {n}. {} — {}{marks}", s.id.text, s.title()));
                 }
             }
@@ -139,6 +88,63 @@ pub fn render_text(runbook: &Runbook, style: Style) -> String {
         }
     }
     out
+}
+
+/// A parameter: its name, type, default (or `required`), allowed values, variable and help.
+fn parameter_line(p: &Param, style: Style) -> String {
+    let default = p.default.as_ref().map_or_else(
+        || style.yellow("required"),
+        |d| format!("= {}", show(&literal_value(&d.value))),
+    );
+    let mut extra = Vec::new();
+    if let Some(allowed) = &p.allowed {
+        let values: Vec<String> = allowed
+            .iter()
+            .map(|a| show(&literal_value(&a.value)))
+            .collect();
+        extra.push(format!("one of {}", values.join(", ")));
+    }
+    if let Some(env) = &p.env {
+        extra.push(format!("env {env}"));
+    }
+    let extra = if extra.is_empty() {
+        String::new()
+    } else {
+        style.dim(&format!(" ({})", extra.join("; ")))
+    };
+    let help = p
+        .help
+        .as_ref()
+        .map(|h| format!(" — {h}"))
+        .unwrap_or_default();
+    format!("  {}: {} {default}{extra}{help}", p.name.text, p.ty.name())
+}
+
+/// A step's attributes, dimmed in brackets: rollback, retry, timeout, when, confirm.
+fn step_marks(s: &Step, style: Style) -> String {
+    let mut marks = Vec::new();
+    if s.rollback_always {
+        marks.push("rollback always".to_string());
+    } else if s.rollback.is_some() {
+        marks.push("rollback".to_string());
+    }
+    if let Some(r) = s.retry {
+        marks.push(format!("retry {}", r.times));
+    }
+    if let Some(t) = s.timeout {
+        marks.push(format!("timeout {}", duration::format(t)));
+    }
+    if s.when.is_some() {
+        marks.push("when".into());
+    }
+    if s.confirm.is_some() {
+        marks.push("confirm".into());
+    }
+    if marks.is_empty() {
+        String::new()
+    } else {
+        style.dim(&format!(" [{}]", marks.join(", ")))
+    }
 }
 
 pub fn render_json(runbook: &Runbook) -> String {

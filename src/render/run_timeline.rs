@@ -153,6 +153,10 @@ impl Builder {
         );
     }
 
+    #[allow(
+        clippy::too_many_lines,
+        reason = "one short arm per kind of event, each placing it on the timeline: the match is the table of events"
+    )]
     fn read(&mut self, event: &Event, at: u64) {
         match event {
             Event::GuardChecked {

@@ -5,6 +5,7 @@
 use super::command::is_command;
 use super::completion::{ReplHelper, SharedVocabulary};
 use super::open_input::is_open;
+use crate::output::console::errln;
 use rustyline::Editor;
 use rustyline::config::{CompletionType, Config};
 use rustyline::error::ReadlineError;
@@ -54,7 +55,7 @@ impl LineReader {
             && path.exists()
             && let Err(e) = editor.load_history(path)
         {
-            eprintln!("warning: cannot read the history {}: {e}", path.display());
+            errln!("warning: cannot read the history {}: {e}", path.display());
         }
         Ok(Self::Terminal {
             editor: Box::new(editor),
@@ -85,7 +86,7 @@ impl LineReader {
                 Err(ReadlineError::Interrupted) => Input::Cancelled,
                 Err(ReadlineError::Eof) => Input::End,
                 Err(e) => {
-                    eprintln!("error: cannot read the terminal: {e}");
+                    errln!("error: cannot read the terminal: {e}");
                     Input::End
                 }
             },

@@ -6,6 +6,7 @@
 use crate::context::confirmation_gate::Prompter;
 use crate::context::event::Answer;
 use crate::context::stop_signal::StopSignal;
+use crate::output::console::errln;
 use rustyline::DefaultEditor;
 
 pub struct ReplPrompter;
@@ -38,9 +39,9 @@ impl Prompter for ReplPrompter {
     }
 
     fn choose(&self, prompt: &str, options: &[String], stop: &StopSignal) -> Option<usize> {
-        eprintln!("{prompt}");
+        errln!("{prompt}");
         for (i, option) in options.iter().enumerate() {
-            eprintln!("  {}) {option}", i + 1);
+            errln!("  {}) {option}", i + 1);
         }
         let answer = ask(&format!("choice [1-{}]:", options.len()), stop)?;
         let chosen: usize = answer.parse().ok()?;

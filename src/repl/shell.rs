@@ -8,6 +8,7 @@ use super::history_file;
 use super::line_reader::{Input, LineReader};
 use super::workspace::{Options, Workspace, out};
 use crate::exit_code;
+use crate::output::console::errln;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -23,7 +24,7 @@ pub fn run(
     let mut workspace = match Workspace::new(options, Arc::clone(&vocabulary)) {
         Ok(w) => w,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return exit_code::USAGE;
         }
     };
@@ -31,7 +32,7 @@ pub fn run(
         match LineReader::terminal(vocabulary, history_file::path()) {
             Ok(reader) => reader,
             Err(e) => {
-                eprintln!("error: cannot edit lines on this terminal: {e}");
+                errln!("error: cannot edit lines on this terminal: {e}");
                 return exit_code::USAGE;
             }
         }
@@ -69,7 +70,7 @@ pub fn run(
                 }
             }
             Ok(command) => execute(&mut workspace, command),
-            Err(message) => eprintln!("error: {message}"),
+            Err(message) => errln!("error: {message}"),
         }
     }
     workspace.close();

@@ -16,13 +16,16 @@ pub struct PageRenderer {
     json: bool,
 }
 
-/// Why a runbook has no page.
+/// Why a runbook (or a directory of them) has no page.
 pub enum PageProblem {
     /// It does not load, or its parameters are wrong.
     Diagnostics(Vec<Diagnostic>),
-    /// The template failed.
+    /// The template failed, the directory cannot be read or holds no runbook: in words.
     Render(String),
 }
+
+/// Pages to write: where each goes, and its text.
+pub type Pages = Vec<(PathBuf, String)>;
 
 impl PageRenderer {
     /// The embedded templates, or `template` (a user's page template) in their place.
@@ -53,7 +56,47 @@ impl PageRenderer {
         } else {
             self.templates.page(&page)
         };
-        text.map(|text| (page, text)).map_err(PageProblem::Render)
+        text.map(|text| (page, text)).map_err(|e| {
+            PageProblem::Render(format!("{}: cannot render the page: {e}", file.display()))
+        })
+    }
+
+    /// The page of every runbook directly in `dir`, and their index, each to its file in
+    /// `out_dir`; every problem found otherwise.
+    pub fn directory(&self, dir: &Path, out_dir: &Path) -> Result<Pages, Vec<PageProblem>> {
+        let files = match runbooks_in(dir) {
+            Ok(files) if files.is_empty() => {
+                let why = format!("no .rb42 file in {}", dir.display());
+                return Err(vec![PageProblem::Render(why)]);
+            }
+            Ok(files) => files,
+            Err(e) => {
+                let why = format!("cannot read {}: {e}", dir.display());
+                return Err(vec![PageProblem::Render(why)]);
+            }
+        };
+        let extension = self.extension();
+        let mut outputs = Vec::new();
+        let mut pages = Vec::new();
+        let mut problems = Vec::new();
+        for file in &files {
+            match self.page(file) {
+                Ok((page, text)) => {
+                    let name = Path::new(&page.page).with_extension(extension);
+                    outputs.push((out_dir.join(name), text));
+                    pages.push(page);
+                }
+                Err(problem) => problems.push(problem),
+            }
+        }
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        let index = self
+            .index(&pages)
+            .map_err(|e| vec![PageProblem::Render(format!("cannot render the index: {e}"))])?;
+        outputs.push((out_dir.join(format!("index.{extension}")), index));
+        Ok(outputs)
     }
 
     /// The index of `pages`.
@@ -67,8 +110,20 @@ impl PageRenderer {
     }
 }
 
+/// Writes `pages`, making their directory first when `dir` is given; why it could not.
+pub fn write(pages: &Pages, dir: Option<&Path>) -> Result<(), String> {
+    if let Some(dir) = dir {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    for (path, text) in pages {
+        std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
+    Ok(())
+}
+
 /// The runbooks directly inside `dir`, sorted.
-pub fn runbooks_in(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+fn runbooks_in(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
         .filter_map(Result::ok)
         .map(|e| e.path())

@@ -3,7 +3,8 @@
 
 use super::Session;
 use super::request::Request;
-use crate::context::event::Status;
+use crate::context::event::{EventSink, FanOut, Status};
+use crate::diagnostic::Diagnostic;
 use crate::journal::lock::{self, Holder};
 use crate::journal::state_dir;
 use crate::journal::writer::{Header, JournalWriter};
@@ -24,7 +25,7 @@ pub enum Ending {
 }
 
 /// The journal's header: who runs what, with which inputs.
-pub fn header(request: &Request, run: &str, procedure: &str) -> Result<Header, String> {
+fn header(request: &Request, run: &str, procedure: &str) -> Result<Header, String> {
     let file = std::path::absolute(&request.file).unwrap_or_else(|_| request.file.clone());
     let bytes = std::fs::read(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
     Ok(Header {
@@ -43,6 +44,27 @@ pub fn header(request: &Request, run: &str, procedure: &str) -> Result<Header, S
             .map(|(k, v)| (k.trim().to_string(), v.to_string()))
             .collect(),
     })
+}
+
+/// Opens the session of a new run `run`, journaled in `state`: its events go to `view` and to
+/// the journal. A journal that cannot be written stops it here, before anything runs.
+pub fn open(
+    request: &Request,
+    state: &Path,
+    run: &str,
+    view: Arc<dyn EventSink>,
+) -> Result<(Session, Arc<JournalWriter>), Vec<Diagnostic>> {
+    let mut journal: Result<Arc<JournalWriter>, String> = Err(String::new());
+    let session = Session::open(request, |procedure| {
+        journal = header(request, run, &procedure.id.text)
+            .and_then(|h| JournalWriter::create(&state_dir::journal(state, run), &h).map(Arc::new));
+        match &journal {
+            Ok(writer) => Arc::new(FanOut(vec![view, Arc::clone(writer) as Arc<dyn EventSink>])),
+            Err(_) => view,
+        }
+    })?;
+    let writer = journal.map_err(|problem| vec![Diagnostic::error(problem)])?;
+    Ok((session, writer))
 }
 
 /// Takes the lock of the session's runbook and targets, then runs.

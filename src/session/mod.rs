@@ -2,24 +2,33 @@
 //! [`Session`] ready to run (or the diagnostics that stop it) comes out. Load → select the
 //! procedure → check → parameters, secrets, hosts and the secret mask → the engine.
 //!
-//! It also holds the static-check API (`static_check`), the journal-based recovery of a run
-//! (`recovery`, `journaled`), and the entry points of `doc` and `plan --base` (`doc_trace`,
-//! `doc_pages`). Nothing here prints or chooses an exit code: the front ends (`cli`, `repl`,
-//! `lsp`) render what comes back. It may import `render`, `output`, `journal`, `engine`,
-//! `context`, `hosts`, `language` and `diagnostic`; never `cli`, `repl` or `lsp`.
+//! It also holds what the commands do beyond opening a session, so that the front ends only
+//! parse, render and choose exit codes: the static-check API (`static_check`, `runbook_files`),
+//! dry-runs (`dry_run`) and plan comparisons (`plan_comparison`), `fmt` over files
+//! (`reformat`), the journaled runs, their lock and recovery (`run_journals`, `journaled`,
+//! `recovery`), the signals that stop a run (`interrupt_signals`), and the entry points of
+//! `doc` (`doc_trace`, `doc_pages`, `stale_pages`). Nothing here prints or chooses an exit code.
+//! It may import `render`, `output`, `journal`, `engine`, `context`, `hosts`, `language` and
+//! `diagnostic`; never `cli`, `repl` or `lsp` (`tests/layers.rs` checks it).
 
 pub mod age_file;
 pub mod doc_pages;
 pub mod doc_trace;
+pub mod dry_run;
 pub mod git_revision;
 pub mod host_resolution;
 pub mod inputs;
+pub mod interrupt_signals;
 pub mod journaled;
 pub mod masking;
 pub mod parameters;
+pub mod plan_comparison;
 pub mod procedure_selection;
 pub mod recovery;
+pub mod reformat;
 pub mod request;
+pub mod run_journals;
+pub mod runbook_files;
 mod secret_command;
 pub mod secret_files;
 pub mod secrets;

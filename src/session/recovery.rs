@@ -1,17 +1,19 @@
-//! Finishing what a journaled run left: finding the run, whether it may be resumed or rolled
-//! back, the request that reopens its runbook, the values it published, what it still owes, and
-//! where the runner starts (after the operator agrees).
+//! Finishing what a journaled run left: whether it may be resumed or rolled back, the request
+//! that reopens its runbook, the values it published, what it still owes, and where the runner
+//! starts (after the operator agrees). `run_journals` finds the run.
 
 use super::Session;
 use super::request::Request;
 use crate::context::confirmation_gate::ConfirmationGate;
-use crate::context::event::{Mode, Status};
+use crate::context::event::{EventSink, FanOut, Mode, Status};
+use crate::diagnostic::Diagnostic;
 use crate::engine::runner::Start;
 use crate::journal::record::{RunRecord, RunState};
 use crate::journal::state_dir;
-use crate::journal::state_permissions;
+use crate::journal::writer::JournalWriter;
 use crate::ssh::pool::SshSettings;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+use std::sync::Arc;
 
 /// What to finish.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -37,41 +39,6 @@ pub enum Decision {
     NothingToDo(String),
     /// The operator said no.
     Declined,
-}
-
-/// The state directories to look in: the one named, else `.runbook/` here and one level down.
-pub fn state_dirs(state_dir: Option<&Path>) -> Vec<PathBuf> {
-    if let Some(dir) = state_dir {
-        return vec![dir.to_path_buf()];
-    }
-    let mut dirs = vec![PathBuf::from(".runbook")];
-    if let Ok(entries) = std::fs::read_dir(".") {
-        let mut below: Vec<PathBuf> = entries
-            .flatten()
-            .map(|e| e.path().join(".runbook"))
-            .filter(|p| p.is_dir())
-            .collect();
-        below.sort();
-        dirs.extend(below);
-    }
-    dirs
-}
-
-/// The journal of run `id`, and the state directory it is in.
-pub fn find(state_dir: Option<&Path>, id: &str) -> Result<(PathBuf, RunRecord), String> {
-    let dirs = state_dirs(state_dir);
-    for dir in &dirs {
-        // A journal others could have written is not one to act on.
-        state_permissions::check(dir)?;
-        if state_dir::journal(dir, id).exists() {
-            return RunRecord::find(dir, id).map(|r| (dir.clone(), r));
-        }
-    }
-    let searched: Vec<String> = dirs.iter().map(|d| d.display().to_string()).collect();
-    Err(format!(
-        "no run `{id}` in {} (see `runbook runs`, or give --state-dir)",
-        searched.join(", ")
-    ))
 }
 
 /// Why `record` cannot be recovered as asked, if it cannot. `force` resumes a run whose
@@ -107,9 +74,29 @@ pub fn refusal(record: &RunRecord, what: Recovery, force: bool) -> Option<Refusa
     None
 }
 
+/// Reopens the run's runbook as it was started, to finish it: its events go to `view` and to
+/// the end of its journal, and the values it published are published again.
+pub fn reopen(
+    record: &RunRecord,
+    ssh: SshSettings,
+    inventory: Option<PathBuf>,
+    age_identity: Option<PathBuf>,
+    gate: ConfirmationGate,
+    view: Arc<dyn EventSink>,
+) -> Result<(Session, Arc<JournalWriter>), Vec<Diagnostic>> {
+    let writer = JournalWriter::append(&record.path)
+        .map(Arc::new)
+        .map_err(|e| vec![Diagnostic::error(e)])?;
+    let request = request(record, ssh, inventory, age_identity, gate);
+    let sinks: Arc<dyn EventSink> = Arc::new(FanOut(vec![view, Arc::clone(&writer) as _]));
+    let session = Session::open(&request, |_| sinks)?;
+    republish(&session, record);
+    Ok((session, writer))
+}
+
 /// The run's runbook, procedure and parameters, as it was started; reached with `ssh` (and
 /// `inventory`), its `*.age` secrets decrypted with `age_identity`, answered by `gate`.
-pub fn request(
+fn request(
     record: &RunRecord,
     ssh: SshSettings,
     inventory: Option<PathBuf>,
@@ -136,7 +123,7 @@ pub fn request(
 }
 
 /// The values the run published, published again for the steps and rollbacks that follow.
-pub fn republish(session: &Session, record: &RunRecord) {
+fn republish(session: &Session, record: &RunRecord) {
     for (name, value) in record.published() {
         session
             .ctx

@@ -2,6 +2,7 @@
 //! types, every body compiled, targets, lints). `runbook check`, the language server and the
 //! fuzz tests call it.
 
+use super::runbook_files;
 use crate::context::confirmation_gate::ConfirmationGate;
 use crate::context::event::{Discard, Mode};
 use crate::context::run_context::RunContext;
@@ -11,7 +12,7 @@ use crate::engine::script_engine;
 use crate::language::ast::Runbook;
 use crate::language::parser;
 use crate::ssh::pool::SshSettings;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// The single-threaded runtime checking needs (modules may be read through it); why it could
@@ -21,6 +22,31 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, String> {
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))
+}
+
+/// What `runbook check` found in the runbooks it was given.
+pub struct CheckReport {
+    /// How many runbook files were checked.
+    pub files: usize,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Checks every runbook `paths` name (directories are searched for `*.rb42`); why the checking
+/// could not start, otherwise.
+pub fn check_paths(paths: &[PathBuf], inventory: Option<&Path>) -> Result<CheckReport, String> {
+    let runtime = runtime()?;
+    let mut files = Vec::new();
+    let mut diagnostics = Vec::new();
+    for path in paths {
+        runbook_files::expand(path, &mut files, &mut diagnostics);
+    }
+    for file in &files {
+        diagnostics.extend(check_file(file, inventory, runtime.handle()));
+    }
+    Ok(CheckReport {
+        files: files.len(),
+        diagnostics,
+    })
 }
 
 /// Parses and checks one file: every problem found, as diagnostics (the fuzz tests call this).
@@ -43,6 +69,15 @@ pub fn check_text(path: &Path, text: &str, runtime: &tokio::runtime::Handle) -> 
     match parser::load_bytes(path, text.as_bytes()) {
         Ok((source, runbook)) => check_parsed(&source, &runbook, None, runtime),
         Err(d) => vec![d],
+    }
+}
+
+/// Checks text that is on no disk yet (an imported draft) as if it were the file `path`, with
+/// a runtime of its own.
+pub fn check_unsaved(path: &Path, text: &str) -> Vec<Diagnostic> {
+    match runtime() {
+        Ok(runtime) => check_text(path, text, runtime.handle()),
+        Err(e) => vec![Diagnostic::error(e)],
     }
 }
 

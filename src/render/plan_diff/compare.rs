@@ -162,22 +162,8 @@ pub(super) fn whole_procedure(
     let steps: Vec<StepDiff> = numbered_steps(procedure)
         .into_iter()
         .map(|(number, step)| {
-            let traced = trace.steps.get(&step.id.text);
-            StepDiff {
-                id: step.id.text.clone(),
-                title: step.title().to_string(),
-                number,
-                change,
-                notes: Vec::new(),
-                commands: all(sign, traced.map(|t| lines(&t.body)).unwrap_or_default()),
-                rollback: all(
-                    sign,
-                    traced
-                        .and_then(|t| t.rollback.as_ref())
-                        .map(lines)
-                        .unwrap_or_default(),
-                ),
-            }
+            let traced = trace.steps.get(&step.id.text).cloned().unwrap_or_default();
+            whole_step(step, number, &traced, change)
         })
         .collect();
     let count = steps.len();
@@ -191,6 +177,23 @@ pub(super) fn whole_procedure(
         added: if change == Change::Added { count } else { 0 },
         removed: if change == Change::Removed { count } else { 0 },
         changed: 0,
+    }
+}
+
+/// A step only one version has: all its lines added, or all removed.
+fn whole_step(step: &Step, number: usize, traced: &StepTrace, change: Change) -> StepDiff {
+    let sign = if change == Change::Added { "+" } else { "-" };
+    StepDiff {
+        id: step.id.text.clone(),
+        title: step.title().to_string(),
+        number,
+        change,
+        notes: Vec::new(),
+        commands: all(sign, lines(&traced.body)),
+        rollback: all(
+            sign,
+            traced.rollback.as_ref().map(lines).unwrap_or_default(),
+        ),
     }
 }
 
@@ -246,30 +249,12 @@ pub(super) fn compare_procedures(
         let old_traced = old_trace.steps.get(&id).cloned().unwrap_or_default();
         let new_traced = new_trace.steps.get(&id).cloned().unwrap_or_default();
         match (sign, old_step, new_step) {
-            ("-", Some((number, step)), _) => steps.push(StepDiff {
-                id: id.clone(),
-                title: step.title().to_string(),
-                number: *number,
-                change: Change::Removed,
-                notes: Vec::new(),
-                commands: all("-", lines(&old_traced.body)),
-                rollback: all(
-                    "-",
-                    old_traced.rollback.as_ref().map(lines).unwrap_or_default(),
-                ),
-            }),
-            ("+", _, Some((number, step))) => steps.push(StepDiff {
-                id: id.clone(),
-                title: step.title().to_string(),
-                number: *number,
-                change: Change::Added,
-                notes: Vec::new(),
-                commands: all("+", lines(&new_traced.body)),
-                rollback: all(
-                    "+",
-                    new_traced.rollback.as_ref().map(lines).unwrap_or_default(),
-                ),
-            }),
+            ("-", Some((number, step)), _) => {
+                steps.push(whole_step(step, *number, &old_traced, Change::Removed));
+            }
+            ("+", _, Some((number, step))) => {
+                steps.push(whole_step(step, *number, &new_traced, Change::Added));
+            }
             (_, Some((_, before)), Some((number, step))) => {
                 let sides = Sides {
                     old,

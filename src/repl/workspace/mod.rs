@@ -24,6 +24,7 @@ use crate::hosts::resolution::Hosts;
 use crate::language::ast::{Runbook, SecretSource};
 use crate::language::check::Compiled;
 use crate::language::parser;
+use crate::output::console::outln;
 use crate::output::style::Style;
 use crate::repl::completion::{SharedVocabulary, Vocabulary};
 use crate::repl::repl_view::ReplView;
@@ -81,9 +82,7 @@ pub struct Workspace {
 }
 
 pub fn out(text: &str) {
-    let mut stdout = std::io::stdout().lock();
-    let _ = writeln!(stdout, "{text}");
-    let _ = stdout.flush();
+    outln!("{text}");
 }
 
 fn problem(message: &str) {
