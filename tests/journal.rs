@@ -40,7 +40,7 @@ pub fn wait_for(path: &Path) {
 }
 
 /// The only run id in the test's state directory.
-fn run_id(dir: &Path) -> String {
+pub fn run_id(dir: &Path) -> String {
     let mut ids: Vec<String> = std::fs::read_dir(dir.join(".runbook/runs"))
         .expect("a runs directory")
         .flatten()
@@ -56,7 +56,7 @@ fn run_id(dir: &Path) -> String {
     ids.remove(0)
 }
 
-fn kill9(child: &mut Child) {
+pub fn kill9(child: &mut Child) {
     let pid = nix::unistd::Pid::from_raw(i32::try_from(child.id()).unwrap());
     nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL).expect("kill -9");
     child.wait().expect("reap");

@@ -89,8 +89,9 @@ pub fn show(args: &ShowArgs) -> i32 {
     let published = record.published();
     if !published.is_empty() {
         println!("published:");
-        for (name, value) in published {
-            println!("  {name} = {value}");
+        for v in published {
+            let on = v.host.map(|h| format!(" on {h}")).unwrap_or_default();
+            println!("  {}{on} = {}", v.name, v.json);
         }
     }
     let owed = record.owed();

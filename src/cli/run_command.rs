@@ -49,7 +49,7 @@ pub fn run(args: &RunArgs) -> i32 {
     let mut journal: Result<Arc<JournalWriter>, String> = Err(String::new());
     let request = args.target.request(Mode::Run, false, gate);
     let open = Session::open(&request, |procedure| {
-        journal = header(&request, &run, &procedure.id.text).and_then(|h| {
+        journal = header(&request, &run, procedure).and_then(|h| {
             JournalWriter::create(&state_dir::journal(&state, &run), &h).map(Arc::new)
         });
         match &journal {

@@ -7,6 +7,7 @@ use crate::context::event::Status;
 use crate::journal::lock::{self, Holder};
 use crate::journal::state_dir;
 use crate::journal::writer::{Header, JournalWriter};
+use crate::language::ast::Procedure;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,7 +25,7 @@ pub enum Ending {
 }
 
 /// The journal's header: who runs what, with which inputs.
-pub fn header(request: &Request, run: &str, procedure: &str) -> Result<Header, String> {
+pub fn header(request: &Request, run: &str, procedure: &Procedure) -> Result<Header, String> {
     let file = std::path::absolute(&request.file).unwrap_or_else(|_| request.file.clone());
     let bytes = std::fs::read(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
     Ok(Header {
@@ -32,7 +33,7 @@ pub fn header(request: &Request, run: &str, procedure: &str) -> Result<Header, S
         run: run.into(),
         fingerprint: state_dir::fingerprint(&bytes),
         file,
-        procedure: procedure.into(),
+        procedure: procedure.id.text.clone(),
         who: state_dir::who(),
         pid: std::process::id(),
         started: chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
@@ -42,6 +43,13 @@ pub fn header(request: &Request, run: &str, procedure: &str) -> Result<Header, S
             .filter_map(|p| p.split_once('='))
             .map(|(k, v)| (k.trim().to_string(), v.to_string()))
             .collect(),
+        rollbacks: Some(
+            procedure
+                .steps()
+                .filter(|s| s.rollback.is_some())
+                .map(|s| s.id.text.clone())
+                .collect(),
+        ),
     })
 }
 

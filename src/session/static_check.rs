@@ -2,15 +2,13 @@
 //! types, every body compiled, targets, lints). `runbook check`, the language server and the
 //! fuzz tests call it.
 
-use crate::context::confirmation_gate::ConfirmationGate;
-use crate::context::event::{Discard, Mode};
+use crate::context::event::Discard;
 use crate::context::run_context::RunContext;
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::source::SourceFile;
 use crate::engine::script_engine;
 use crate::language::ast::Runbook;
 use crate::language::parser;
-use crate::ssh::pool::SshSettings;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -52,13 +50,9 @@ fn check_parsed(
     inventory: Option<&Path>,
     runtime: &tokio::runtime::Handle,
 ) -> Vec<Diagnostic> {
-    let ctx = Arc::new(RunContext::new(
-        Mode::DryRun,
-        false,
+    let ctx = Arc::new(RunContext::dry(
         source.dir().to_path_buf(),
         runtime.clone(),
-        ConfirmationGate::default(),
-        SshSettings::default(),
         Arc::new(Discard),
     ));
     script_engine::diagnose(&ctx, runbook, source, inventory)

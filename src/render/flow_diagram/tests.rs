@@ -1,6 +1,6 @@
 use super::*;
-use crate::language::parser;
 use crate::diagnostic::source::SourceFile;
+use crate::language::parser;
 use std::sync::Arc;
 
 fn chart(text: &str) -> String {

@@ -16,8 +16,8 @@ use crate::context::event::{EventSink, Mode, Phase};
 use crate::context::run_context::RunContext;
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::source::{Location, SourceFile, Span};
+use crate::engine::evaluator;
 use crate::engine::run_values::{ParamValue, SecretValue};
-use crate::engine::runner;
 use crate::engine::script_engine::{self, public_functions};
 use crate::hosts::resolution::Hosts;
 use crate::language::ast::{Runbook, SecretSource};
@@ -167,7 +167,7 @@ impl Workspace {
                 }
             }
             Err(error) => {
-                let (message, position) = runner::explain(*error);
+                let (message, position) = evaluator::explain(*error);
                 let mut d = Diagnostic::error(self.ctx.mask(&message));
                 if let Some(p) = position {
                     d = d.at(&source, at(p.line(), p.position()));
@@ -323,7 +323,7 @@ impl Workspace {
                     .map(|s| (s.name.clone(), s.value.clone().into())),
             );
         }
-        values.extend(self.ctx.published());
+        values.extend(self.ctx.published_seen_from(None));
         for (name, value) in values {
             // A constant the operator declared with the same name stays theirs.
             if self.scope.is_constant(&name) != Some(true) {
