@@ -100,7 +100,8 @@ fn show_lists_only_the_steps_with_a_rollback_as_owed() {
 }"#,
     );
     let dir = test.path().to_path_buf();
-    test.args(["run", "main.rb42"]).run().code(4);
+    let out = test.args(["run", "main.rb42"]).run();
+    out.code(4);
     let id = run_id(&dir);
     let show = Test::new()
         .args(["show", &id, "--state-dir"])
