@@ -192,3 +192,69 @@ fn after_kill_9_rollback_run_gives_each_host_its_own_published_value() {
         assert_eq!(read(&remote, &format!("restored-on-{host}")), host);
     }
 }
+
+/// `:step` fans a step out over two hosts; one fails (tolerated). `:rollback` then tells its
+/// own run: its host table is the rollback's, and a rollback that fails on a host is counted as
+/// failed, never "✓ succeeded".
+#[test]
+fn the_repl_rollback_tells_its_own_run_and_counts_a_failed_host_as_failed() {
+    let servers = [Sshd::start(), Sshd::start()];
+    let (test, remote) = remote_test(
+        r#"runbook "r" {
+  param dir: string
+@HOSTS@
+  group web [a, b]
+  procedure p {
+    step work on web tolerate all {
+      if target().name == "b" { fail("b is broken"); }
+    } rollback {
+      run("true");
+    }
+  }
+}"#,
+        &[("a", &servers[0]), ("b", &servers[1])],
+    );
+    let dir = format!("dir={}", remote.display());
+    let out = test
+        .env("RUNBOOK_HISTORY", "")
+        .args(["repl", "main.rb42", "-p", &dir])
+        .stdin(":step work\n:rollback\n:quit\n")
+        .run();
+    out.code(0).stdout_has("✓ succeeded (0 done, 1 rolled back");
+    // After `:rollback`, the table counts the rollback only: b failed in `:step`, not here.
+    let after = out
+        .stdout
+        .split("↩ rollback work")
+        .nth(1)
+        .expect("the rollback ran");
+    assert!(
+        !after.lines().any(|l| l.trim_start().starts_with("b ")),
+        "{after}"
+    );
+
+    let servers = [Sshd::start(), Sshd::start()];
+    let (test, remote) = remote_test(
+        r#"runbook "r" {
+  param dir: string
+@HOSTS@
+  group web [a, b]
+  procedure p {
+    step other on web {
+      run("true");
+    } rollback {
+      if target().name == "b" { fail("cannot undo on b"); }
+    }
+  }
+}"#,
+        &[("a", &servers[0]), ("b", &servers[1])],
+    );
+    let dir = format!("dir={}", remote.display());
+    let out = test
+        .env("RUNBOOK_HISTORY", "")
+        .args(["repl", "main.rb42", "-p", &dir])
+        .stdin(":step other\n:rollback\n:quit\n")
+        .run();
+    out.stdout_has("ROLLBACK OF other on b FAILED: cannot undo on b")
+        .stdout_has("1 rollback failed")
+        .stdout_lacks("✓ succeeded (0 done");
+}

@@ -15,14 +15,14 @@ use std::sync::PoisonError;
 use std::time::{Duration, Instant};
 
 impl Runner<'_> {
-    /// The attempts of a step on `place`. `Ok(true)`: it ran; `Err` ends the procedure.
+    /// The attempts of a step on `place`, the `index`th of `total`. `Ok(true)`: it ran; `Err`
+    /// ends the procedure.
     pub(super) fn attempts<'p>(
         &self,
         step: &'p Step,
-        index: usize,
-        total: usize,
         place: &Place,
         stack: &mut RollbackStack<'p>,
+        (index, total): (usize, usize),
     ) -> Result<bool, Ending> {
         let id = step.id.text.as_str();
         let attempts = step.retry.map_or(1, |r| r.times.saturating_add(1));

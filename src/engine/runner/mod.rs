@@ -198,7 +198,7 @@ impl Runner<'_> {
             };
             index += 1;
             let place = self.place(step.target.as_ref().or(procedure.target.as_ref()));
-            match self.step(step, index, total, &place, stack) {
+            match self.step(step, (index, total), &place, stack) {
                 Ok(ran) => {
                     if ran {
                         *done += 1;
@@ -215,8 +215,7 @@ impl Runner<'_> {
     fn step<'p>(
         &self,
         step: &'p Step,
-        index: usize,
-        total: usize,
+        numbered: (usize, usize),
         place: &Place,
         stack: &mut RollbackStack<'p>,
     ) -> Result<bool, Ending> {
@@ -276,7 +275,7 @@ impl Runner<'_> {
                 hosts: place.hosts(),
             });
         }
-        self.attempts(step, index, total, &place, stack)
+        self.attempts(step, &place, stack, numbered)
     }
 
     /// Runs `finally` on every slot of `place`, whatever happens on the others.
