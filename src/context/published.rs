@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// One published value: its name, the host it was published on (none: here), the value.
 #[derive(Debug, Clone)]
-pub struct PublishedValue {
+struct PublishedValue {
     pub name: String,
     pub host: Option<String>,
     pub value: Dynamic,
@@ -50,11 +50,6 @@ impl Published {
                 .or_default()
                 .insert(v.host.clone(), at);
         }
-    }
-
-    /// Every value, in publication order, with the host it belongs to.
-    pub fn all(&self) -> Vec<PublishedValue> {
-        self.values.clone()
     }
 
     /// Every name with the value a body on `host` (none: here) sees, in publication order.
@@ -132,7 +127,7 @@ mod tests {
         published.insert("a", None, Dynamic::from(4_i64));
         let found = published.named(&HashSet::from(["a", "c", "unknown"]), None);
         assert_eq!(ints(found), [("c".to_string(), 3), ("a".to_string(), 4)]);
-        assert_eq!(published.all().len(), 3);
+        assert_eq!(published.seen_from(None).len(), 3);
     }
 
     #[test]
