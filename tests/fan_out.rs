@@ -4,7 +4,7 @@
 //! `runbook rollback RUN` after a `kill -9`); a step elsewhere sees every host's value by host.
 
 use crate::harness::Test;
-use crate::journal::{kill9, run_id, wait_for};
+use crate::journal::{kill9, run_id, show, wait_for};
 use crate::ssh::remote_test;
 use crate::sshd::Sshd;
 use std::path::Path;
@@ -171,10 +171,7 @@ fn after_kill_9_rollback_run_gives_each_host_its_own_published_value() {
     }
     kill9(&mut child);
     let id = run_id(test.path());
-    let show = Test::new()
-        .args(["show", &id, "--state-dir"])
-        .arg_path(&test.path().join(".runbook"))
-        .run();
+    let show = show(test.path(), &id);
     show.code(0)
         .stdout_has(&format!(
             "backup on web3 = \"{}/backup-of-web3\"",
@@ -193,33 +190,34 @@ fn after_kill_9_rollback_run_gives_each_host_its_own_published_value() {
     }
 }
 
+/// `runbook repl` on a runbook whose procedure `p` is `procedure`, over hosts a and b (group
+/// `web`), reading `input`.
+fn repl_on_two(procedure: &str, input: &str) -> crate::harness::Output {
+    let servers = [Sshd::start(), Sshd::start()];
+    let runbook = format!(
+        "runbook \"r\" {{\n  param dir: string\n@HOSTS@\n  group web [a, b]\n  procedure p {{\n{procedure}\n  }}\n}}"
+    );
+    let (test, remote) = remote_test(&runbook, &[("a", &servers[0]), ("b", &servers[1])]);
+    let dir = format!("dir={}", remote.display());
+    test.env("RUNBOOK_HISTORY", "")
+        .args(["repl", "main.rb42", "-p", &dir])
+        .stdin(input)
+        .run()
+}
+
 /// `:step` fans a step out over two hosts; one fails (tolerated). `:rollback` then tells its
 /// own run: its host table is the rollback's, and a rollback that fails on a host is counted as
 /// failed, never "✓ succeeded".
 #[test]
 fn the_repl_rollback_tells_its_own_run_and_counts_a_failed_host_as_failed() {
-    let servers = [Sshd::start(), Sshd::start()];
-    let (test, remote) = remote_test(
-        r#"runbook "r" {
-  param dir: string
-@HOSTS@
-  group web [a, b]
-  procedure p {
-    step work on web tolerate all {
+    let out = repl_on_two(
+        r#"    step work on web tolerate all {
       if target().name == "b" { fail("b is broken"); }
     } rollback {
       run("true");
-    }
-  }
-}"#,
-        &[("a", &servers[0]), ("b", &servers[1])],
+    }"#,
+        ":step work\n:rollback\n:quit\n",
     );
-    let dir = format!("dir={}", remote.display());
-    let out = test
-        .env("RUNBOOK_HISTORY", "")
-        .args(["repl", "main.rb42", "-p", &dir])
-        .stdin(":step work\n:rollback\n:quit\n")
-        .run();
     out.code(0).stdout_has("✓ succeeded (0 done, 1 rolled back");
     // After `:rollback`, the table counts the rollback only: b failed in `:step`, not here.
     let after = out
@@ -232,28 +230,14 @@ fn the_repl_rollback_tells_its_own_run_and_counts_a_failed_host_as_failed() {
         "{after}"
     );
 
-    let servers = [Sshd::start(), Sshd::start()];
-    let (test, remote) = remote_test(
-        r#"runbook "r" {
-  param dir: string
-@HOSTS@
-  group web [a, b]
-  procedure p {
-    step other on web {
+    let out = repl_on_two(
+        r#"    step other on web {
       run("true");
     } rollback {
       if target().name == "b" { fail("cannot undo on b"); }
-    }
-  }
-}"#,
-        &[("a", &servers[0]), ("b", &servers[1])],
+    }"#,
+        ":step other\n:rollback\n:quit\n",
     );
-    let dir = format!("dir={}", remote.display());
-    let out = test
-        .env("RUNBOOK_HISTORY", "")
-        .args(["repl", "main.rb42", "-p", &dir])
-        .stdin(":step other\n:rollback\n:quit\n")
-        .run();
     out.stdout_has("ROLLBACK OF other on b FAILED: cannot undo on b")
         .stdout_has("1 rollback failed")
         .stdout_lacks("✓ succeeded (0 done");
