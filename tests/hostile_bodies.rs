@@ -94,7 +94,7 @@ fn each_limit_stops_a_hostile_body_with_an_error_naming_the_step() {
             "{body}: expected `{error}`\n{output}"
         );
         assert!(
-            output.contains("at main.rb42:3:"),
+            output.contains("--> main.rb42:3:"),
             "{body}: no place\n{output}"
         );
     }

@@ -10,6 +10,7 @@ mod docker;
 mod docker_env;
 mod editors;
 mod emacs;
+mod error_story;
 mod fan_out;
 mod formatter;
 mod fuzz;

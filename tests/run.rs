@@ -57,7 +57,7 @@ fn the_failure_names_the_rb42_line() {
         .runbook(THREE_STEPS)
         .args(["run", "main.rb42", "-p", "fail=true"])
         .run();
-    out.code(1).stdout_has("at main.rb42:8:17");
+    out.code(1).stdout_has("--> main.rb42:8:17");
 }
 
 #[test]

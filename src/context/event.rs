@@ -1,6 +1,8 @@
 //! The event stream: everything a run does is told as typed events, and every output (terminal,
 //! JSON lines, plan, later the journal and the REPL) is a consumer of them.
 
+use crate::diagnostic::error_kind::ErrorKind;
+use crate::diagnostic::snippet::Snippet;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -121,6 +123,9 @@ pub enum Event {
         title: String,
         status: GuardStatus,
         message: Option<String>,
+        /// What kind of failure (`diagnostic::error_kind`); none when nothing failed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error_kind: Option<ErrorKind>,
     },
     StepStarted {
         step: String,
@@ -176,13 +181,20 @@ pub enum Event {
         step: String,
         attempt: u32,
         error: String,
+        /// What kind of failure (`diagnostic::error_kind`); none when nothing failed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error_kind: Option<ErrorKind>,
         delay_ms: u64,
     },
     StepFailed {
         step: String,
         title: String,
         error: String,
-        location: Option<String>,
+        /// What kind of failure (`diagnostic::error_kind`); none when nothing failed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error_kind: Option<ErrorKind>,
+        /// Where in the source it failed, with the line's text for a caret.
+        location: Option<Box<Snippet>>,
     },
     ConfirmationAsked {
         id: String,
@@ -201,6 +213,9 @@ pub enum Event {
         host: String,
         ok: bool,
         error: Option<String>,
+        /// What kind of failure (`diagnostic::error_kind`); none when nothing failed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error_kind: Option<ErrorKind>,
         duration_ms: u64,
     },
     /// A `rollback always` step is about to run: from now on its rollback is owed on these hosts
@@ -222,11 +237,17 @@ pub enum Event {
         host: Option<String>,
         ok: bool,
         error: Option<String>,
-        location: Option<String>,
+        /// What kind of failure (`diagnostic::error_kind`); none when nothing failed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error_kind: Option<ErrorKind>,
+        location: Option<Box<Snippet>>,
     },
     FinallyFinished {
         ok: bool,
         error: Option<String>,
+        /// What kind of failure (`diagnostic::error_kind`); none when nothing failed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error_kind: Option<ErrorKind>,
     },
     RunFinished {
         status: Status,

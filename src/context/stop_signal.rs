@@ -1,6 +1,7 @@
 //! Why a running body must stop: the operator interrupted (Ctrl-C, SIGTERM) or the step's
 //! timeout passed. rhai checks it between operations; primitives blocked on I/O race it.
 
+use crate::diagnostic::error_kind::ErrorKind;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::Duration;
@@ -11,6 +12,16 @@ use tokio::time::Instant;
 pub enum StopReason {
     Interrupted,
     TimedOut(Duration),
+}
+
+impl StopReason {
+    /// The kind of failure a stop makes of the work it cut short.
+    pub fn kind(self) -> ErrorKind {
+        match self {
+            StopReason::Interrupted => ErrorKind::Interrupted,
+            StopReason::TimedOut(_) => ErrorKind::Timeout,
+        }
+    }
 }
 
 impl std::fmt::Display for StopReason {

@@ -3,12 +3,21 @@
 //! `error: …` / `--> file:line:col` / the source line / a caret, as JSON, or as a GitHub
 //! workflow annotation.
 //!
-//! This folder owns source files and positions (`source`), diagnostics and their rendering, and
-//! the did-you-mean suggestion. It is the bottom of the crate: it imports nothing of it.
+//! This folder owns source files and positions (`source`, `rhai_position`), the caret drawn
+//! under a place (`snippet`), the painter (`paint`), the did-you-mean suggestion and the kinds
+//! of runtime errors (`error_kind`). It is the bottom of the crate: it imports nothing of it.
 
+pub mod did_you_mean;
+pub mod error_kind;
+pub mod paint;
+pub mod rhai_position;
+pub mod snippet;
 pub mod source;
 
+pub use did_you_mean::did_you_mean;
+use paint::Painter;
 use serde::Serialize;
+use snippet::Snippet;
 use source::{SourceFile, Span};
 use std::sync::Arc;
 
@@ -84,61 +93,28 @@ impl Diagnostic {
 
     /// The caret rendering for terminals and logs.
     pub fn render(&self, colour: bool) -> String {
-        let paint = |code: &str, text: &str| {
-            if colour {
-                format!("\x1b[{code}m{text}\x1b[0m")
-            } else {
-                text.to_string()
-            }
-        };
+        let painter = Painter { colour };
         let label = match self.severity {
-            Severity::Error => paint("1;31", "error"),
-            Severity::Warning => paint("1;33", "warning"),
+            Severity::Error => painter.paint(paint::ERROR, "error"),
+            Severity::Warning => painter.paint(paint::WARNING, "warning"),
         };
         let mut out = format!("{label}: {}\n", self.message);
         match &self.place {
-            Some((source, span)) => {
-                let line_no = span.start.line.to_string();
-                let gutter = " ".repeat(line_no.len());
-                out.push_str(&format!(
-                    "{gutter}{} {}:{}\n",
-                    paint("1;34", "-->"),
-                    source.display_path(),
-                    span.start
-                ));
-                if let Some(text) = source.line(span.start.line) {
-                    let shown: String = text
-                        .chars()
-                        .map(|c| if c == '\t' { ' ' } else { c })
-                        .collect();
-                    let pad = " ".repeat(span.start.col.saturating_sub(1));
-                    let room = shown
-                        .chars()
-                        .count()
-                        .saturating_sub(span.start.col - 1)
-                        .max(1);
-                    let carets = "^".repeat(span.width.clamp(1, room));
-                    out.push_str(&format!("{gutter} {}\n", paint("1;34", "|")));
-                    out.push_str(&format!(
-                        "{} {} {shown}\n",
-                        paint("1;34", &line_no),
-                        paint("1;34", "|")
-                    ));
-                    out.push_str(&format!(
-                        "{gutter} {} {pad}{}\n",
-                        paint("1;34", "|"),
-                        paint("1;31", &carets)
-                    ));
-                }
-            }
+            Some((source, span)) => out.push_str(&Snippet::of(source, *span).render(painter)),
             None => {
                 if let Some(file) = &self.file {
-                    out.push_str(&format!(" {} {file}\n", paint("1;34", "-->")));
+                    out.push_str(&format!(
+                        " {} {file}\n",
+                        painter.paint(paint::GUTTER, "-->")
+                    ));
                 }
             }
         }
         if let Some(help) = &self.help {
-            out.push_str(&format!(" {} {help}\n", paint("1;36", "= help:")));
+            out.push_str(&format!(
+                " {} {help}\n",
+                painter.paint(paint::HELP, "= help:")
+            ));
         }
         out
     }
@@ -190,54 +166,6 @@ impl Diagnostic {
     }
 }
 
-/// The closest of `candidates` to `name`, if close enough to be a likely typo.
-pub fn did_you_mean<'a>(
-    name: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> Option<&'a str> {
-    // The distance costs length × length: a name longer than any typo is not compared.
-    if name.len() > MAX_TYPO_LEN {
-        return None;
-    }
-    let allowed = |c: &str| (name.len().max(c.len()) / 3).max(1);
-    let chars = name.chars().count();
-    candidates
-        .into_iter()
-        .filter(|c| c.chars().count().abs_diff(chars) <= allowed(c))
-        .map(|c| (edit_distance(name, c), c))
-        .filter(|(d, c)| *d <= allowed(c))
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c)
-}
-
-/// Longer names get no "did you mean".
-const MAX_TYPO_LEN: usize = 256;
-
-/// Edits (insert, delete, replace, swap two neighbours) from `a` to `b`.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-    for (i, row) in d.iter_mut().enumerate() {
-        row[0] = i;
-    }
-    for (j, cell) in d[0].iter_mut().enumerate() {
-        *cell = j;
-    }
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            d[i][j] = (d[i - 1][j] + 1)
-                .min(d[i][j - 1] + 1)
-                .min(d[i - 1][j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
-            }
-        }
-    }
-    d[a.len()][b.len()]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -257,14 +185,5 @@ mod tests {
             text,
             "error: unexpected `stpe`\n --> x.rb42:2:3\n  |\n2 |   stpe x {}\n  |   ^^^^\n = help: did you mean `step`?\n"
         );
-    }
-
-    #[test]
-    fn suggests_close_names_only() {
-        assert_eq!(
-            did_you_mean("deplyo", ["deploy", "rollback"]),
-            Some("deploy")
-        );
-        assert_eq!(did_you_mean("zzz", ["deploy", "rollback"]), None);
     }
 }

@@ -3,6 +3,8 @@
 //! forwarded over its SSH master connection.
 
 use super::failure::unreachable_engine;
+use crate::diagnostic::error_kind::ErrorKind;
+use crate::diagnostic::error_kind::TypedError;
 use crate::hosts::host_spec::HostSpec;
 use crate::ssh::pool::ConnectionPool;
 use bollard::Docker;
@@ -35,11 +37,12 @@ impl EnginePool {
     }
 
     /// The engine of this machine.
-    pub async fn local(&self) -> Result<Docker, String> {
+    pub async fn local(&self) -> Result<Docker, TypedError> {
         let slot = self.slot("local");
         slot.get_or_try_init(|| async {
-            let docker = Docker::connect_with_local_defaults()
-                .map_err(|e| unreachable_engine(&local_name(), &e.to_string()))?;
+            let docker = Docker::connect_with_local_defaults().map_err(|e| {
+                ErrorKind::Docker.error(unreachable_engine(&local_name(), &e.to_string()))
+            })?;
             negotiate(docker, &local_name()).await
         })
         .await
@@ -47,7 +50,11 @@ impl EnginePool {
     }
 
     /// The engine of `host`, through its SSH connection.
-    pub async fn remote(&self, ssh: &ConnectionPool, host: &HostSpec) -> Result<Docker, String> {
+    pub async fn remote(
+        &self,
+        ssh: &ConnectionPool,
+        host: &HostSpec,
+    ) -> Result<Docker, TypedError> {
         let slot = self.slot(&host.name);
         slot.get_or_try_init(|| async {
             let socket = ssh
@@ -58,7 +65,7 @@ impl EnginePool {
                 CALL_TIMEOUT,
                 bollard::API_DEFAULT_VERSION,
             )
-            .map_err(|e| unreachable_engine(&host.name, &e.to_string()))?;
+            .map_err(|e| ErrorKind::Docker.error(unreachable_engine(&host.name, &e.to_string())))?;
             negotiate(docker, &format!("{} ({REMOTE_SOCKET} over SSH)", host.name)).await
         })
         .await
@@ -73,9 +80,9 @@ pub fn local_name() -> String {
 
 /// Agrees on an API version both sides speak (engines older than bollard's default answer
 /// with their own).
-async fn negotiate(docker: Docker, name: &str) -> Result<Docker, String> {
+async fn negotiate(docker: Docker, name: &str) -> Result<Docker, TypedError> {
     docker
         .negotiate_version()
         .await
-        .map_err(|e| unreachable_engine(name, &e.to_string()))
+        .map_err(|e| ErrorKind::Docker.error(unreachable_engine(name, &e.to_string())))
 }

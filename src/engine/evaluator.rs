@@ -2,14 +2,18 @@
 //! the REPL: it builds a body's scope (parameters, secrets, the published values it names, as
 //! the slot it runs on sees them), evaluates the body on a slot, and explains a failure.
 
+use super::rhai_error::{Explained, explain};
 use super::run_values::{ParamValue, SecretValue};
 use crate::context::acting_host;
 use crate::context::run_context::RunContext;
 use crate::context::stop_signal::StopReason;
+use crate::diagnostic::error_kind::ErrorKind;
+use crate::diagnostic::rhai_position;
+use crate::diagnostic::snippet::Snippet;
 use crate::diagnostic::source::SourceFile;
 use crate::language::ast::Body;
-use crate::language::check::{Compiled, body_span};
-use rhai::{Dynamic, Engine, EvalAltResult, Position, Scope};
+use crate::language::check::Compiled;
+use rhai::{Dynamic, Engine, Scope};
 use std::fmt;
 use std::sync::Arc;
 
@@ -49,8 +53,10 @@ pub struct Failure {
     /// Only the innermost sentence (pages say what stopped, not where inside the helpers).
     pub sentence: String,
     pub host: Option<String>,
-    /// `file:line:col` of the statement that failed.
-    pub location: Option<String>,
+    /// The statement that failed, with its line's text for a caret (boxed: a `Result` with a
+    /// `Failure` stays small).
+    pub location: Option<Box<Snippet>>,
+    pub kind: ErrorKind,
     pub stopped: Option<StopReason>,
     pub declined: bool,
     /// In a dry-run: the failure came from a value only a real run knows.
@@ -112,6 +118,7 @@ impl Evaluator<'_> {
                 message,
                 host: host.map(str::to_string),
                 location: None,
+                kind: ErrorKind::Script,
                 stopped: None,
                 declined: false,
                 from_unknown: false,
@@ -127,7 +134,8 @@ impl Evaluator<'_> {
                 message,
                 sentence,
                 position,
-            } = explained(*error);
+                kind,
+            } = explain(*error);
             let message = match stopped {
                 Some(reason) if message.contains(&reason.to_string()) => message,
                 Some(reason) => reason.to_string(),
@@ -135,12 +143,10 @@ impl Evaluator<'_> {
             };
             Failure {
                 location: position.map(|p| {
-                    format!(
-                        "{}:{}",
-                        self.source.display_path(),
-                        body_span(body, p).start
-                    )
+                    let at = Snippet::of(self.source, rhai_position::span_in_body(body.origin, p));
+                    Box::new(at.masked(|line| self.ctx.mask(line)))
                 }),
+                kind: stopped.map_or(kind, StopReason::kind),
                 host: host.map(str::to_string),
                 stopped,
                 declined: self.ctx.take_declined(),
@@ -149,56 +155,5 @@ impl Evaluator<'_> {
                 sentence: self.ctx.mask(&sentence),
             }
         })
-    }
-}
-
-/// A rhai error as a sentence, and where in the body it happened.
-pub fn explain(error: EvalAltResult) -> (String, Option<Position>) {
-    let explained = explained(error);
-    (explained.message, explained.position)
-}
-
-/// A rhai error in words.
-struct Explained {
-    /// With the functions and modules it happened in.
-    message: String,
-    /// Only the innermost sentence.
-    sentence: String,
-    position: Option<Position>,
-}
-
-fn explained(mut error: EvalAltResult) -> Explained {
-    let position = error.take_position();
-    let position = (!position.is_none()).then_some(position);
-    let within = |inner: Explained, context: String| Explained {
-        message: format!("{} {context}", inner.message),
-        sentence: inner.sentence,
-        position,
-    };
-    let plain = |message: String| Explained {
-        sentence: message.clone(),
-        message,
-        position,
-    };
-    match error {
-        EvalAltResult::ErrorRuntime(value, _) | EvalAltResult::ErrorTerminated(value, _) => {
-            plain(value.to_string())
-        }
-        EvalAltResult::ErrorInFunctionCall(name, _, inner, _) => {
-            let inner = explained(*inner);
-            if name.starts_with('<') {
-                Explained { position, ..inner }
-            } else {
-                within(inner, format!("(in `{name}`)"))
-            }
-        }
-        EvalAltResult::ErrorInModule(name, inner, _) => {
-            within(explained(*inner), format!("(in module `{name}`)"))
-        }
-        EvalAltResult::ErrorTooManyOperations(_) => plain(format!(
-            "stopped after {} operations: is there an endless loop?",
-            super::script_engine::MAX_OPERATIONS
-        )),
-        other => plain(other.to_string()),
     }
 }

@@ -8,6 +8,7 @@ pub mod fan_out;
 mod frozen_world;
 pub mod plan;
 pub mod plan_collector;
+pub mod rhai_error;
 pub mod rollback_stack;
 pub mod run_values;
 pub mod runner;

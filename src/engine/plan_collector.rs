@@ -243,6 +243,7 @@ impl EventSink for PlanCollector {
                 title,
                 status,
                 message,
+                ..
             } => {
                 let actions = std::mem::take(&mut state.pending_guard);
                 state.plan.guards.push(PlannedGuard {

@@ -5,7 +5,8 @@
 use crate::context::event::Level;
 use crate::context::run_context::RunContext;
 use crate::diagnostic::Diagnostic;
-use crate::diagnostic::source::{Location, SourceFile, Span};
+use crate::diagnostic::rhai_position;
+use crate::diagnostic::source::SourceFile;
 use crate::hosts::target_check;
 use crate::language::ast::{ModuleUse, Runbook};
 use crate::language::check::{self, Checked, Keep};
@@ -127,13 +128,9 @@ fn load_module(
     let text = module_text(module_use, source)?;
     let module_source = Arc::new(SourceFile::new(path, text));
     let ast = engine.compile(&module_source.text).map_err(|e| {
-        let at = Location::new(
-            e.position().line().unwrap_or(1),
-            e.position().position().unwrap_or(1),
-        );
         Box::new(
             Diagnostic::error(format!("in module: {}", e.err_type()))
-                .at(&module_source, Span::new(at, 1)),
+                .at(&module_source, rhai_position::span(e.position())),
         )
     })?;
     // A module function named like a primitive would capture the primitive's calls made by

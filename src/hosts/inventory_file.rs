@@ -2,7 +2,7 @@
 
 use super::inventory::{self, Inventory};
 use crate::diagnostic::Diagnostic;
-use crate::diagnostic::source::{Location, SourceFile, Span};
+use crate::diagnostic::source::{SourceFile, Span};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -14,7 +14,6 @@ pub fn load(path: &Path) -> Result<Inventory, Diagnostic> {
     })?;
     inventory::parse(&text).map_err(|e| {
         let source = Arc::new(SourceFile::new(path, text.as_str()));
-        Diagnostic::error(format!("inventory: {}", e.message))
-            .at(&source, Span::new(Location::new(e.line, e.column), 1))
+        Diagnostic::error(format!("inventory: {}", e.message)).at(&source, Span::new(e.at, 1))
     })
 }

@@ -1,5 +1,7 @@
 //! One HTTP request and its response, as runbooks see them.
 
+use crate::diagnostic::error_kind::ErrorKind::{HttpStatus, Io, Timeout, Unreachable};
+use crate::diagnostic::error_kind::TypedError;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -64,7 +66,7 @@ impl Response {
     }
 }
 
-fn client(request: &Request) -> Result<reqwest::Client, String> {
+fn client(request: &Request) -> Result<reqwest::Client, TypedError> {
     let redirects = if request.redirects == 0 {
         reqwest::redirect::Policy::none()
     } else {
@@ -78,20 +80,21 @@ fn client(request: &Request) -> Result<reqwest::Client, String> {
         TlsPolicy::Verified => {}
         TlsPolicy::ExtraCa(path) => {
             let pem = std::fs::read(path)
-                .map_err(|e| format!("cannot read the CA {}: {e}", path.display()))?;
-            let cert = reqwest::Certificate::from_pem(&pem)
-                .map_err(|e| format!("{} is not a PEM certificate: {e}", path.display()))?;
+                .map_err(|e| Io.error(format!("cannot read the CA {}: {e}", path.display())))?;
+            let cert = reqwest::Certificate::from_pem(&pem).map_err(|e| {
+                Io.error(format!("{} is not a PEM certificate: {e}", path.display()))
+            })?;
             builder = builder.add_root_certificate(cert);
         }
         TlsPolicy::Unverified => builder = builder.tls_danger_accept_invalid_certs(true),
     }
     builder
         .build()
-        .map_err(|e| format!("cannot set up HTTP: {}", chain(&e)))
+        .map_err(|e| Io.error(format!("cannot set up HTTP: {}", chain(&e))))
 }
 
 /// Sends the request; an answer of any status is a response, not an error.
-pub async fn send(request: &Request) -> Result<Response, String> {
+pub async fn send(request: &Request) -> Result<Response, TypedError> {
     let client = client(request)?;
     let mut builder = client.request(request.method.clone(), &request.url);
     for (name, value) in &request.headers {
@@ -114,14 +117,22 @@ pub async fn send(request: &Request) -> Result<Response, String> {
     };
     let started = Instant::now();
     let answer = builder.send().await.map_err(|e| {
-        let what = if e.is_timeout() {
-            format!("no answer within {}s", request.timeout.as_secs_f64())
+        let (kind, what) = if e.is_timeout() {
+            (
+                Timeout,
+                format!("no answer within {}s", request.timeout.as_secs_f64()),
+            )
         } else if e.is_redirect() {
-            format!("more than {} redirects", request.redirects)
+            (
+                HttpStatus,
+                format!("more than {} redirects", request.redirects),
+            )
+        } else if e.is_connect() {
+            (Unreachable, chain(&e))
         } else {
-            chain(&e)
+            (Io, chain(&e))
         };
-        format!("{} {}: {what}", request.method, request.url)
+        kind.error(format!("{} {}: {what}", request.method, request.url))
     })?;
     let status = answer.status().as_u16();
     let url = answer.url().to_string();
@@ -137,12 +148,12 @@ pub async fn send(request: &Request) -> Result<Response, String> {
             .or_insert(value);
     }
     let text = answer.text().await.map_err(|e| {
-        format!(
+        Io.error(format!(
             "{} {}: reading the body: {}",
             request.method,
             request.url,
             chain(&e)
-        )
+        ))
     })?;
     let json = serde_json::from_str(&text).ok();
     Ok(Response {

@@ -2,6 +2,7 @@
 //! `101 Switching Protocols` with the right `Sec-WebSocket-Accept`, then close.
 
 use super::request::{Body, Request, Response, send};
+use crate::diagnostic::error_kind::TypedError;
 
 /// The handshake's fixed key; the server must answer its accept value.
 const KEY: &str = "dGhlIHNhbXBsZSBub25jZQ==";
@@ -20,7 +21,7 @@ pub fn http_url(url: &str) -> String {
 }
 
 /// Performs the upgrade; the response, and whether it is a valid WebSocket accept.
-pub async fn check(base: &Request) -> Result<(Response, bool), String> {
+pub async fn check(base: &Request) -> Result<(Response, bool), TypedError> {
     let mut request = base.clone();
     request.method = reqwest::Method::GET;
     request.url = http_url(&base.url);

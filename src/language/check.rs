@@ -5,9 +5,10 @@
 use super::ast::{Body, Item, Literal, ParamType, Procedure, Runbook};
 use super::message_text;
 use super::script_scan::{self, Scan};
+use crate::diagnostic::rhai_position::span_in_body;
 use crate::diagnostic::source::{Location, SourceFile, Span};
 use crate::diagnostic::{Diagnostic, did_you_mean};
-use rhai::{AST, Engine, ParseErrorType, Position, Scope};
+use rhai::{AST, Engine, ParseErrorType, Scope};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
@@ -395,7 +396,7 @@ impl Checker<'_> {
                 names.publish(name);
             }
             for at in &scan.dynamic_publish {
-                let span = body_span(&step.body, *at);
+                let span = span_in_body(step.body.origin, *at);
                 self.warning(
                     span,
                     "publish with a computed name: later steps cannot be checked against it",
@@ -404,7 +405,7 @@ impl Checker<'_> {
             if let Some(rollback) = &step.rollback {
                 self.body(rollback, &names);
             } else if has_rollbacks && let Some(at) = scan.first_change {
-                let span = body_span(&step.body, at);
+                let span = span_in_body(step.body.origin, at);
                 self.warning(
                     span,
                     format!(
@@ -454,7 +455,7 @@ impl Checker<'_> {
                     .extend(scan.variables.iter().map(|(n, _)| n.clone()));
                 for (var, at) in &scan.shell_interpolations {
                     if names.params.contains(var) || names.published_set.contains(var) {
-                        let span = body_span(body, *at);
+                        let span = span_in_body(body.origin, *at);
                         self.warning(
                             span,
                             format!("`{var}` is interpolated into a shell command without quoting"),
@@ -476,7 +477,7 @@ impl Checker<'_> {
                     // Declared but not loaded: the module's own error is already reported.
                     return None;
                 }
-                let span = body_span(body, e.position());
+                let span = span_in_body(body.origin, e.position());
                 let (message, help) = match e.err_type() {
                     ParseErrorType::VariableUndefined(name) => {
                         let help = match did_you_mean(name, names.all()) {
@@ -514,12 +515,6 @@ impl Checker<'_> {
             }
         }
     }
-}
-
-/// The span in the `.rb42` file of a rhai position inside `body`.
-pub fn body_span(body: &Body, at: Position) -> Span {
-    let inner = Location::new(at.line().unwrap_or(1), at.position().unwrap_or(1));
-    Span::new(inner.offset_by(body.origin), 1)
 }
 
 /// Whether a literal is a value of the type.

@@ -1,5 +1,6 @@
 //! Colours, only when writing to a terminal that understands them and `NO_COLOR` is unset.
 
+use crate::diagnostic::paint::{self, Painter};
 use std::io::IsTerminal;
 
 /// Whether escape sequences (colours, a spinner) may be written to `stream`: a terminal,
@@ -28,30 +29,36 @@ impl Style {
         }
     }
 
-    fn paint(self, code: &str, text: &str) -> String {
-        if self.colour {
-            format!("\x1b[{code}m{text}\x1b[0m")
-        } else {
-            text.to_string()
+    fn paint(self, style: anstyle::Style, text: &str) -> String {
+        Painter {
+            colour: self.colour,
         }
+        .paint(style, text)
     }
 
     pub fn bold(self, text: &str) -> String {
-        self.paint("1", text)
+        self.paint(paint::BOLD, text)
     }
     pub fn dim(self, text: &str) -> String {
-        self.paint("2", text)
+        self.paint(paint::DIM, text)
     }
     pub fn green(self, text: &str) -> String {
-        self.paint("32", text)
+        self.paint(paint::GREEN, text)
     }
     pub fn red(self, text: &str) -> String {
-        self.paint("1;31", text)
+        self.paint(paint::ERROR, text)
     }
     pub fn yellow(self, text: &str) -> String {
-        self.paint("33", text)
+        self.paint(paint::YELLOW, text)
     }
     pub fn cyan(self, text: &str) -> String {
-        self.paint("36", text)
+        self.paint(paint::CYAN, text)
+    }
+
+    /// The painter of `diagnostic`, with this style's choice of colours.
+    pub fn painter(self) -> Painter {
+        Painter {
+            colour: self.colour,
+        }
     }
 }

@@ -176,6 +176,7 @@ impl EventSink for TerminalView {
                 title,
                 status,
                 message,
+                ..
             } => {
                 let mark = match status {
                     GuardStatus::Passed => s.green("✓"),
@@ -293,7 +294,10 @@ impl EventSink for TerminalView {
                 self.stop_spinning();
                 self.line(&format!("  {} {step} failed: {error}", s.red("✗")));
                 if let Some(at) = location {
-                    self.line(&format!("    {} {at}", s.dim("at")));
+                    // The same excerpt and caret as a static error, under the failure.
+                    for line in at.render(s.painter()).lines() {
+                        self.line(&format!("    {line}"));
+                    }
                 }
             }
             Event::ConfirmationAsked { message, next, .. } => {
@@ -333,6 +337,7 @@ impl EventSink for TerminalView {
                 ok,
                 error,
                 location,
+                ..
             } => {
                 self.stop_spinning();
                 let on = host
@@ -356,7 +361,7 @@ impl EventSink for TerminalView {
                     ));
                 }
             }
-            Event::FinallyFinished { ok, error } => match error {
+            Event::FinallyFinished { ok, error, .. } => match error {
                 Some(e) if !ok => self.line(&format!("{} finally failed: {e}", s.red("✗"))),
                 _ => self.line(&format!("{} finally", s.green("✓"))),
             },

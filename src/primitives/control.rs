@@ -5,6 +5,7 @@ use super::{Outcome, error};
 use crate::context::acting_host;
 use crate::context::event::{Effect, Event, Level};
 use crate::context::run_context::RunContext;
+use crate::diagnostic::error_kind::ErrorKind;
 use rhai::{Dynamic, Engine, FnPtr, NativeCallContext};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -22,17 +23,19 @@ pub fn register(engine: &mut Engine, ctx: &Arc<RunContext>) {
         if ok {
             Ok(())
         } else {
-            error("assertion failed")
+            error(ErrorKind::Assertion, "assertion failed")
         }
     });
     engine.register_fn("assert", |ok: bool, message: &str| {
         if ok {
             Ok(())
         } else {
-            error(format!("assertion failed: {message}"))
+            error(ErrorKind::Assertion, format!("assertion failed: {message}"))
         }
     });
-    engine.register_fn("fail", |message: &str| -> Outcome<()> { error(message) });
+    engine.register_fn("fail", |message: &str| -> Outcome<()> {
+        error(ErrorKind::Assertion, message)
+    });
     engine.register_fn("env", |name: &str| {
         std::env::var(name).map_or(Dynamic::UNIT, Dynamic::from)
     });
@@ -62,9 +65,10 @@ fn seconds(secs: f64, what: &str) -> Outcome<Duration> {
     if secs.is_finite() && (0.0..=86_400.0 * 7.0).contains(&secs) {
         Ok(Duration::from_secs_f64(secs))
     } else {
-        error(format!(
-            "{what}: {secs} is not a number of seconds between 0 and 7 days"
-        ))
+        error(
+            ErrorKind::Script,
+            format!("{what}: {secs} is not a number of seconds between 0 and 7 days"),
+        )
     }
 }
 
@@ -76,7 +80,7 @@ fn pause(ctx: &RunContext, duration: Duration) -> Outcome<()> {
     ctx.runtime.block_on(async {
         tokio::select! {
             () = tokio::time::sleep(duration) => Ok(()),
-            reason = ctx.stop.wait() => error(reason.to_string()),
+            reason = ctx.stop.wait() => error(reason.kind(), reason.to_string()),
         }
     })
 }
@@ -92,12 +96,13 @@ fn publish(ctx: &RunContext, name: &str, value: Dynamic) -> Outcome<()> {
         .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
     if !valid {
-        return error(format!(
-            "publish: `{name}` is not a valid name (letters, digits, _)"
-        ));
+        return error(
+            ErrorKind::Script,
+            format!("publish: `{name}` is not a valid name (letters, digits, _)"),
+        );
     }
     let Some(step) = ctx.cursor().step else {
-        return error("publish: only steps publish values");
+        return error(ErrorKind::Script, "publish: only steps publish values");
     };
     // On a host, the value is that host's (each host of a fan-out publishes its own).
     let host = acting_host::current();
@@ -141,9 +146,10 @@ fn wait_until(
         }
         let waited = started.elapsed();
         if waited >= timeout {
-            return error(format!(
-                "wait_until: the condition did not hold within {limit} ({tries} tries)"
-            ));
+            return error(
+                ErrorKind::Timeout,
+                format!("wait_until: the condition did not hold within {limit} ({tries} tries)"),
+            );
         }
         ctx.log(
             Level::Info,

@@ -10,6 +10,7 @@ use super::{Outcome, error, unless_stopped};
 use crate::context::acting_host;
 use crate::context::event::{Effect, Event, Level, Stream};
 use crate::context::run_context::RunContext;
+use crate::diagnostic::error_kind::ErrorKind;
 use crate::docker::containers::{
     self, Channel, Engine, ExecSpec, Filter, Lifecycle, LogQuery, Until,
 };
@@ -73,11 +74,10 @@ fn call<T>(
     }
     ctx.runtime.block_on(async {
         let engine = connect(ctx, handle).await?;
-        unless_stopped(
-            ctx,
-            &format!("`{command}` on {}", engine.name),
-            work(engine),
-        )
+        let name = format!("`{command}` on {}", engine.name);
+        unless_stopped(ctx, &name, async {
+            work(engine).await.map_err(|e| ErrorKind::Docker.error(e))
+        })
         .await
     })
 }
@@ -401,10 +401,12 @@ fn logs(ctx: &RunContext, handle: &DockerHandle, name: &str, opts: &Map) -> Outc
     let int = |key: &str| -> Outcome<Option<i64>> {
         match opts.get(key) {
             None => Ok(None),
-            Some(v) => v
-                .as_int()
-                .map(Some)
-                .or_else(|_| error(format!("logs: `{key}` must be a whole number"))),
+            Some(v) => v.as_int().map(Some).or_else(|_| {
+                error(
+                    ErrorKind::Script,
+                    format!("logs: `{key}` must be a whole number"),
+                )
+            }),
         }
     };
     let query = LogQuery {
@@ -464,7 +466,7 @@ fn exec(
         vec!["sh".into(), "-c".into(), cmd.to_string()]
     };
     if argv.is_empty() {
-        return error("exec: the command is empty");
+        return error(ErrorKind::Script, "exec: the command is empty");
     }
     for word in &argv {
         refuse_nul("exec", word)?;

@@ -4,6 +4,7 @@
 use super::{Outcome, error};
 use crate::context::event::Effect;
 use crate::context::run_context::RunContext;
+use crate::diagnostic::error_kind::ErrorKind;
 use rhai::{Dynamic, Engine, Map};
 use std::sync::Arc;
 
@@ -22,9 +23,10 @@ pub fn register(engine: &mut Engine, ctx: &Arc<RunContext>) {
         render(path, &source, vars)
     });
     engine.register_fn("template", |path: &str| -> Outcome<String> {
-        error(format!(
-            "template(\"{path}\") needs its variables: template(path, #{{…}})"
-        ))
+        error(
+            ErrorKind::Script,
+            format!("template(\"{path}\") needs its variables: template(path, #{{…}})"),
+        )
     });
     engine.register_fn("template_str", |source: &str, vars: Map| {
         render("template", source, vars)
@@ -32,7 +34,8 @@ pub fn register(engine: &mut Engine, ctx: &Arc<RunContext>) {
 }
 
 fn read_file(ctx: &RunContext, path: &str) -> Outcome<String> {
-    std::fs::read_to_string(ctx.path(path)).or_else(|e| error(format!("cannot read `{path}`: {e}")))
+    std::fs::read_to_string(ctx.path(path))
+        .or_else(|e| error(ErrorKind::Io, format!("cannot read `{path}`: {e}")))
 }
 
 fn write_file(ctx: &RunContext, path: &str, content: &str) -> Outcome<()> {
@@ -42,7 +45,7 @@ fn write_file(ctx: &RunContext, path: &str, content: &str) -> Outcome<()> {
         return Ok(());
     }
     std::fs::write(ctx.path(path), content)
-        .or_else(|e| error(format!("cannot write `{path}`: {e}")))
+        .or_else(|e| error(ErrorKind::Io, format!("cannot write `{path}`: {e}")))
 }
 
 /// Renders a minijinja template; undefined variables are errors, not blanks.
@@ -61,5 +64,5 @@ pub fn render(name: &str, source: &str, vars: Map) -> Outcome<String> {
             env.get_template(name)?
                 .render(minijinja::Value::from(minijinja::value::Serde(&context)))
         })
-        .or_else(|e| error(format!("template `{name}`: {e}")))
+        .or_else(|e| error(ErrorKind::Script, format!("template `{name}`: {e}")))
 }

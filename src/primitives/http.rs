@@ -7,6 +7,7 @@ use super::options::Options;
 use super::{Outcome, error, unless_stopped};
 use crate::context::event::{Effect, Level};
 use crate::context::run_context::RunContext;
+use crate::diagnostic::error_kind::ErrorKind;
 use crate::http::request::{self, Body, Request, Response, TlsPolicy, json_path};
 use crate::http::websocket;
 use reqwest::Method;
@@ -94,7 +95,10 @@ fn to_dynamic(value: &serde_json::Value) -> Dynamic {
 fn build(ctx: &RunContext, method: Method, url: &str, opts: &Map) -> Outcome<Request> {
     let o = Options::new(opts, "http", REQUEST_KEYS)?;
     if !(url.starts_with("http://") || url.starts_with("https://") || url.starts_with("ws")) {
-        return error(format!("`{url}` is not an http:// or https:// URL"));
+        return error(
+            ErrorKind::Script,
+            format!("`{url}` is not an http:// or https:// URL"),
+        );
     }
     let pairs = |key: &str| -> Outcome<Vec<(String, String)>> {
         Ok(o.map(key)?
@@ -108,7 +112,12 @@ fn build(ctx: &RunContext, method: Method, url: &str, opts: &Map) -> Outcome<Req
         (None, Some(_), None) => Body::Form(pairs("form")?),
         (None, None, Some(text)) => Body::Text(text),
         (None, None, None) => Body::Empty,
-        _ => return error("http: give one of `json`, `form` or `body`"),
+        _ => {
+            return error(
+                ErrorKind::Script,
+                "http: give one of `json`, `form` or `body`",
+            );
+        }
     };
     let tls = match (o.bool("insecure")?.unwrap_or(false), o.string("ca")?) {
         (true, _) => TlsPolicy::Unverified,
@@ -151,9 +160,10 @@ fn basic_auth(o: &Options) -> Outcome<Option<(String, String)>> {
         .keys()
         .find(|k| !matches!(k.as_str(), "user" | "password"))
     {
-        return error(format!(
-            "http: `basic` takes `user` and `password`, not `{other}`"
-        ));
+        return error(
+            ErrorKind::Script,
+            format!("http: `basic` takes `user` and `password`, not `{other}`"),
+        );
     }
     Ok(Some((field("user")?, field("password")?)))
 }
@@ -245,7 +255,10 @@ fn expected(opts: &Map) -> Outcome<Option<Vec<i64>>> {
         Some(v) => match (v.as_int(), v.clone().try_cast::<rhai::Array>()) {
             (Ok(n), _) => Ok(Some(vec![n])),
             (_, Some(list)) => Ok(Some(list.iter().filter_map(|d| d.as_int().ok()).collect())),
-            _ => error("http: `expect` is a status or a list of statuses"),
+            _ => error(
+                ErrorKind::Script,
+                "http: `expect` is a status or a list of statuses",
+            ),
         },
     }
 }
@@ -269,12 +282,15 @@ fn http(ctx: &RunContext, method: Method, url: &str, opts: &Map) -> Outcome<Map>
     if let Some(statuses) = expect
         && !statuses.contains(&i64::from(response.status))
     {
-        return error(format!(
-            "{} {url}: expected {}, got {}",
-            request.method,
-            join(&statuses),
-            response.summary()
-        ));
+        return error(
+            ErrorKind::HttpStatus,
+            format!(
+                "{} {url}: expected {}, got {}",
+                request.method,
+                join(&statuses),
+                response.summary()
+            ),
+        );
     }
     Ok(response_map(&response))
 }
@@ -307,7 +323,10 @@ fn expect_status(response: Map, status: i64) -> Outcome<Map> {
         .chars()
         .take(160)
         .collect();
-    error(format!("{url}: expected status {status}, got {got} {text}"))
+    error(
+        ErrorKind::HttpStatus,
+        format!("{url}: expected status {status}, got {got} {text}"),
+    )
 }
 
 /// Polls until the response matches; each attempt is logged; the failure shows the last one.
@@ -330,14 +349,20 @@ fn http_wait(ctx: &RunContext, url: &str, opts: &Map) -> Outcome<Map> {
     let path = o.string("path")?;
     let equals = opts.get("equals").cloned();
     if equals.is_some() && path.is_none() {
-        return error("http_wait: `equals` compares the value at `path`: give a `path` too");
+        return error(
+            ErrorKind::Script,
+            "http_wait: `equals` compares the value at `path`: give a `path` too",
+        );
     }
     let contains = o.string("contains")?;
     let limit = o.seconds("wait")?.unwrap_or(Duration::from_secs(60));
     let mut interval = o.seconds("interval")?.unwrap_or(Duration::from_secs(2));
     let backoff = o.number("backoff")?.unwrap_or(1.0);
     if !(1.0..=10.0).contains(&backoff) {
-        return error("http_wait: `backoff` must be between 1 and 10");
+        return error(
+            ErrorKind::Script,
+            "http_wait: `backoff` must be between 1 and 10",
+        );
     }
     request.timeout = request.timeout.min(limit.max(Duration::from_secs(1)));
     let mut condition = format!("status {status}");
@@ -391,17 +416,20 @@ fn http_wait(ctx: &RunContext, url: &str, opts: &Map) -> Outcome<Map> {
         let last = match &answer {
             Ok(r) if matches(r) => return Ok(response_map(r)),
             Ok(r) => r.summary(),
-            Err(e) => e.clone(),
+            Err(e) => e.message.clone(),
         };
         ctx.log(
             Level::Info,
             format!("GET {url} → {last} (attempt {attempt})"),
         );
         if started.elapsed() + interval > limit {
-            return error(format!(
-                "{url} did not answer {condition} within {}s ({attempt} attempts); last: {last}",
-                limit.as_secs()
-            ));
+            return error(
+                ErrorKind::Timeout,
+                format!(
+                    "{url} did not answer {condition} within {}s ({attempt} attempts); last: {last}",
+                    limit.as_secs()
+                ),
+            );
         }
         ctx.runtime
             .block_on(unless_stopped(ctx, &format!("waiting for {url}"), async {
@@ -431,10 +459,13 @@ fn ws_check(ctx: &RunContext, url: &str, opts: &Map) -> Outcome<Map> {
         websocket::check(&request),
     ))?;
     if !accepted {
-        return error(format!(
-            "{url}: the WebSocket upgrade was refused: {}",
-            response.summary()
-        ));
+        return error(
+            ErrorKind::HttpStatus,
+            format!(
+                "{url}: the WebSocket upgrade was refused: {}",
+                response.summary()
+            ),
+        );
     }
     Ok(response_map(&response))
 }

@@ -3,6 +3,7 @@
 use super::{Outcome, error};
 use crate::context::event::{Answer, AnsweredBy, Event};
 use crate::context::run_context::RunContext;
+use crate::diagnostic::error_kind::ErrorKind;
 use rhai::{Array, Dynamic, Engine};
 use std::sync::Arc;
 
@@ -22,14 +23,17 @@ fn confirm(ctx: &RunContext, message: &str) -> Outcome<bool> {
         Ok(true)
     } else {
         ctx.mark_declined();
-        error(format!("declined: {message}"))
+        error(ErrorKind::Declined, format!("declined: {message}"))
     }
 }
 
 fn choose(ctx: &RunContext, prompt: &str, options: Array) -> Outcome<Dynamic> {
     let labels: Vec<String> = options.iter().map(ToString::to_string).collect();
     if labels.is_empty() {
-        return error(format!("choose: nothing to choose from for “{prompt}”"));
+        return error(
+            ErrorKind::Script,
+            format!("choose: nothing to choose from for “{prompt}”"),
+        );
     }
     let id = ctx.cursor().step.unwrap_or_default();
     ctx.emit(&Event::ConfirmationAsked {
@@ -60,7 +64,10 @@ fn choose(ctx: &RunContext, prompt: &str, options: Array) -> Outcome<Dynamic> {
         Some(index) => Ok(options[index].clone()),
         None => {
             ctx.mark_declined();
-            error(format!("declined: nothing chosen for “{prompt}”"))
+            error(
+                ErrorKind::Declined,
+                format!("declined: nothing chosen for “{prompt}”"),
+            )
         }
     }
 }

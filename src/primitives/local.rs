@@ -8,6 +8,7 @@ use super::process_output::{
 use super::{Outcome, error};
 use crate::context::run_context::RunContext;
 use crate::context::stop_signal::StopReason;
+use crate::diagnostic::error_kind::ErrorKind;
 use crate::shell_quote::quote;
 use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;
@@ -110,7 +111,7 @@ async fn execute(
                 Command::Argv(argv) => format!("`{}`", argv[0]),
                 Command::Shell(_) => "sh".into(),
             };
-            return error(format!("cannot start {what}: {e}"));
+            return error(ErrorKind::Io, format!("cannot start {what}: {e}"));
         }
     };
     let pgid = child
@@ -138,16 +139,16 @@ async fn execute(
             let code = status.map_or(-1, |s| s.code().map_or(-1, i64::from));
             return Ok(Finished { code, stdout, stderr });
         }
-        reason = ctx.stop.wait() => reason.to_string(),
-        () = own_limit(opts.timeout) => StopReason::TimedOut(opts.timeout.unwrap_or_default()).to_string(),
+        reason = ctx.stop.wait() => reason,
+        () = own_limit(opts.timeout) => StopReason::TimedOut(opts.timeout.unwrap_or_default()),
     };
     if let Some(pgid) = pgid {
         stop_group(pgid).await;
     }
-    error(format!(
-        "command `{}` {stopped}",
-        ctx.mask(&command.display())
-    ))
+    error(
+        stopped.kind(),
+        format!("command `{}` {stopped}", ctx.mask(&command.display())),
+    )
 }
 
 /// SIGTERM to the whole process group, then SIGKILL if it lingers.

@@ -14,7 +14,8 @@ pub mod sql;
 pub mod time;
 
 use crate::context::run_context::RunContext;
-use rhai::{Engine, EvalAltResult};
+use crate::diagnostic::error_kind::{ErrorKind, TypedError};
+use rhai::{Dynamic, Engine, EvalAltResult, Position};
 use std::sync::Arc;
 
 /// The result type of a primitive called from rhai.
@@ -89,15 +90,18 @@ pub fn register(engine: &mut Engine, ctx: &Arc<RunContext>) {
 pub async fn unless_stopped<T>(
     ctx: &RunContext,
     what: &str,
-    future: impl std::future::Future<Output = Result<T, String>>,
+    future: impl std::future::Future<Output = Result<T, TypedError>>,
 ) -> Outcome<T> {
     tokio::select! {
-        result = future => result.or_else(error),
-        reason = ctx.stop.wait() => error(format!("{what} {reason}")),
+        result = future => result.or_else(|e| error(e.kind, e.message)),
+        reason = ctx.stop.wait() => error(reason.kind(), format!("{what} {reason}")),
     }
 }
 
-/// A runtime error carrying a message, as rhai reports it.
-pub fn error<T>(message: impl Into<String>) -> Outcome<T> {
-    Err(message.into().into())
+/// A runtime error of a kind, as rhai reports it: the message is the error's value (what a
+/// `catch` sees), the kind its tag.
+pub fn error<T>(kind: ErrorKind, message: impl Into<String>) -> Outcome<T> {
+    let mut value = Dynamic::from(message.into());
+    value.set_tag(kind.tag());
+    Err(EvalAltResult::ErrorRuntime(value, Position::NONE).into())
 }

@@ -1,6 +1,7 @@
 //! Reading the `#{…}` option maps primitives accept, with errors that name the bad key.
 
 use super::{Outcome, error};
+use crate::diagnostic::error_kind::ErrorKind;
 use rhai::{Dynamic, Map};
 
 /// Option map accessor that refuses unknown keys and ill-typed values.
@@ -12,10 +13,13 @@ pub struct Options<'a> {
 impl<'a> Options<'a> {
     pub fn new(map: &'a Map, primitive: &'static str, known: &[&str]) -> Outcome<Self> {
         if let Some(key) = map.keys().find(|k| !known.contains(&k.as_str())) {
-            return error(format!(
-                "{primitive}: unknown option `{key}` (known: {})",
-                known.join(", ")
-            ));
+            return error(
+                ErrorKind::Script,
+                format!(
+                    "{primitive}: unknown option `{key}` (known: {})",
+                    known.join(", ")
+                ),
+            );
         }
         Ok(Self { map, primitive })
     }
@@ -44,10 +48,13 @@ impl<'a> Options<'a> {
         let secs = self.number(key)?;
         match secs {
             Some(s) if s.is_finite() && s >= 0.0 => Ok(Some(std::time::Duration::from_secs_f64(s))),
-            Some(_) => error(format!(
-                "{}: `{key}` must be a positive number of seconds",
-                self.primitive
-            )),
+            Some(_) => error(
+                ErrorKind::Script,
+                format!(
+                    "{}: `{key}` must be a positive number of seconds",
+                    self.primitive
+                ),
+            ),
             None => Ok(None),
         }
     }
@@ -68,11 +75,14 @@ impl<'a> Options<'a> {
             None => Ok(None),
             Some(value) => match convert(value) {
                 Ok(v) => Ok(Some(v)),
-                Err(_) => error(format!(
-                    "{}: option `{key}` must be {what}, not {}",
-                    self.primitive,
-                    value.type_name()
-                )),
+                Err(_) => error(
+                    ErrorKind::Script,
+                    format!(
+                        "{}: option `{key}` must be {what}, not {}",
+                        self.primitive,
+                        value.type_name()
+                    ),
+                ),
             },
         }
     }

@@ -5,6 +5,7 @@ use super::options::Options;
 use super::{Outcome, error};
 use crate::context::event::{Effect, Event, Stream};
 use crate::context::run_context::RunContext;
+use crate::diagnostic::error_kind::ErrorKind;
 use crate::shell_quote::quote;
 use rhai::{Array, Map};
 use std::sync::Arc;
@@ -18,9 +19,12 @@ const MAX_CAPTURE: usize = 8 * 1024 * 1024;
 /// dropping it, or letting C code cut the value there, would act on another value.
 pub fn refuse_nul(what: &str, value: &str) -> Outcome<()> {
     if value.contains('\0') {
-        return error(format!(
-            "{what}: the value holds a NUL byte, which no command, argument or path can carry"
-        ));
+        return error(
+            ErrorKind::Script,
+            format!(
+                "{what}: the value holds a NUL byte, which no command, argument or path can carry"
+            ),
+        );
     }
     Ok(())
 }
@@ -35,7 +39,10 @@ impl Command {
     pub fn from_array(primitive: &str, argv: &Array) -> Outcome<Self> {
         let argv: Vec<String> = argv.iter().map(|a| a.to_string()).collect();
         if argv.is_empty() {
-            return error(format!("{primitive}: the argv array is empty"));
+            return error(
+                ErrorKind::Script,
+                format!("{primitive}: the argv array is empty"),
+            );
         }
         Ok(Command::Argv(argv))
     }
@@ -125,7 +132,10 @@ impl Finished {
             let tail = last_line(&self.stderr)
                 .map(|l| format!(": {l}"))
                 .unwrap_or_default();
-            return error(format!("command `{}` {how}{tail}", ctx.mask(shown)));
+            return error(
+                ErrorKind::ExitStatus,
+                format!("command `{}` {how}{tail}", ctx.mask(shown)),
+            );
         }
         Ok(result_map(self.code, self.stdout, self.stderr))
     }

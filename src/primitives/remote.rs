@@ -13,6 +13,7 @@ use crate::context::acting_host;
 use crate::context::event::Effect;
 use crate::context::run_context::RunContext;
 use crate::context::stop_signal::StopReason;
+use crate::diagnostic::error_kind::ErrorKind;
 use crate::hosts::host_spec::HostSpec;
 use crate::shell_quote::quote;
 use crate::ssh::remote_process::{Ended, RemoteChild};
@@ -151,7 +152,7 @@ pub(super) fn host_named(ctx: &RunContext, name: &str) -> Outcome<HostSpec> {
     }
     // An address written in the body: `host("deploy@10.0.0.5")`.
     if name.contains('@') || name.contains('.') || name.contains(':') {
-        return HostSpec::from_address(name, name).or_else(error);
+        return HostSpec::from_address(name, name).or_else(|e| error(ErrorKind::Script, e));
     }
     Err(unknown(name))
 }
@@ -179,7 +180,10 @@ fn remote_script(command: &Command, opts: &CommandOptions) -> Outcome<String> {
             .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
             && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
         if !valid {
-            return error(format!("run: `{key}` is not an environment variable name"));
+            return error(
+                ErrorKind::Script,
+                format!("run: `{key}` is not an environment variable name"),
+            );
         }
         script.push_str(&format!("export {key}={}; ", quote(&value.to_string())));
     }
@@ -242,7 +246,7 @@ async fn execute(
     let shown = ctx.mask(&command.display());
     let mut child = RemoteChild::spawn(&session, script, opts.stdin.is_some())
         .await
-        .or_else(|e| error(format!("{}: {e}", spec.name)))?;
+        .or_else(|e| error(ErrorKind::Unreachable, format!("{}: {e}", spec.name)))?;
     if let (Some(input), Some(mut pipe)) = (opts.stdin.clone(), child.stdin.take()) {
         tokio::spawn(async move {
             let _ = pipe.write_all(input.as_bytes()).await;
@@ -269,7 +273,7 @@ async fn execute(
                 Ended::Killed => -1,
                 Ended::ConnectionLost => {
                     ctx.ssh.forget(&spec.name);
-                    return error(format!(
+                    return error(ErrorKind::Unreachable, format!(
                         "the connection to {} was lost while running `{shown}`",
                         spec.name
                     ));
@@ -277,11 +281,14 @@ async fn execute(
             };
             return Ok(Finished { code, stdout, stderr });
         }
-        reason = ctx.stop.wait() => reason.to_string(),
-        () = own_limit(opts.timeout) => StopReason::TimedOut(opts.timeout.unwrap_or_default()).to_string(),
+        reason = ctx.stop.wait() => reason,
+        () = own_limit(opts.timeout) => StopReason::TimedOut(opts.timeout.unwrap_or_default()),
     };
     stopper.stop().await;
-    error(format!("command `{shown}` on {} {stopped}", spec.name))
+    error(
+        stopped.kind(),
+        format!("command `{shown}` on {} {stopped}", spec.name),
+    )
 }
 
 /// `#{mode: 0o600}` (or "600") on writes.
@@ -296,9 +303,10 @@ fn mode_option(opts: &Map, primitive: &'static str) -> Outcome<Option<u32>> {
             };
             match parsed {
                 Some(m) if m <= 0o7777 => Ok(Some(m)),
-                _ => error(format!(
-                    "{primitive}: `mode` must be a file mode such as 0o640 or \"640\""
-                )),
+                _ => error(
+                    ErrorKind::Script,
+                    format!("{primitive}: `mode` must be a file mode such as 0o640 or \"640\""),
+                ),
             }
         }
     }
@@ -327,7 +335,7 @@ where
         unless_stopped(ctx, what, async {
             work(session)
                 .await
-                .map_err(|e| format!("{what} failed: {e}"))
+                .map_err(|e| ErrorKind::Io.error(format!("{what} failed: {e}")))
         })
         .await
     })
@@ -445,13 +453,20 @@ mod here {
     use super::super::{Outcome, error};
     use crate::context::event::Effect;
     use crate::context::run_context::RunContext;
+    use crate::diagnostic::error_kind::ErrorKind;
     use std::os::unix::fs::PermissionsExt;
     use std::path::Path;
 
     fn set_mode(path: &Path, mode: Option<u32>) -> Outcome<()> {
         match mode {
-            Some(m) => std::fs::set_permissions(path, std::fs::Permissions::from_mode(m))
-                .or_else(|e| error(format!("cannot set the mode of {}: {e}", path.display()))),
+            Some(m) => {
+                std::fs::set_permissions(path, std::fs::Permissions::from_mode(m)).or_else(|e| {
+                    error(
+                        ErrorKind::Io,
+                        format!("cannot set the mode of {}: {e}", path.display()),
+                    )
+                })
+            }
             None => Ok(()),
         }
     }
@@ -468,8 +483,12 @@ mod here {
             return Ok(0);
         }
         if let Some(parent) = to.parent() {
-            std::fs::create_dir_all(parent)
-                .or_else(|e| error(format!("cannot create {}: {e}", parent.display())))?;
+            std::fs::create_dir_all(parent).or_else(|e| {
+                error(
+                    ErrorKind::Io,
+                    format!("cannot create {}: {e}", parent.display()),
+                )
+            })?;
         }
         if from.is_dir() {
             let status = std::process::Command::new("cp")
@@ -480,19 +499,17 @@ mod here {
             let created = std::fs::create_dir_all(to).is_ok();
             return match status {
                 Ok(s) if s.success() && created => Ok(0),
-                _ => error(format!(
-                    "cannot copy {} to {}",
-                    from.display(),
-                    to.display()
-                )),
+                _ => error(
+                    ErrorKind::Io,
+                    format!("cannot copy {} to {}", from.display(), to.display()),
+                ),
             };
         }
         let bytes = std::fs::copy(from, to).or_else(|e| {
-            error(format!(
-                "cannot copy {} to {}: {e}",
-                from.display(),
-                to.display()
-            ))
+            error(
+                ErrorKind::Io,
+                format!("cannot copy {} to {}: {e}", from.display(), to.display()),
+            )
         })?;
         set_mode(to, mode)?;
         Ok(bytes)
@@ -509,11 +526,19 @@ mod here {
             return Ok(0);
         }
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)
-                .or_else(|e| error(format!("cannot create {}: {e}", parent.display())))?;
+            std::fs::create_dir_all(parent).or_else(|e| {
+                error(
+                    ErrorKind::Io,
+                    format!("cannot create {}: {e}", parent.display()),
+                )
+            })?;
         }
-        std::fs::write(path, content)
-            .or_else(|e| error(format!("cannot write {}: {e}", path.display())))?;
+        std::fs::write(path, content).or_else(|e| {
+            error(
+                ErrorKind::Io,
+                format!("cannot write {}: {e}", path.display()),
+            )
+        })?;
         set_mode(path, mode)?;
         Ok(content.len() as u64)
     }
@@ -525,7 +550,11 @@ mod here {
             &format!("read {}", path.display()),
             Effect::Read,
         );
-        std::fs::read_to_string(path)
-            .or_else(|e| error(format!("cannot read {}: {e}", path.display())))
+        std::fs::read_to_string(path).or_else(|e| {
+            error(
+                ErrorKind::Io,
+                format!("cannot read {}: {e}", path.display()),
+            )
+        })
     }
 }

@@ -7,6 +7,7 @@ use super::options::Options;
 use super::{Outcome, error, unless_stopped};
 use crate::context::event::{Effect, Level};
 use crate::context::run_context::RunContext;
+use crate::diagnostic::error_kind::ErrorKind;
 use crate::sql::address::{Address, libpq_env, redact};
 use crate::sql::connections::{self, Connection};
 use crate::sql::{Cell, Row};
@@ -78,7 +79,7 @@ pub fn register(engine: &mut Engine, ctx: &Arc<RunContext>) {
     engine.register_fn("pg_env", move |url: &str| -> Outcome<Map> {
         target(&c, url)?;
         Ok(libpq_env(url)
-            .or_else(error)?
+            .or_else(|e| error(ErrorKind::Script, e))?
             .into_iter()
             .map(|(k, v)| (k.into(), v.into()))
             .collect())
@@ -98,7 +99,7 @@ fn target(ctx: &RunContext, url: &str) -> Outcome<String> {
     if let Address::Postgres {
         password: Some(password),
         ..
-    } = Address::parse(url).or_else(error)?
+    } = Address::parse(url).or_else(|e| error(ErrorKind::Script, e))?
     {
         ctx.add_secret(&password);
     }
@@ -142,7 +143,10 @@ fn cell(value: &Dynamic) -> Outcome<Cell> {
     if let Some(blob) = value.clone().try_cast::<rhai::Blob>() {
         return Ok(Cell::Bytes(blob));
     }
-    error(format!("a {} cannot be a SQL parameter", value.type_name()))
+    error(
+        ErrorKind::Script,
+        format!("a {} cannot be a SQL parameter", value.type_name()),
+    )
 }
 
 fn dynamic(cell: Cell) -> Dynamic {
@@ -211,18 +215,19 @@ fn statement(
         let limited = async {
             match opts.timeout {
                 Some(limit) => match tokio::time::timeout(limit, work).await {
-                    Ok(result) => result,
+                    Ok(result) => result.map_err(|e| ErrorKind::Sql.error(e)),
                     Err(_) => {
                         connection.cancel().await;
-                        Err(format!("timed out after {}s", limit.as_secs_f64()))
+                        Err(ErrorKind::Timeout
+                            .error(format!("timed out after {}s", limit.as_secs_f64())))
                     }
                 },
-                None => work.await,
+                None => work.await.map_err(|e| ErrorKind::Sql.error(e)),
             }
         };
         let what = format!("{} on {shown_url}", shape.name());
         let result = unless_stopped(ctx, &what, async {
-            limited.await.map_err(|e| format!("{what}: {e}"))
+            limited.await.map_err(|e| e.context(&what))
         })
         .await;
         if result.is_err() && ctx.stop.check().is_some() {
@@ -278,7 +283,7 @@ fn transaction(
             connection
                 .batch(sql)
                 .await
-                .or_else(|e| error(format!("{sql} on {shown}: {e}")))
+                .or_else(|e| error(ErrorKind::Sql, format!("{sql} on {shown}: {e}")))
         })
     };
     control("BEGIN")?;

@@ -1,6 +1,7 @@
 //! Clock functions: `now()`, `now(format)` (strftime) and `timestamp()` (Unix seconds).
 
 use super::{Outcome, error};
+use crate::diagnostic::error_kind::ErrorKind;
 use chrono::format::{Item, StrftimeItems};
 use rhai::Engine;
 
@@ -16,7 +17,10 @@ pub fn register(engine: &mut Engine) {
 fn now_formatted(format: &str) -> Outcome<String> {
     let items: Vec<Item<'_>> = StrftimeItems::new(format).collect();
     if items.iter().any(|i| matches!(i, Item::Error)) {
-        return error(format!("now: `{format}` is not a valid strftime format"));
+        return error(
+            ErrorKind::Script,
+            format!("now: `{format}` is not a valid strftime format"),
+        );
     }
     Ok(chrono::Local::now()
         .format_with_items(items.into_iter())

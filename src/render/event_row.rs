@@ -31,6 +31,7 @@ pub fn describe(event: &Event, local: &str) -> Described {
             title,
             status,
             message,
+            ..
         } => (
             "guard_checked",
             here(),
@@ -111,6 +112,7 @@ pub fn describe(event: &Event, local: &str) -> Described {
             attempt,
             error,
             delay_ms,
+            ..
         } => (
             "step_retrying",
             here(),
@@ -129,7 +131,7 @@ pub fn describe(event: &Event, local: &str) -> Described {
             "step_failed",
             here(),
             Some(step.clone()),
-            with(error.clone(), location),
+            with(error.clone(), &location.as_ref().map(ToString::to_string)),
         ),
         Event::ConfirmationAsked { id, message, .. } => (
             "confirmation_asked",
@@ -150,6 +152,7 @@ pub fn describe(event: &Event, local: &str) -> Described {
             ok,
             error,
             duration_ms,
+            ..
         } => (
             "host_finished",
             host.clone(),
@@ -192,7 +195,7 @@ pub fn describe(event: &Event, local: &str) -> Described {
             Some(step.clone()),
             with(if *ok { "ok" } else { "failed" }.into(), error),
         ),
-        Event::FinallyFinished { ok, error } => (
+        Event::FinallyFinished { ok, error, .. } => (
             "finally_finished",
             here(),
             None,

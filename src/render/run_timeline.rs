@@ -159,6 +159,7 @@ impl Builder {
                 title,
                 status,
                 message,
+                ..
             } => {
                 // Hosts that checked it drew their own bars.
                 if std::mem::take(&mut self.hosts_reported) {
@@ -191,12 +192,14 @@ impl Builder {
                 ok,
                 error,
                 duration_ms,
+                ..
             } => self.host_finished(step.as_deref(), *phase, host, *ok, error, *duration_ms, at),
             Event::StepRetrying {
                 step,
                 attempt,
                 error,
                 delay_ms,
+                ..
             } => {
                 let lanes = self.close_attempt(step, at, false, Some(error.clone()));
                 if lanes != [LOCAL] {
@@ -262,7 +265,7 @@ impl Builder {
                 let label = format!("rollback of {step}");
                 self.span(&lane, kind, Some(step), label, start, at, error.clone());
             }
-            Event::FinallyFinished { ok, error } => {
+            Event::FinallyFinished { ok, error, .. } => {
                 if std::mem::take(&mut self.hosts_reported) {
                     return;
                 }

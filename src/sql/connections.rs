@@ -5,6 +5,7 @@
 use super::address::{Address, SqlitePath, Tls, redact};
 use super::sqlite_values::cell;
 use super::{Cell, Row};
+use crate::diagnostic::error_kind::{ErrorKind, TypedError};
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -27,7 +28,7 @@ pub struct Databases {
 
 impl Databases {
     /// The connection to `url` (relative SQLite paths resolve against `base_dir`).
-    pub async fn connect(&self, url: &str, base_dir: &Path) -> Result<Connection, String> {
+    pub async fn connect(&self, url: &str, base_dir: &Path) -> Result<Connection, TypedError> {
         let slot = Arc::clone(
             self.open
                 .lock()
@@ -47,17 +48,17 @@ impl Databases {
     }
 }
 
-async fn open(url: &str, base_dir: &Path) -> Result<Connection, String> {
-    match Address::parse(url)? {
+async fn open(url: &str, base_dir: &Path) -> Result<Connection, TypedError> {
+    match Address::parse(url).map_err(|e| ErrorKind::Script.error(e))? {
         Address::Sqlite(path) => {
             let connection = match &path {
                 SqlitePath::Memory => rusqlite::Connection::open_in_memory(),
                 SqlitePath::File(file) => rusqlite::Connection::open(base_dir.join(file)),
             }
-            .map_err(|e| format!("cannot open {url}: {e}"))?;
+            .map_err(|e| ErrorKind::Sql.error(format!("cannot open {url}: {e}")))?;
             connection
                 .busy_timeout(Duration::from_secs(5))
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| ErrorKind::Sql.error(e.to_string()))?;
             Ok(Connection::Sqlite(Arc::new(Mutex::new(connection))))
         }
         Address::Postgres {
@@ -69,16 +70,16 @@ async fn open(url: &str, base_dir: &Path) -> Result<Connection, String> {
                     let (client, connection) =
                         tokio_postgres::connect(&pg_url, tokio_postgres::NoTls)
                             .await
-                            .map_err(|e| format!("cannot connect to {shown}: {}", pg_error(&e)))?;
+                            .map_err(|e| refused(&shown, &e))?;
                     tokio::spawn(connection);
                     client
                 }
                 Tls::Verified { root } => {
-                    let tls =
-                        tokio_postgres_rustls::MakeRustlsConnect::new(tls_config(root.as_deref())?);
+                    let config = tls_config(root.as_deref()).map_err(|e| ErrorKind::Io.error(e))?;
+                    let tls = tokio_postgres_rustls::MakeRustlsConnect::new(config);
                     let (client, connection) = tokio_postgres::connect(&pg_url, tls)
                         .await
-                        .map_err(|e| format!("cannot connect to {shown}: {}", pg_error(&e)))?;
+                        .map_err(|e| refused(&shown, &e))?;
                     tokio::spawn(connection);
                     client
                 }
@@ -111,6 +112,18 @@ fn tls_config(root: Option<&Path>) -> Result<rustls::ClientConfig, String> {
                 .with_no_client_auth())
         }
     }
+}
+
+/// A connection PostgreSQL did not open: the server refused the login (`auth`) or something
+/// else (`sql`), or nothing answered (`unreachable`).
+fn refused(shown: &str, error: &tokio_postgres::Error) -> TypedError {
+    let kind = match error.as_db_error() {
+        // SQLSTATE class 28: invalid authorization specification.
+        Some(db) if db.code().code().starts_with("28") => ErrorKind::Auth,
+        Some(_) => ErrorKind::Sql,
+        None => ErrorKind::Unreachable,
+    };
+    kind.error(format!("cannot connect to {shown}: {}", pg_error(error)))
 }
 
 /// A PostgreSQL error with the server's own words (tokio-postgres alone says "db error").
@@ -286,7 +299,7 @@ pub async fn wait_ready(
     base_dir: &Path,
     timeout: Duration,
     mut attempt: impl FnMut(u32, &str),
-) -> Result<u32, String> {
+) -> Result<u32, TypedError> {
     let started = Instant::now();
     let mut tries = 0;
     loop {
@@ -296,15 +309,15 @@ pub async fn wait_ready(
                 Ok(_) => return Ok(tries),
                 Err(e) => e,
             },
-            Err(e) => e,
+            Err(e) => e.message,
         };
         attempt(tries, &error);
         if started.elapsed() >= timeout {
-            return Err(format!(
+            return Err(ErrorKind::Timeout.error(format!(
                 "{} not ready after {}s ({tries} attempts): {error}",
                 redact(url),
                 timeout.as_secs()
-            ));
+            )));
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
     }

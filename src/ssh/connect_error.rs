@@ -1,6 +1,7 @@
 //! What went wrong when ssh could not connect, told the way an operator acts on it.
 //! ssh reports through text only; this reads its log.
 
+use crate::diagnostic::error_kind::ErrorKind;
 use crate::hosts::host_spec::HostSpec;
 use std::path::Path;
 
@@ -58,6 +59,18 @@ impl ConnectError {
             .find(|l| !l.is_empty())
             .unwrap_or("ssh failed without a message");
         ConnectError::Other(last.trim_start_matches("ssh: ").to_string())
+    }
+
+    /// The kind of failure, for events and journals.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            ConnectError::UnknownHostKey | ConnectError::ChangedHostKey { .. } => {
+                ErrorKind::HostKey
+            }
+            ConnectError::AuthenticationRefused => ErrorKind::Auth,
+            ConnectError::Unreachable(said) if said.contains("timed out") => ErrorKind::Timeout,
+            ConnectError::Unreachable(_) | ConnectError::Other(_) => ErrorKind::Unreachable,
+        }
     }
 
     /// The sentence shown to the operator, naming the host.

@@ -3,6 +3,7 @@
 //! in a private control directory and exit on their own when idle, should we die.
 
 use super::connect_error::ConnectError;
+use crate::diagnostic::error_kind::{ErrorKind, TypedError};
 use crate::hosts::host_spec::{HostSpec, Identity};
 use openssh::{ControlPersist, ForwardType, KnownHosts, Session, SessionBuilder};
 use std::collections::HashMap;
@@ -58,6 +59,12 @@ pub struct ConnectionPool {
     sessions: Mutex<HashMap<String, Slot>>,
 }
 
+/// Why a master connection did not open: on this machine, or at the other end.
+enum Opening {
+    Local(String),
+    Refused(ConnectError),
+}
+
 impl ConnectionPool {
     pub fn new(settings: SshSettings) -> Self {
         Self {
@@ -72,7 +79,7 @@ impl ConnectionPool {
     }
 
     /// The session to `host`, connecting on first use. Concurrent callers share one attempt.
-    pub async fn session(&self, host: &HostSpec) -> Result<Arc<Session>, String> {
+    pub async fn session(&self, host: &HostSpec) -> Result<Arc<Session>, TypedError> {
         let slot = self.slot(&host.name);
         slot.get_or_try_init(|| self.connect(host))
             .await
@@ -85,21 +92,22 @@ impl ConnectionPool {
         &self,
         host: &HostSpec,
         remote: &Path,
-    ) -> Result<PathBuf, String> {
+    ) -> Result<PathBuf, TypedError> {
         let session = self.session(host).await?;
         let local = self
-            .control_dir()?
+            .control_dir()
+            .map_err(|e| ErrorKind::Io.error(e))?
             .join(format!("{}.forward.sock", safe_name(&host.name)));
         let _ = std::fs::remove_file(&local);
         session
             .request_port_forward(ForwardType::Local, local.clone(), remote.to_path_buf())
             .await
             .map_err(|e| {
-                format!(
+                ErrorKind::Unreachable.error(format!(
                     "cannot forward {} from {}: {e}",
                     remote.display(),
                     host.name
-                )
+                ))
             })?;
         Ok(local)
     }
@@ -160,8 +168,15 @@ impl ConnectionPool {
             .unwrap_or_default())
     }
 
-    async fn connect(&self, host: &HostSpec) -> Result<Arc<Session>, String> {
-        let dir = self.control_dir()?;
+    async fn connect(&self, host: &HostSpec) -> Result<Arc<Session>, TypedError> {
+        self.open(host).await.map_err(|e| match e {
+            Opening::Local(message) => ErrorKind::Io.error(message),
+            Opening::Refused(refused) => refused.kind().error(refused.explain(host)),
+        })
+    }
+
+    async fn open(&self, host: &HostSpec) -> Result<Arc<Session>, Opening> {
+        let dir = self.control_dir().map_err(Opening::Local)?;
         let mut builder = SessionBuilder::default();
         builder
             .control_directory(&dir)
@@ -192,11 +207,12 @@ impl ConnectionPool {
                 builder.keyfile(path);
             }
             Some(Identity::Key(key)) => {
-                builder.keyfile(write_private(&dir, &host.name, "key", key)?);
+                builder
+                    .keyfile(write_private(&dir, &host.name, "key", key).map_err(Opening::Local)?);
             }
             None => {}
         }
-        if let Some(config) = self.config_file(&dir, host)? {
+        if let Some(config) = self.config_file(&dir, host).map_err(Opening::Local)? {
             builder.config_file(config);
         }
         tracing::debug!(host = %host.name, destination = %host.destination(), "opening an ssh master");
@@ -205,8 +221,11 @@ impl ConnectionPool {
                 openssh::Error::Connect(io) => io.to_string(),
                 other => other.to_string(),
             };
-            ConnectError::from_ssh_log(&log, host, self.settings.known_hosts.as_deref())
-                .explain(host)
+            Opening::Refused(ConnectError::from_ssh_log(
+                &log,
+                host,
+                self.settings.known_hosts.as_deref(),
+            ))
         })?;
         Ok(Arc::new(session))
     }

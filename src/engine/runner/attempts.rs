@@ -8,6 +8,7 @@ use super::place::{Moment, Place};
 use super::{Ending, Runner, millis, plural};
 use crate::context::event::{Event, Level, Phase};
 use crate::context::stop_signal::StopReason;
+use crate::diagnostic::error_kind::ErrorKind;
 use crate::engine::evaluator::{Failure, Slot};
 use crate::engine::rollback_stack::RollbackStack;
 use crate::language::ast::Step;
@@ -73,10 +74,14 @@ impl Runner<'_> {
                 return Ok(true);
             }
             let summary = summary(&failed);
+            // Slots left not started, and none failed: the run was stopped.
+            let kind = failed
+                .first()
+                .map_or(ErrorKind::Interrupted, |(_, f)| f.kind);
             if attempt < attempts && !self.ctx.is_dry_run() {
                 pending = failed.iter().map(|(slot, _)| slot.clone()).collect();
                 pending.extend(spread.not_run);
-                if let Err(ending) = self.retrying(step, attempt, summary, &mut delay) {
+                if let Err(ending) = self.retrying(step, attempt, summary, kind, &mut delay) {
                     stack.register(step, owing(done, &failed));
                     return Err(ending);
                 }
@@ -111,7 +116,7 @@ impl Runner<'_> {
             } else {
                 format!("{summary} (not started on {})", not_run.join(", "))
             };
-            return self.fail(step, &message, location);
+            return self.fail(step, &message, location, kind);
         }
         Ok(true)
     }
@@ -129,12 +134,14 @@ impl Runner<'_> {
         step: &Step,
         attempt: u32,
         error: String,
+        kind: ErrorKind,
         delay: &mut Duration,
     ) -> Result<(), Ending> {
         self.ctx.emit(&Event::StepRetrying {
             step: step.id.text.clone(),
             attempt,
             error,
+            error_kind: Some(kind),
             delay_ms: millis(*delay),
         });
         if self.pause(*delay).is_err() {

@@ -5,6 +5,7 @@
 use super::place::{Moment, Place};
 use super::{Ending, Runner};
 use crate::context::event::{Event, GuardStatus, Level, Phase};
+use crate::diagnostic::error_kind::ErrorKind;
 use crate::engine::evaluator::{Failure, Slot};
 use crate::language::ast::{Body, Guard, Step};
 
@@ -55,6 +56,7 @@ impl Runner<'_> {
         for guard in guards {
             let mut status = GuardStatus::Passed;
             let mut messages = Vec::new();
+            let mut error_kind = None;
             for (slot, answer) in
                 self.condition(&guard.body, Moment::new(None, Phase::Guard), place)
             {
@@ -66,11 +68,15 @@ impl Runner<'_> {
                         GuardStatus::Failed,
                         (!on.is_empty()).then(|| format!("{on}false")),
                     ),
-                    Answer::NotBool(kind) => (
-                        GuardStatus::Failed,
-                        Some(format!("{on}a guard must end in true or false, not {kind}")),
-                    ),
+                    Answer::NotBool(kind) => {
+                        error_kind = error_kind.or(Some(ErrorKind::Script));
+                        (
+                            GuardStatus::Failed,
+                            Some(format!("{on}a guard must end in true or false, not {kind}")),
+                        )
+                    }
                     Answer::Failed(f) => {
+                        error_kind = error_kind.or(Some(f.kind));
                         (GuardStatus::Failed, Some(format!("{on}{}", f.describe())))
                     }
                 };
@@ -85,6 +91,9 @@ impl Runner<'_> {
                 title: self.message(&guard.title),
                 status,
                 message: (!messages.is_empty()).then(|| messages.join("; ")),
+                // A guard that is false is a check that did not hold.
+                error_kind: (status == GuardStatus::Failed)
+                    .then(|| error_kind.unwrap_or(ErrorKind::Assertion)),
             });
         }
         all_ok
@@ -111,6 +120,7 @@ impl Runner<'_> {
                 step,
                 &format!("{on}`when` failed: {}", f.message),
                 f.location,
+                f.kind,
             );
         }
         let mut chosen = Vec::new();
@@ -136,6 +146,7 @@ impl Runner<'_> {
                         step,
                         &format!("{on}`when` must be true or false, not {kind}"),
                         None,
+                        ErrorKind::Script,
                     );
                 }
                 Answer::Failed(_) => {}

@@ -4,15 +4,24 @@
 use super::{Ending, Runner};
 use crate::context::event::Event;
 use crate::context::stop_signal::StopReason;
+use crate::diagnostic::error_kind::ErrorKind;
+use crate::diagnostic::snippet::Snippet;
 use crate::engine::evaluator::{Failure, Slot};
 use crate::language::ast::Step;
 
 impl Runner<'_> {
-    pub(super) fn report_failure(&self, step: &Step, message: &str, location: Option<String>) {
+    pub(super) fn report_failure(
+        &self,
+        step: &Step,
+        message: &str,
+        location: Option<Box<Snippet>>,
+        kind: ErrorKind,
+    ) {
         self.ctx.emit(&Event::StepFailed {
             step: step.id.text.clone(),
             title: step.title().into(),
             error: message.into(),
+            error_kind: Some(kind),
             location,
         });
     }
@@ -22,9 +31,10 @@ impl Runner<'_> {
         &self,
         step: &Step,
         message: &str,
-        location: Option<String>,
+        location: Option<Box<Snippet>>,
+        kind: ErrorKind,
     ) -> Result<T, Ending> {
-        self.report_failure(step, message, location);
+        self.report_failure(step, message, location, kind);
         Err(Ending::Failed)
     }
 
@@ -37,7 +47,7 @@ impl Runner<'_> {
         } else {
             return None;
         };
-        self.report_failure(step, &f.describe_host(), f.location.clone());
+        self.report_failure(step, &f.describe_host(), f.location.clone(), f.kind);
         Some(ending)
     }
 

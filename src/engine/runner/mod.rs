@@ -15,7 +15,7 @@ mod start;
 
 pub use start::Start;
 
-use super::evaluator::Evaluator;
+use super::evaluator::{Evaluator, Failure};
 use super::run_values::{ParamValue, SecretValue};
 use crate::context::event::{Answer, AnsweredBy, Event, Level, Phase, Status};
 use crate::context::run_context::RunContext;
@@ -282,17 +282,18 @@ impl Runner<'_> {
     fn finally(&self, body: &Body, place: &Place) -> bool {
         let at = Moment::new(None, Phase::Finally);
         let spread = self.on(body, at, &place.slots, place.every_slot(), None);
-        let errors: Vec<String> = spread
+        let failures: Vec<Failure> = spread
             .failed
             .into_iter()
             .map(|(_, f)| f)
             .filter(|f| !f.from_unknown)
-            .map(|f| f.describe_host())
             .collect();
+        let errors: Vec<String> = failures.iter().map(Failure::describe_host).collect();
         let ok = errors.is_empty();
         self.ctx.emit(&Event::FinallyFinished {
             ok,
             error: (!ok).then(|| errors.join("; ")),
+            error_kind: failures.first().map(|f| f.kind),
         });
         ok
     }

@@ -147,6 +147,7 @@ impl Runner<'_> {
                     host: host.clone(),
                     ok: result.is_ok(),
                     error: result.as_ref().err().map(|f| f.message.clone()),
+                    error_kind: result.as_ref().err().map(|f| f.kind),
                     duration_ms: millis(started.elapsed()),
                 }),
                 (None, Slot::Here) => {}

@@ -5,6 +5,7 @@
 use super::Runner;
 use super::place::{Moment, Place};
 use crate::context::event::{Event, Level, Phase};
+use crate::diagnostic::error_kind::ErrorKind;
 use crate::engine::evaluator::{Failure, Slot};
 use crate::engine::rollback_stack::{Owed, RollbackStack};
 use crate::language::ast::{Procedure, Step};
@@ -79,6 +80,7 @@ impl Runner<'_> {
                         "not run: stopped by the operator; still owed (`runbook rollback RUN`)"
                             .into(),
                     ),
+                    error_kind: Some(ErrorKind::Interrupted),
                     location: None,
                 });
             }
@@ -99,6 +101,7 @@ impl Runner<'_> {
                         host,
                         ok: failure.is_none(),
                         error: failure.map(|f| f.message.clone()),
+                        error_kind: failure.map(|f| f.kind),
                         location: failure.and_then(|f| f.location.clone()),
                     }
                 }

@@ -241,9 +241,12 @@ impl InventoryBuilder {
         let hint = did_you_mean(full_name, defined.map(|group| group.name.as_str()))
             .map(|close| format!("; did you mean `{close}`?"))
             .unwrap_or_default();
-        Err(at.error(format!(
-            "[{name}:vars] sets variables for `{name}`, but no [{name}] or [{name}:children] \
+        Err(InventoryError::new(
+            at,
+            format!(
+                "[{name}:vars] sets variables for `{name}`, but no [{name}] or [{name}:children] \
              section defines that group{hint}"
-        )))
+            ),
+        ))
     }
 }

@@ -3,7 +3,8 @@
 //! hosts once its children are expanded.
 
 use super::InventoryError;
-use super::line_tokens::{Location, excerpt};
+use super::line_tokens::excerpt;
+use crate::diagnostic::source::Location;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// `all`, the first group the builder creates.
@@ -126,11 +127,14 @@ fn cycle_error(groups: &[GroupEntry], parent_count: &[usize]) -> InventoryError 
                 .max()
         })
         .max()
-        .unwrap_or(Location { line: 1, column: 1 });
-    at.error(format!(
-        "groups form a cycle: {}; a group cannot contain itself",
-        names.join(" → ")
-    ))
+        .unwrap_or(Location::new(1, 1));
+    InventoryError::new(
+        at,
+        format!(
+            "groups form a cycle: {}; a group cannot contain itself",
+            names.join(" → ")
+        ),
+    )
 }
 
 /// A cycle, parent to child, starting at its earliest defined group. Every left-over group has

@@ -3,6 +3,7 @@
 //! the value of a `[group:vars]` line.
 
 use super::InventoryError;
+use crate::diagnostic::source::Location;
 
 /// User text quoted in a message is cut to this many characters.
 const EXCERPT_CHARS: usize = 40;
@@ -24,31 +25,11 @@ impl<'a> Line<'a> {
     /// The position of a byte offset of this line.
     pub(super) fn location(self, byte: usize) -> Location {
         let before = self.text.get(..byte).unwrap_or(self.text);
-        Location {
-            line: self.number,
-            column: before.chars().count() + 1,
-        }
+        Location::new(self.number, before.chars().count() + 1)
     }
 
     pub(super) fn error(self, byte: usize, message: impl Into<String>) -> InventoryError {
-        self.location(byte).error(message)
-    }
-}
-
-/// A remembered position, for problems found after the whole text is read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub(super) struct Location {
-    pub(super) line: usize,
-    pub(super) column: usize,
-}
-
-impl Location {
-    pub(super) fn error(self, message: impl Into<String>) -> InventoryError {
-        InventoryError {
-            line: self.line,
-            column: self.column,
-            message: message.into(),
-        }
+        InventoryError::new(self.location(byte), message)
     }
 }
 

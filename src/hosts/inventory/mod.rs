@@ -19,6 +19,7 @@ mod section_header;
 mod tests;
 mod variables;
 
+use crate::diagnostic::source::Location;
 use builder::InventoryBuilder;
 use line_tokens::Line;
 use std::collections::BTreeMap;
@@ -57,9 +58,18 @@ pub struct InventoryHost {
 /// A problem at a 1-based line and column (in characters) of the inventory text.
 #[derive(Debug, Clone, PartialEq)]
 pub struct InventoryError {
-    pub line: usize,
-    pub column: usize,
+    /// Line and column (in characters) in the inventory's text.
+    pub at: Location,
     pub message: String,
+}
+
+impl InventoryError {
+    pub(super) fn new(at: Location, message: impl Into<String>) -> Self {
+        Self {
+            at,
+            message: message.into(),
+        }
+    }
 }
 
 impl fmt::Display for InventoryError {
@@ -67,7 +77,7 @@ impl fmt::Display for InventoryError {
         write!(
             f,
             "line {}, column {}: {}",
-            self.line, self.column, self.message
+            self.at.line, self.at.col, self.message
         )
     }
 }

@@ -2,7 +2,8 @@
 //! apart from host lines that also start with `[` (`[::1]:22`, `[a:c]-web`), and group names.
 
 use super::InventoryError;
-use super::line_tokens::{Line, Location, excerpt, is_blank, strip_trailing_comment};
+use super::line_tokens::{Line, excerpt, is_blank, strip_trailing_comment};
+use crate::diagnostic::source::Location;
 use std::net::Ipv6Addr;
 
 /// What the lines under a section header hold.

@@ -1,5 +1,6 @@
 use super::*;
 use crate::context::event::{Answer, AnsweredBy, Status};
+use crate::diagnostic::error_kind::ErrorKind;
 use crate::journal::writer::Header;
 
 fn record(events: Vec<(u64, Event)>) -> RunRecord {
@@ -78,6 +79,7 @@ fn steps_waits_retries_and_rollbacks_become_bars_in_their_lanes() {
                 host: "web1".into(),
                 ok: false,
                 error: Some("boom".into()),
+                error_kind: Some(ErrorKind::ExitStatus),
                 duration_ms: 150,
             },
         ),
@@ -87,6 +89,7 @@ fn steps_waits_retries_and_rollbacks_become_bars_in_their_lanes() {
                 step: "b".into(),
                 attempt: 1,
                 error: "web1: boom".into(),
+                error_kind: Some(ErrorKind::ExitStatus),
                 delay_ms: 1000,
             },
         ),
@@ -106,6 +109,7 @@ fn steps_waits_retries_and_rollbacks_become_bars_in_their_lanes() {
                 host: None,
                 ok: true,
                 error: None,
+                error_kind: None,
                 location: None,
             },
         ),
@@ -147,6 +151,7 @@ fn a_finished_run_has_its_status_and_no_unfinished_bar() {
                 step: "a".into(),
                 title: "A".into(),
                 error: "no".into(),
+                error_kind: Some(ErrorKind::Assertion),
                 location: None,
             },
         ),

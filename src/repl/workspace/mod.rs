@@ -15,8 +15,9 @@ use crate::context::confirmation_gate::ConfirmationGate;
 use crate::context::event::{EventSink, Mode, Phase};
 use crate::context::run_context::RunContext;
 use crate::diagnostic::Diagnostic;
-use crate::diagnostic::source::{Location, SourceFile, Span};
-use crate::engine::evaluator;
+use crate::diagnostic::rhai_position;
+use crate::diagnostic::source::SourceFile;
+use crate::engine::rhai_error;
 use crate::engine::run_values::{ParamValue, SecretValue};
 use crate::engine::script_engine::{self, public_functions};
 use crate::hosts::resolution::Hosts;
@@ -144,13 +145,10 @@ impl Workspace {
         }
         self.begin_command();
         let source = Arc::new(SourceFile::new("<repl>", code));
-        let at = |line: Option<usize>, col: Option<usize>| {
-            Span::new(Location::new(line.unwrap_or(1), col.unwrap_or(1)), 1)
-        };
         let ast = match self.engine.compile_with_scope(&self.scope, code) {
             Ok(ast) => ast,
             Err(e) => {
-                let span = at(e.position().line(), e.position().position());
+                let span = rhai_position::span(e.position());
                 report(&[Diagnostic::error(e.err_type().to_string()).at(&source, span)]);
                 return;
             }
@@ -167,10 +165,10 @@ impl Workspace {
                 }
             }
             Err(error) => {
-                let (message, position) = evaluator::explain(*error);
-                let mut d = Diagnostic::error(self.ctx.mask(&message));
-                if let Some(p) = position {
-                    d = d.at(&source, at(p.line(), p.position()));
+                let explained = rhai_error::explain(*error);
+                let mut d = Diagnostic::error(self.ctx.mask(&explained.message));
+                if let Some(p) = explained.position {
+                    d = d.at(&source, rhai_position::span(p));
                 }
                 report(&[d]);
             }

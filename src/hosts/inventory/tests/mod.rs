@@ -29,7 +29,7 @@ fn error(text: &str) -> InventoryError {
 /// The error's position, and a fragment its message must contain.
 fn assert_error(text: &str, line: usize, column: usize, fragment: &str) {
     let error = error(text);
-    assert_eq!((error.line, error.column), (line, column), "{error}");
+    assert_eq!((error.at.line, error.at.col), (line, column), "{error}");
     assert!(
         error.message.contains(fragment),
         "`{}` does not mention `{fragment}`",
