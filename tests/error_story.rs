@@ -308,6 +308,45 @@ fn a_false_guard_a_failed_assertion_and_a_failed_rollback_are_assertions() {
     assert_kind(&out, "assertion");
 }
 
+/// A step over two hosts that fails on one; its rollback fails on the other.
+const ON_TWO: &str = r#"runbook "r" {
+  param dir: string
+@HOSTS@
+  group web [a, b]
+  procedure p on web {
+    step s {
+      if target().name == "b" { fail("b is broken"); }
+    } rollback {
+      if target().name == "a" { fail("cannot undo on a"); }
+    }
+  }
+}"#;
+
+#[test]
+fn a_fan_out_tells_the_kind_of_each_host_and_of_each_hosts_rollback() {
+    let servers = [Sshd::start(), Sshd::start()];
+    let (test, remote) = remote_test(ON_TWO, &[("a", &servers[0]), ("b", &servers[1])]);
+    let out = run_json(test, &remote);
+    out.code(4)
+        .stdout_has("b is broken")
+        .stdout_has("cannot undo on a");
+    let events = events(&out);
+    let failed_on = |event: &str, host: &str| {
+        events
+            .iter()
+            .any(|e| e["event"] == event && e["host"] == host && e["ok"] == false)
+    };
+    assert!(failed_on("host_finished", "b"), "{}", out.stdout);
+    assert!(failed_on("rollback_finished", "a"), "{}", out.stdout);
+    let finished = events
+        .iter()
+        .find(|e| e["event"] == "run_finished")
+        .expect("run_finished");
+    assert_eq!(finished["rollbacks_failed"], 1, "{finished}");
+    // Every failure event has its kind; run_finished, which is not one, has none.
+    assert_kind(&out, "assertion");
+}
+
 #[test]
 fn a_missing_file_is_io_and_a_declined_confirmation_is_declined_with_exit_3() {
     let out = Test::new()

@@ -39,7 +39,15 @@ pub fn wait_for(path: &Path) {
     panic!("{} never appeared", path.display());
 }
 
-fn kill9(child: &mut Child) {
+/// `runbook show ID` on the journal in `dir`'s state directory.
+pub fn show(dir: &Path, id: &str) -> crate::harness::Output {
+    Test::new()
+        .args(["show", id, "--state-dir"])
+        .arg_path(&dir.join(".runbook"))
+        .run()
+}
+
+pub fn kill9(child: &mut Child) {
     let pid = nix::unistd::Pid::from_raw(i32::try_from(child.id()).unwrap());
     nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL).expect("kill -9");
     child.wait().expect("reap");
@@ -58,10 +66,7 @@ fn after_kill_9_the_owed_rollbacks_run_with_the_published_values() {
         .arg_path(&dir.join(".runbook"))
         .run();
     runs.code(0).stdout_has(&id).stdout_has("died");
-    let show = Test::new()
-        .args(["show", &id, "--state-dir"])
-        .arg_path(&dir.join(".runbook"))
-        .run();
+    let show = show(&dir, &id);
     show.code(0)
         .stdout_has("rollbacks owed")
         .stdout_has("marker = {");
@@ -251,11 +256,8 @@ fn a_second_interrupt_during_rollbacks_warns_and_a_third_leaves_them_owed() {
         "{stdout}"
     );
     let id = run_id(&dir);
-    let show = Test::new()
-        .args(["show", &id, "--state-dir"])
-        .arg_path(&dir.join(".runbook"))
-        .run();
-    show.code(0)
+    show(&dir, &id)
+        .code(0)
         .stdout_has("rollbacks owed")
         .stdout_has("  a")
         .stdout_has("  b");

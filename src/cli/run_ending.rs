@@ -2,6 +2,7 @@
 //! the journal failure, and how to finish a run that did not succeed.
 
 use super::print_diagnostics;
+use crate::context::event::Status;
 use crate::diagnostic::Diagnostic;
 use crate::exit_code;
 use crate::journal::writer::JournalWriter;
@@ -24,7 +25,8 @@ pub fn report(ending: Ending, run: &str, writer: &JournalWriter) -> i32 {
         print_diagnostics(&[Diagnostic::error(problem)]);
     }
     let code = status.exit_code();
-    if code != exit_code::SUCCESS {
+    // A failed guard ran nothing and owes nothing: there is nothing to resume or roll back.
+    if code != exit_code::SUCCESS && status != Status::GuardFailed {
         errln!(
             "run {run} is journaled in {}: `runbook show {run}`, `runbook resume {run}` or `runbook rollback {run}`",
             writer.path().display()

@@ -159,6 +159,9 @@ pub enum Event {
     },
     Published {
         step: String,
+        /// The host it was published on: that host's value. None: published here.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        host: Option<String>,
         name: String,
         value: String,
         /// The value as JSON, so a resumed run gets it back typed.
@@ -251,8 +254,16 @@ pub enum Event {
         exit_code: i32,
         duration_ms: u64,
         steps_done: usize,
+        /// Rollbacks that ran to their end everywhere they were owed.
         rolled_back: usize,
+        /// Rollbacks that failed (on at least one host): still owed.
+        #[serde(default, skip_serializing_if = "is_zero")]
+        rollbacks_failed: usize,
     },
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// A consumer of events.

@@ -88,6 +88,24 @@ impl RunContext {
         }
     }
 
+    /// A dry-run that asks nothing and reaches nothing on its own (static checks, doc traces):
+    /// default SSH settings, no prompter, events to `sink`.
+    pub fn dry(
+        base_dir: PathBuf,
+        runtime: tokio::runtime::Handle,
+        sink: Arc<dyn EventSink>,
+    ) -> Self {
+        Self::new(
+            Mode::DryRun,
+            false,
+            base_dir,
+            runtime,
+            ConfirmationGate::default(),
+            SshSettings::default(),
+            sink,
+        )
+    }
+
     pub fn mode(&self) -> Mode {
         if self.is_dry_run() {
             Mode::DryRun
@@ -256,39 +274,50 @@ impl RunContext {
         self.declined.swap(false, Ordering::SeqCst)
     }
 
-    pub fn publish(&self, name: &str, value: Dynamic) {
+    /// Publishes a value for later bodies: `host`'s own when published on a host.
+    pub fn publish(&self, name: &str, host: Option<&str>, value: Dynamic) {
         self.published
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .insert(name, value);
+            .insert(name, host, value);
     }
 
     /// Puts back the values of an earlier [`RunContext::published`] (after a plan in the REPL,
     /// whose placeholders must not replace real values).
-    pub fn restore_published(&self, values: Vec<(String, Dynamic)>) {
-        let mut restored = Published::default();
-        for (name, value) in values {
-            restored.insert(&name, value);
-        }
+    pub fn restore_published(&self, values: Published) {
         *self
             .published
             .lock()
-            .unwrap_or_else(PoisonError::into_inner) = restored;
+            .unwrap_or_else(PoisonError::into_inner) = values;
     }
 
-    pub fn published(&self) -> Vec<(String, Dynamic)> {
+    /// Every published value, with the host each belongs to.
+    pub fn published(&self) -> Published {
         self.published
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .all()
+            .clone()
     }
 
-    /// The published values whose names are among `names` (a body's words).
-    pub fn published_named(&self, names: &HashSet<&str>) -> Vec<(String, Dynamic)> {
+    /// Every published name with the value a body on `host` (none: here) sees.
+    pub fn published_seen_from(&self, host: Option<&str>) -> Vec<(String, Dynamic)> {
         self.published
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .named(names)
+            .seen_from(host)
+    }
+
+    /// The published values whose names are among `names` (a body's words), as a body on
+    /// `host` (none: here) sees them.
+    pub fn published_named(
+        &self,
+        names: &HashSet<&str>,
+        host: Option<&str>,
+    ) -> Vec<(String, Dynamic)> {
+        self.published
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .named(names, host)
     }
 
     /// Resolves a path written in a body against the runbook's directory.

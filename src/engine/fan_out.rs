@@ -1,5 +1,6 @@
-//! Running one piece of work on many hosts: at most `forks` at once, each on its own thread,
-//! and no new host started once more have failed than the policy tolerates.
+//! Running one piece of work on many places (hosts): at most `forks` at once, each on its own
+//! thread, and no new one started once more have failed than the policy tolerates. A single
+//! place, or one fork, runs inline on the calling thread.
 
 use crate::language::ast::Tolerance;
 use std::collections::VecDeque;
@@ -27,28 +28,28 @@ impl Policy {
     }
 }
 
-/// What happened on each host, in the order the hosts were given.
+/// What happened on each place, in the order the places were given.
 #[derive(Debug)]
-pub struct Spread<T, E> {
-    pub done: Vec<(String, T)>,
-    pub failed: Vec<(String, E)>,
+pub struct Spread<K, T, E> {
+    pub done: Vec<(K, T)>,
+    pub failed: Vec<(K, E)>,
     /// Not started: the policy stopped the fan-out first.
-    pub not_run: Vec<String>,
+    pub not_run: Vec<K>,
 }
 
-impl<T, E> Spread<T, E> {
-    pub fn done_hosts(&self) -> Vec<String> {
+impl<K: Clone, T, E> Spread<K, T, E> {
+    pub fn done_places(&self) -> Vec<K> {
         self.done.iter().map(|(h, _)| h.clone()).collect()
     }
 }
 
-/// Runs `each` for every host; returns when all started hosts are finished.
-pub fn spread<T: Send, E: Send>(
-    hosts: &[String],
+/// Runs `each` for every place; returns when all started places are finished.
+pub fn spread<K: Clone + Sync, T: Send, E: Send>(
+    hosts: &[K],
     policy: Policy,
-    each: impl Fn(&str) -> Result<T, E> + Sync,
-) -> Spread<T, E> {
-    let queue: Mutex<VecDeque<(usize, &String)>> = Mutex::new(hosts.iter().enumerate().collect());
+    each: impl Fn(&K) -> Result<T, E> + Sync,
+) -> Spread<K, T, E> {
+    let queue: Mutex<VecDeque<(usize, &K)>> = Mutex::new(hosts.iter().enumerate().collect());
     let results: Mutex<Vec<Option<Result<T, E>>>> =
         Mutex::new(hosts.iter().map(|_| None).collect());
     let failures = Mutex::new(0usize);
@@ -120,7 +121,7 @@ mod tests {
         let spread = spread(&hosts(7), policy(3, Tolerance::None), |h| {
             Ok::<_, ()>(h.len())
         });
-        assert_eq!(spread.done_hosts(), hosts(7));
+        assert_eq!(spread.done_places(), hosts(7));
         assert!(spread.failed.is_empty() && spread.not_run.is_empty());
     }
 
@@ -144,7 +145,7 @@ mod tests {
         let spread = spread(&hosts(5), policy(1, Tolerance::None), |h| {
             if h == "h2" { Err("boom") } else { Ok(()) }
         });
-        assert_eq!(spread.done_hosts(), ["h1"]);
+        assert_eq!(spread.done_places(), ["h1"]);
         assert_eq!(spread.failed.len(), 1);
         assert_eq!(spread.not_run, ["h3", "h4", "h5"]);
     }
@@ -158,7 +159,7 @@ mod tests {
                 Ok(())
             }
         });
-        assert_eq!(spread.done_hosts(), ["h2", "h4"]);
+        assert_eq!(spread.done_places(), ["h2", "h4"]);
         assert_eq!(spread.failed.len(), 2);
         assert!(spread.not_run.is_empty());
     }
@@ -168,7 +169,7 @@ mod tests {
         let p = policy(1, Tolerance::Percent(25));
         assert!(!p.exceeded(1, 4) && p.exceeded(2, 4));
         let spread = spread(&hosts(8), p, |h| {
-            if ["h1", "h2", "h3"].contains(&h) {
+            if ["h1", "h2", "h3"].contains(&h.as_str()) {
                 Err(())
             } else {
                 Ok(())

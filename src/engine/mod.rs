@@ -3,6 +3,7 @@
 //! It imports the primitives (the script engine registers them), the run context they act
 //! through (`context`), and what lies below; never `session`, `render` or `output`.
 
+pub mod evaluator;
 pub mod fan_out;
 mod frozen_world;
 pub mod plan;

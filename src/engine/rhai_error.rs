@@ -1,5 +1,6 @@
 //! A rhai error explained for the operator: one sentence, where in the body it happened, and
-//! the kind of failure (carried by the error value's tag, see `diagnostic::error_kind`).
+//! the kind of failure (carried by the error value's tag, see `diagnostic::error_kind`). The
+//! one explanation used by the runner, the tracer and the REPL.
 
 use crate::diagnostic::error_kind::ErrorKind;
 use rhai::{EvalAltResult, Position};
@@ -7,7 +8,10 @@ use rhai::{EvalAltResult, Position};
 /// What a failed evaluation tells.
 #[derive(Debug)]
 pub struct Explained {
+    /// With the functions and modules it happened in.
     pub message: String,
+    /// Only the innermost sentence (pages say what stopped, not where inside the helpers).
+    pub sentence: String,
     /// In the text that was evaluated (a body, a REPL line); none when rhai gives none.
     pub position: Option<Position>,
     pub kind: ErrorKind,
@@ -21,9 +25,15 @@ pub fn explain(mut error: EvalAltResult) -> Explained {
     let position = error.take_position();
     let position = (!position.is_none()).then_some(position);
     let plain = |message: String, kind| Explained {
+        sentence: message.clone(),
         message,
         position,
         kind,
+    };
+    let within = |inner: Explained, context: String| Explained {
+        message: format!("{} {context}", inner.message),
+        position,
+        ..inner
     };
     match error {
         EvalAltResult::ErrorRuntime(value, _) => plain(
@@ -47,19 +57,14 @@ pub fn explain(mut error: EvalAltResult) -> Explained {
         }
         EvalAltResult::ErrorInFunctionCall(name, _, inner, _) => {
             let inner = explain(*inner);
-            let message = if name.starts_with('<') {
-                inner.message
+            if name.starts_with('<') {
+                Explained { position, ..inner }
             } else {
-                format!("{} (in `{name}`)", inner.message)
-            };
-            plain(message, inner.kind)
+                within(inner, format!("(in `{name}`)"))
+            }
         }
         EvalAltResult::ErrorInModule(name, inner, _) => {
-            let inner = explain(*inner);
-            plain(
-                format!("{} (in module `{name}`)", inner.message),
-                inner.kind,
-            )
+            within(explain(*inner), format!("(in module `{name}`)"))
         }
         EvalAltResult::ErrorTooManyOperations(_) => plain(
             format!(
@@ -102,6 +107,7 @@ mod tests {
     fn a_named_function_is_named_and_the_call_is_the_place() {
         let e = failing("fn helper() {\n  refuse();\n}\n\nhelper();");
         assert_eq!(e.message, "no route to host (in `helper`)");
+        assert_eq!(e.sentence, "no route to host");
         assert_eq!(e.position.and_then(|p| p.line()), Some(5));
     }
 

@@ -1,11 +1,13 @@
 //! Rollbacks registered by completed steps, undone last-in first-out.
 
+use super::runner::place::Place;
 use crate::language::ast::Step;
 
-/// A step whose rollback is owed, and the hosts it completed on (none: it ran locally).
+/// A step whose rollback is owed, and where: the slots it completed on, with the fan-out
+/// policy the step ran under (its rollback follows the same).
 pub struct Owed<'a> {
     pub step: &'a Step,
-    pub hosts: Vec<String>,
+    pub place: Place,
 }
 
 /// The steps whose rollbacks are owed, in the order they completed.
@@ -15,18 +17,11 @@ pub struct RollbackStack<'a> {
 }
 
 impl<'a> RollbackStack<'a> {
-    /// Registers the rollback of a step that just succeeded (if it has one), on the hosts
-    /// where it completed.
-    pub fn register(&mut self, step: &'a Step, hosts: Vec<String>) {
-        if step.rollback.is_some() {
-            self.owed.push(Owed { step, hosts });
-        }
-    }
-
-    /// Registers the rollback of a step that ran on hosts, for those where it completed.
-    pub fn register_hosts(&mut self, step: &'a Step, hosts: Vec<String>) {
-        if !hosts.is_empty() {
-            self.register(step, hosts);
+    /// Registers the rollback of a step (if it has one) on the slots of `place` where it
+    /// completed; nothing when it completed nowhere.
+    pub fn register(&mut self, step: &'a Step, place: Place) {
+        if step.rollback.is_some() && !place.slots.is_empty() {
+            self.owed.push(Owed { step, place });
         }
     }
 

@@ -10,22 +10,21 @@
 //! hosts) are resolved by the caller (`session::doc_trace`); the clock, the environment and the
 //! local file checks answer with stand-ins (`frozen_world`).
 
+use super::evaluator::{Evaluator, Slot};
 use super::frozen_world;
 use super::plan::PlannedAction;
-use crate::context::acting_host;
-use crate::context::confirmation_gate::ConfirmationGate;
-use crate::context::event::{Event, EventSink, Level, Mode, Phase};
+use crate::context::event::{Event, EventSink, Level, Phase};
 use crate::context::run_context::{RunContext, UNKNOWN_OPEN, placeholder};
 use crate::context::secret_mask::SecretMask;
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::source::SourceFile;
-use crate::engine::run_values::ParamValue;
+use crate::engine::run_values::{ParamValue, SecretValue};
 use crate::engine::script_engine;
 use crate::hosts::resolution::Hosts;
 use crate::language::ast::{Body, Item, Procedure, Runbook};
 use crate::language::check::Compiled;
 use crate::language::script_scan;
-use rhai::{Dynamic, Engine, EvalAltResult, Scope};
+use rhai::Engine;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
@@ -119,8 +118,9 @@ pub struct Tracer<'a> {
     engine: Engine,
     compiled: Compiled,
     runbook: &'a Runbook,
+    source: Arc<SourceFile>,
     params: &'a [ParamValue],
-    secrets: &'a BTreeMap<String, String>,
+    secrets: Vec<SecretValue>,
 }
 
 impl<'a> Tracer<'a> {
@@ -134,13 +134,9 @@ impl<'a> Tracer<'a> {
         runtime: &tokio::runtime::Handle,
     ) -> Result<Self, Vec<Diagnostic>> {
         let recorder = Arc::new(Recorder::default());
-        let ctx = Arc::new(RunContext::new(
-            Mode::DryRun,
-            false,
+        let ctx = Arc::new(RunContext::dry(
             source.dir().to_path_buf(),
             runtime.clone(),
-            ConfirmationGate::default(),
-            crate::ssh::pool::SshSettings::default(),
             Arc::clone(&recorder) as Arc<dyn EventSink>,
         ));
         ctx.set_hosts(hosts);
@@ -159,8 +155,16 @@ impl<'a> Tracer<'a> {
             engine,
             compiled,
             runbook,
+            source: Arc::clone(source),
             params,
-            secrets,
+            secrets: secrets
+                .iter()
+                .map(|(name, value)| SecretValue {
+                    name: name.clone(),
+                    value: value.clone(),
+                    placeholder: true,
+                })
+                .collect(),
         })
     }
 
@@ -221,13 +225,13 @@ impl<'a> Tracer<'a> {
         let wanted: HashSet<&str> = names.iter().map(|(n, _)| n.as_str()).collect();
         let known: HashSet<String> = self
             .ctx
-            .published_named(&wanted)
+            .published_named(&wanted, None)
             .into_iter()
             .map(|(n, _)| n)
             .collect();
         for (name, _) in &names {
             if !known.contains(name) {
-                self.ctx.publish(name, placeholder(name).into());
+                self.ctx.publish(name, None, placeholder(name).into());
             }
         }
     }
@@ -241,17 +245,17 @@ impl<'a> Tracer<'a> {
     /// Traces a body here, or on each host in turn (in order, so the trace is the same every
     /// time).
     fn body(&self, body: &Body, step: Option<&str>, phase: Phase, hosts: &[String]) -> TracedBody {
-        let places: Vec<Option<&str>> = if hosts.is_empty() {
-            vec![None]
+        let slots: Vec<Slot> = if hosts.is_empty() {
+            vec![Slot::Here]
         } else {
-            hosts.iter().map(|h| Some(h.as_str())).collect()
+            hosts.iter().map(|h| Slot::Host(h.clone())).collect()
         };
         let mut traced = TracedBody::default();
-        for host in places {
+        for slot in slots {
             self.ctx.enter(step, phase);
             self.ctx.take_unknown_used();
             self.recorder.take();
-            let result = self.evaluate(body, host);
+            let result = self.evaluator().evaluate(body, &slot);
             for event in self.recorder.take() {
                 match event {
                     Event::Action {
@@ -278,46 +282,26 @@ impl<'a> Tracer<'a> {
                 }
             }
             let unknown = self.ctx.take_unknown_used();
-            if let Err(why) = result
+            if let Err(failure) = result
                 && traced.stopped.is_none()
             {
-                traced.stopped_on_unknown = unknown || why.contains(UNKNOWN_OPEN);
-                let on = host.map(|h| format!("{h}: ")).unwrap_or_default();
-                traced.stopped = Some(format!("{on}{why}"));
+                let why = failure.sentence;
+                traced.stopped_on_unknown =
+                    failure.from_unknown || unknown || why.contains(UNKNOWN_OPEN);
+                traced.stopped = Some(format!("{}{why}", slot.prefix()));
             }
         }
         traced
     }
 
-    fn evaluate(&self, body: &Body, host: Option<&str>) -> Result<(), String> {
-        let Some(ast) = self.compiled.get(body) else {
-            return Err("internal: body was not compiled".into());
-        };
-        let _acting = acting_host::enter(host);
-        let mut scope = Scope::new();
-        for p in self.params {
-            scope.push_constant_dynamic(p.name.clone(), p.value.clone());
+    fn evaluator(&self) -> Evaluator<'_> {
+        Evaluator {
+            ctx: &self.ctx,
+            engine: &self.engine,
+            compiled: &self.compiled,
+            source: &self.source,
+            params: self.params,
+            secrets: &self.secrets,
         }
-        for (name, value) in self.secrets {
-            scope.push_constant(name.clone(), value.clone());
-        }
-        for (name, value) in self.ctx.published_named(&body.words()) {
-            scope.push_constant_dynamic(name, value);
-        }
-        self.engine
-            .eval_ast_with_scope::<Dynamic>(&mut scope, ast)
-            .map(drop)
-            .map_err(|e| self.ctx.mask(&sentence(*e)))
-    }
-}
-
-/// A rhai error as one sentence, without positions inside the body.
-fn sentence(mut error: EvalAltResult) -> String {
-    let _ = error.take_position();
-    match error {
-        EvalAltResult::ErrorRuntime(value, _) => value.to_string(),
-        EvalAltResult::ErrorInFunctionCall(_, _, inner, _)
-        | EvalAltResult::ErrorInModule(_, inner, _) => sentence(*inner),
-        other => other.to_string(),
     }
 }

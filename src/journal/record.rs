@@ -53,6 +53,15 @@ impl RunState {
     }
 }
 
+/// A value a run published, as journaled.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JournaledValue {
+    pub name: String,
+    /// The host it is the value of; none: published here.
+    pub host: Option<String>,
+    pub json: serde_json::Value,
+}
+
 /// A rollback still owed: the step, and the hosts it completed on (none: it ran locally).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Owed {
@@ -118,22 +127,35 @@ impl RunRecord {
         }
     }
 
-    /// Values published by completed steps, typed, in order.
-    pub fn published(&self) -> Vec<(String, serde_json::Value)> {
-        let mut values: Vec<(String, serde_json::Value)> = Vec::new();
+    /// Values published by completed steps, typed, in order, each with the host it was
+    /// published on (none: here).
+    pub fn published(&self) -> Vec<JournaledValue> {
+        let mut values: Vec<JournaledValue> = Vec::new();
         for event in &self.events {
-            if let Event::Published { name, json, .. } = event {
-                values.retain(|(n, _)| n != name);
-                values.push((name.clone(), json.clone()));
+            if let Event::Published {
+                name, host, json, ..
+            } = event
+            {
+                values.retain(|v| !(&v.name == name && &v.host == host));
+                values.push(JournaledValue {
+                    name: name.clone(),
+                    host: host.clone(),
+                    json: json.clone(),
+                });
             }
         }
         values
     }
 
-    /// Steps that completed, in order (their rollback, if any, is owed unless it ran), and
-    /// `rollback always` steps from the moment they started.
+    /// What the run still owes: the rollbacks of the steps that completed (and of `rollback
+    /// always` steps from the moment they started), less those that ran. A step without a
+    /// rollback is never owed. `show`, `rollback` and `resume` all read it here.
     pub fn owed(&self) -> Vec<Owed> {
-        owed(&self.events)
+        let mut owed = owed(&self.events);
+        if let Some(with_rollback) = &self.header.rollbacks {
+            owed.retain(|o| with_rollback.contains(&o.step));
+        }
+        owed
     }
 
     /// The step a resume starts at: the one that failed, or the first not finished.

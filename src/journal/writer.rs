@@ -23,6 +23,10 @@ pub struct Header {
     pub started: String,
     /// `--param` inputs and the values of parameters (never secrets), as given.
     pub params: Vec<(String, String)>,
+    /// The procedure's steps that have a rollback: only those are ever owed. Absent from
+    /// journals written before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rollbacks: Option<Vec<String>>,
 }
 
 pub struct JournalWriter {

@@ -256,8 +256,11 @@ impl EventSink for TerminalView {
                 Level::Info => self.line(&format!("  {} {message}", s.cyan("·"))),
                 Level::Warn => self.line(&format!("  {} {message}", s.yellow("⚠"))),
             },
-            Event::Published { name, value, .. } => {
-                self.line(&format!("  {} {name} = {value}", s.dim("→")))
+            Event::Published {
+                host, name, value, ..
+            } => {
+                let on = host.as_ref().map(|h| format!("{h}: ")).unwrap_or_default();
+                self.line(&format!("  {} {on}{name} = {value}", s.dim("→")));
             }
             Event::StepFinished { step, duration_ms } => {
                 self.stop_spinning();
@@ -370,22 +373,30 @@ impl EventSink for TerminalView {
                 duration_ms,
                 steps_done,
                 rolled_back,
+                rollbacks_failed,
             } => {
                 self.stop_spinning();
-                let table = self
-                    .hosts
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner)
-                    .render(s);
+                // The table is this run's: the next run (the REPL's next `:step` or
+                // `:rollback`, a journal's `rollback RUN`) starts a new one.
+                let table = std::mem::take(
+                    &mut *self
+                        .hosts
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner),
+                )
+                .render(s);
                 for row in table {
                     self.line(&row);
                 }
                 let took = duration::elapsed(Duration::from_millis(*duration_ms));
-                let undone = if *rolled_back > 0 {
+                let mut undone = if *rolled_back > 0 {
                     format!(", {rolled_back} rolled back")
                 } else {
                     String::new()
                 };
+                if *rollbacks_failed > 0 {
+                    undone.push_str(&format!(", {rollbacks_failed} rollback failed"));
+                }
                 let summary = format!("{steps_done} done{undone}, {took}");
                 let line = match status {
                     Status::Succeeded => s.green(&format!("✓ succeeded ({summary})")),

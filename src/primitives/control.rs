@@ -2,6 +2,7 @@
 //! `publish`, `dry_run`.
 
 use super::{Outcome, error};
+use crate::context::acting_host;
 use crate::context::event::{Effect, Event, Level};
 use crate::context::run_context::RunContext;
 use crate::diagnostic::error_kind::ErrorKind;
@@ -103,13 +104,16 @@ fn publish(ctx: &RunContext, name: &str, value: Dynamic) -> Outcome<()> {
     let Some(step) = ctx.cursor().step else {
         return error(ErrorKind::Script, "publish: only steps publish values");
     };
+    // On a host, the value is that host's (each host of a fan-out publishes its own).
+    let host = acting_host::current();
     ctx.emit(&Event::Published {
         step,
+        host: host.clone(),
         name: name.into(),
         value: value.to_string(),
         json: rhai::serde::from_dynamic(&value).unwrap_or_default(),
     });
-    ctx.publish(name, value);
+    ctx.publish(name, host.as_deref(), value);
     Ok(())
 }
 

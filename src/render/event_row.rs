@@ -91,10 +91,14 @@ pub fn describe(event: &Event, local: &str) -> Described {
         ),
         Event::Log { step, message, .. } => ("log", here(), step.clone(), message.clone()),
         Event::Published {
-            step, name, value, ..
+            step,
+            host,
+            name,
+            value,
+            ..
         } => (
             "published",
-            here(),
+            host.clone().unwrap_or_else(here),
             Some(step.clone()),
             format!("{name} = {value}"),
         ),
@@ -207,13 +211,19 @@ pub fn describe(event: &Event, local: &str) -> Described {
             duration_ms,
             steps_done,
             rolled_back,
+            rollbacks_failed,
         } => (
             "run_finished",
             here(),
             None,
             format!(
-                "{status:?}, exit {exit_code}, in {}: {steps_done} steps done, {rolled_back} rolled back",
-                duration(*duration_ms)
+                "{status:?}, exit {exit_code}, in {}: {steps_done} steps done, {rolled_back} rolled back{}",
+                duration(*duration_ms),
+                if *rollbacks_failed > 0 {
+                    format!(", {rollbacks_failed} rollback(s) failed")
+                } else {
+                    String::new()
+                }
             )
             .to_lowercase(),
         ),

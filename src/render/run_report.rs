@@ -24,8 +24,9 @@ pub fn closing(record: &RunRecord) -> String {
     let published = record.published();
     if !published.is_empty() {
         text.push_str("published:\n");
-        for (name, value) in published {
-            text.push_str(&format!("  {name} = {value}\n"));
+        for v in published {
+            let on = v.host.map(|h| format!(" on {h}")).unwrap_or_default();
+            text.push_str(&format!("  {}{on} = {}\n", v.name, v.json));
         }
     }
     let owed = record.owed();

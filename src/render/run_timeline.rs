@@ -515,10 +515,14 @@ impl Timeline {
             published: record
                 .published()
                 .into_iter()
-                .map(|(name, value)| {
-                    let text = match value {
+                .map(|v| {
+                    let text = match v.json {
                         serde_json::Value::String(s) => s,
                         other => other.to_string(),
+                    };
+                    let name = match v.host {
+                        Some(host) => format!("{} on {host}", v.name),
+                        None => v.name,
                     };
                     (name, text)
                 })

@@ -8,6 +8,7 @@ use crate::diagnostic::Diagnostic;
 use crate::journal::lock::{self, Holder};
 use crate::journal::state_dir;
 use crate::journal::writer::{Header, JournalWriter};
+use crate::language::ast::Procedure;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -25,7 +26,7 @@ pub enum Ending {
 }
 
 /// The journal's header: who runs what, with which inputs.
-fn header(request: &Request, run: &str, procedure: &str) -> Result<Header, String> {
+fn header(request: &Request, run: &str, procedure: &Procedure) -> Result<Header, String> {
     let file = std::path::absolute(&request.file).unwrap_or_else(|_| request.file.clone());
     let bytes = std::fs::read(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
     Ok(Header {
@@ -33,7 +34,7 @@ fn header(request: &Request, run: &str, procedure: &str) -> Result<Header, Strin
         run: run.into(),
         fingerprint: state_dir::fingerprint(&bytes),
         file,
-        procedure: procedure.into(),
+        procedure: procedure.id.text.clone(),
         who: state_dir::who(),
         pid: std::process::id(),
         started: chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
@@ -43,6 +44,13 @@ fn header(request: &Request, run: &str, procedure: &str) -> Result<Header, Strin
             .filter_map(|p| p.split_once('='))
             .map(|(k, v)| (k.trim().to_string(), v.to_string()))
             .collect(),
+        rollbacks: Some(
+            procedure
+                .steps()
+                .filter(|s| s.rollback.is_some())
+                .map(|s| s.id.text.clone())
+                .collect(),
+        ),
     })
 }
 
@@ -56,7 +64,7 @@ pub fn open(
 ) -> Result<(Session, Arc<JournalWriter>), Vec<Diagnostic>> {
     let mut journal: Result<Arc<JournalWriter>, String> = Err(String::new());
     let session = Session::open(request, |procedure| {
-        journal = header(request, run, &procedure.id.text)
+        journal = header(request, run, procedure)
             .and_then(|h| JournalWriter::create(&state_dir::journal(state, run), &h).map(Arc::new));
         match &journal {
             Ok(writer) => Arc::new(FanOut(vec![view, Arc::clone(writer) as Arc<dyn EventSink>])),

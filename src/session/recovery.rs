@@ -124,10 +124,9 @@ fn request(
 
 /// The values the run published, published again for the steps and rollbacks that follow.
 fn republish(session: &Session, record: &RunRecord) {
-    for (name, value) in record.published() {
-        session
-            .ctx
-            .publish(&name, rhai::serde::to_dynamic(&value).unwrap_or_default());
+    for v in record.published() {
+        let value = rhai::serde::to_dynamic(&v.json).unwrap_or_default();
+        session.ctx.publish(&v.name, v.host.as_deref(), value);
     }
 }
 
@@ -135,6 +134,8 @@ fn republish(session: &Session, record: &RunRecord) {
 pub fn decide(session: &Session, record: &RunRecord, what: Recovery) -> Decision {
     let h = &record.header;
     let procedure = session.procedure();
+    // A journal from before the steps with a rollback were kept owes every completed step:
+    // the runbook says which have one.
     let owed: Vec<(String, Vec<String>)> = record
         .owed()
         .into_iter()

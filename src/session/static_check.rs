@@ -3,15 +3,13 @@
 //! fuzz tests call it.
 
 use super::runbook_files;
-use crate::context::confirmation_gate::ConfirmationGate;
-use crate::context::event::{Discard, Mode};
+use crate::context::event::Discard;
 use crate::context::run_context::RunContext;
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::source::SourceFile;
 use crate::engine::script_engine;
 use crate::language::ast::Runbook;
 use crate::language::parser;
-use crate::ssh::pool::SshSettings;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -87,13 +85,9 @@ fn check_parsed(
     inventory: Option<&Path>,
     runtime: &tokio::runtime::Handle,
 ) -> Vec<Diagnostic> {
-    let ctx = Arc::new(RunContext::new(
-        Mode::DryRun,
-        false,
+    let ctx = Arc::new(RunContext::dry(
         source.dir().to_path_buf(),
         runtime.clone(),
-        ConfirmationGate::default(),
-        SshSettings::default(),
         Arc::new(Discard),
     ));
     script_engine::diagnose(&ctx, runbook, source, inventory)

@@ -17,6 +17,7 @@ fn record(events: Vec<(u64, Event)>) -> RunRecord {
             pid: u32::MAX,
             started: "2026-12-03T10:00:00+01:00".into(),
             params: Vec::new(),
+            rollbacks: None,
         },
         events,
         times,
@@ -162,6 +163,7 @@ fn a_finished_run_has_its_status_and_no_unfinished_bar() {
                 duration_ms: 4,
                 steps_done: 0,
                 rolled_back: 0,
+                rollbacks_failed: 0,
             },
         ),
     ]));

@@ -320,7 +320,7 @@ impl Workspace {
                     .map(|s| (s.name.clone(), s.value.clone().into())),
             );
         }
-        values.extend(self.ctx.published());
+        values.extend(self.ctx.published_seen_from(None));
         for (name, value) in values {
             // A constant the operator declared with the same name stays theirs.
             if self.scope.is_constant(&name) != Some(true) {

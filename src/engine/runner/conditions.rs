@@ -1,0 +1,163 @@
+//! Conditions: guards (before any step) and a step's `when`. Both are evaluated on every slot
+//! of their place, whatever the others answer, and read as true, false or unknown (a dry-run
+//! that met a value only a real run knows).
+
+use super::place::{Moment, Place};
+use super::{Ending, Runner};
+use crate::context::event::{Event, GuardStatus, Level, Phase};
+use crate::diagnostic::error_kind::ErrorKind;
+use crate::engine::evaluator::{Failure, Slot};
+use crate::language::ast::{Body, Guard, Step};
+
+/// What a condition answered on one slot.
+enum Answer {
+    True,
+    False,
+    /// A dry-run cannot tell: the condition ended on a placeholder (`ended`), or stopped at one.
+    Unknown {
+        ended: bool,
+    },
+    NotBool(&'static str),
+    Failed(Failure),
+}
+
+impl Runner<'_> {
+    /// Evaluates a condition on every slot of `place`.
+    fn condition(&self, body: &Body, at: Moment<'_>, place: &Place) -> Vec<(Slot, Answer)> {
+        let spread = self.on(body, at, &place.slots, place.every_slot(), None);
+        let unknown = self.ctx.take_unknown_used();
+        let done = spread.done.into_iter().map(|(slot, value)| {
+            let answer = match value.as_bool() {
+                _ if unknown => Answer::Unknown { ended: true },
+                Ok(true) => Answer::True,
+                Ok(false) => Answer::False,
+                Err(kind) => Answer::NotBool(kind),
+            };
+            (slot, answer)
+        });
+        let failed = spread.failed.into_iter().map(|(slot, f)| {
+            let answer = if f.from_unknown {
+                Answer::Unknown { ended: false }
+            } else {
+                Answer::Failed(f)
+            };
+            (slot, answer)
+        });
+        done.chain(failed).collect()
+    }
+
+    /// Evaluates every guard (on each slot of `place`), reporting each; true when none failed.
+    pub(super) fn guards<'g>(
+        &self,
+        guards: impl Iterator<Item = &'g Guard>,
+        place: &Place,
+    ) -> bool {
+        let mut all_ok = true;
+        for guard in guards {
+            let mut status = GuardStatus::Passed;
+            let mut messages = Vec::new();
+            let mut error_kind = None;
+            for (slot, answer) in
+                self.condition(&guard.body, Moment::new(None, Phase::Guard), place)
+            {
+                let on = slot.prefix();
+                let (this, message) = match answer {
+                    Answer::Unknown { .. } => (GuardStatus::Unknown, None),
+                    Answer::True => (GuardStatus::Passed, None),
+                    Answer::False => (
+                        GuardStatus::Failed,
+                        (!on.is_empty()).then(|| format!("{on}false")),
+                    ),
+                    Answer::NotBool(kind) => {
+                        error_kind = error_kind.or(Some(ErrorKind::Script));
+                        (
+                            GuardStatus::Failed,
+                            Some(format!("{on}a guard must end in true or false, not {kind}")),
+                        )
+                    }
+                    Answer::Failed(f) => {
+                        error_kind = error_kind.or(Some(f.kind));
+                        (GuardStatus::Failed, Some(format!("{on}{}", f.describe())))
+                    }
+                };
+                // Failed beats unknown, which beats passed.
+                if status != GuardStatus::Failed && this != GuardStatus::Passed {
+                    status = this;
+                }
+                messages.extend(message);
+            }
+            all_ok &= status != GuardStatus::Failed;
+            self.ctx.emit(&Event::GuardChecked {
+                title: self.message(&guard.title),
+                status,
+                message: (!messages.is_empty()).then(|| messages.join("; ")),
+                // A guard that is false is a check that did not hold.
+                error_kind: (status == GuardStatus::Failed)
+                    .then(|| error_kind.unwrap_or(ErrorKind::Assertion)),
+            });
+        }
+        all_ok
+    }
+
+    /// Evaluates a step's `when` on each slot: the slots where the step runs.
+    pub(super) fn when(
+        &self,
+        step: &Step,
+        when: &Body,
+        place: &Place,
+    ) -> Result<Vec<Slot>, Ending> {
+        let id = step.id.text.as_str();
+        let condition = when.code.trim();
+        let mut answers = self.condition(when, Moment::new(Some(id), Phase::When), place);
+        // A failure is told first, whatever the other slots answered.
+        if let Some(at) = answers
+            .iter()
+            .position(|(_, a)| matches!(a, Answer::Failed(_)))
+            && let (slot, Answer::Failed(f)) = answers.swap_remove(at)
+        {
+            let on = slot.prefix();
+            return self.fail(
+                step,
+                &format!("{on}`when` failed: {}", f.message),
+                f.location,
+                f.kind,
+            );
+        }
+        let mut chosen = Vec::new();
+        let mut unknown = false;
+        for (slot, answer) in answers {
+            let on = slot.prefix();
+            match answer {
+                Answer::True => chosen.push(slot),
+                Answer::Unknown { ended } => {
+                    unknown |= ended;
+                    chosen.push(slot);
+                }
+                Answer::False => {
+                    if let Slot::Host(host) = &slot {
+                        self.ctx.log(
+                            Level::Info,
+                            format!("{host}: skipped, `when {{ {condition} }}` is false"),
+                        );
+                    }
+                }
+                Answer::NotBool(kind) => {
+                    return self.fail(
+                        step,
+                        &format!("{on}`when` must be true or false, not {kind}"),
+                        None,
+                        ErrorKind::Script,
+                    );
+                }
+                Answer::Failed(_) => {}
+            }
+        }
+        if unknown {
+            self.ctx.log(
+                Level::Info,
+                format!("runs only if `{condition}`: unknown until a real run"),
+            );
+        }
+        Ok(chosen)
+    }
+}

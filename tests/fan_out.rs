@@ -1,0 +1,245 @@
+//! A fan-out over several real sshd hosts, seen as one path: the rollbacks of a step follow
+//! the place and the fan-out policy of the step (a procedure's `on web forks 2` too); a value
+//! published on a host is that host's, for its later steps, its rollback (also with
+//! `runbook rollback RUN` after a `kill -9`); a step elsewhere sees every host's value by host.
+
+use crate::harness::Test;
+use crate::harness::run_id;
+use crate::journal::{kill9, show, wait_for};
+use crate::ssh::remote_test;
+use crate::sshd::Sshd;
+use std::path::Path;
+use std::process::Stdio;
+
+/// Four servers named a, b, c, d in group `web`.
+fn four() -> [Sshd; 4] {
+    [Sshd::start(), Sshd::start(), Sshd::start(), Sshd::start()]
+}
+
+/// The most hosts a phase saw inside it at once: each host writes how many were inside when it
+/// entered (`in-PHASE-HOST` directories, one per host inside).
+fn peak(remote: &Path, phase: &str) -> usize {
+    ["a", "b", "c", "d"]
+        .iter()
+        .map(|h| {
+            let seen = std::fs::read_to_string(remote.join(format!("peak-{phase}-{h}")))
+                .unwrap_or_else(|_| panic!("{phase} never ran on {h}"));
+            seen.trim().parse::<usize>().expect("a count")
+        })
+        .max()
+        .unwrap_or_default()
+}
+
+#[test]
+fn a_procedure_on_web_forks_2_rolls_back_2_hosts_at_a_time_like_its_steps() {
+    let servers = four();
+    // Each host stays inside a phase for a while, so hosts running together overlap; the
+    // assertion is about how many ever overlapped, not about time.
+    let inside = |phase: &str| {
+        format!(
+            "run(`mkdir ${{dir}}/in-{phase}-${{target().name}}; \
+             ls -d ${{dir}}/in-{phase}-* | wc -l > ${{dir}}/peak-{phase}-${{target().name}}; \
+             sleep 1; rmdir ${{dir}}/in-{phase}-${{target().name}}`);"
+        )
+    };
+    let runbook = format!(
+        r#"runbook "r" {{
+  param dir: string
+@HOSTS@
+  group web [a, b, c, d]
+  procedure p on web forks 2 {{
+    step work {{ {} }} rollback {{ {} }}
+    step boom {{ if target().name == "d" {{ fail("d is broken"); }} }}
+  }}
+}}"#,
+        inside("step"),
+        inside("rollback")
+    );
+    let (test, remote) = remote_test(
+        &runbook,
+        &[
+            ("a", &servers[0]),
+            ("b", &servers[1]),
+            ("c", &servers[2]),
+            ("d", &servers[3]),
+        ],
+    );
+    let dir = format!("dir={}", remote.display());
+    let out = test.args(["run", "main.rb42", "-p", &dir]).run();
+    out.code(1)
+        .stdout_has("d: d is broken")
+        .stdout_has("rolled back work on a");
+    assert!(peak(&remote, "step") <= 2, "the step ran 2 hosts at a time");
+    assert!(
+        peak(&remote, "rollback") <= 2,
+        "its rollback follows the same policy: 2 hosts at a time, not {}",
+        peak(&remote, "rollback")
+    );
+}
+
+/// Three hosts publish three different values; later steps, the rollback and a step here read
+/// them.
+const PUBLISH: &str = r#"runbook "r" {
+  param dir: string
+@HOSTS@
+  group web [web1, web2, web3]
+  procedure p {
+    step backup on web {
+      let me = target().name;
+      run(`echo ${me} > ${dir}/backup-of-${me}`);
+      publish("backup", `${dir}/backup-of-${me}`);
+    } rollback {
+      run(`cat ${backup} > ${dir}/restored-on-${target().name}`);
+    }
+    step check on web {
+      run(`cat ${backup} > ${dir}/seen-on-${target().name}`);
+      run(`touch ${dir}/started-${target().name}; SLEEP`);
+    }
+    step here {
+      sh(`echo ${backup.web1} ${backup.web2} ${backup.web3} > seen-here`);
+      fail("stop here");
+    }
+  }
+}"#;
+
+fn three() -> [Sshd; 3] {
+    [Sshd::start(), Sshd::start(), Sshd::start()]
+}
+
+fn publish_test(servers: &[Sshd; 3], sleep: &str) -> (Test, std::path::PathBuf) {
+    remote_test(
+        &PUBLISH.replace("SLEEP", sleep),
+        &[
+            ("web1", &servers[0]),
+            ("web2", &servers[1]),
+            ("web3", &servers[2]),
+        ],
+    )
+}
+
+fn read(remote: &Path, name: &str) -> String {
+    std::fs::read_to_string(remote.join(name))
+        .unwrap_or_else(|_| panic!("{name} was not written"))
+        .trim()
+        .to_string()
+}
+
+#[test]
+fn a_value_published_on_each_host_is_that_hosts_for_its_later_steps_and_its_rollback() {
+    let servers = three();
+    let (test, remote) = publish_test(&servers, "true");
+    let dir = format!("dir={}", remote.display());
+    let out = test.args(["run", "main.rb42", "-p", &dir]).run();
+    out.code(1).stdout_has("stop here").stdout_has(&format!(
+        "web2: backup = {}/backup-of-web2",
+        remote.display()
+    ));
+    for host in ["web1", "web2", "web3"] {
+        assert_eq!(
+            read(&remote, &format!("seen-on-{host}")),
+            host,
+            "a later step"
+        );
+        assert_eq!(
+            read(&remote, &format!("restored-on-{host}")),
+            host,
+            "the rollback"
+        );
+    }
+    // A step here sees every host's value, by host.
+    let here = out.read("seen-here").expect("the step here ran");
+    let expected: Vec<String> = ["web1", "web2", "web3"]
+        .iter()
+        .map(|h| format!("{}/backup-of-{h}", remote.display()))
+        .collect();
+    assert_eq!(here.trim(), expected.join(" "));
+}
+
+#[test]
+fn after_kill_9_rollback_run_gives_each_host_its_own_published_value() {
+    let servers = three();
+    let (test, remote) = publish_test(&servers, "sleep 60");
+    let dir = format!("dir={}", remote.display());
+    let mut child = test
+        .command()
+        .args(["run", "main.rb42", "-p", &dir])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn runbook");
+    for host in ["web1", "web2", "web3"] {
+        wait_for(&remote.join(format!("started-{host}")));
+    }
+    kill9(&mut child);
+    let id = run_id(test.path());
+    let show = show(test.path(), &id);
+    show.code(0)
+        .stdout_has(&format!(
+            "backup on web3 = \"{}/backup-of-web3\"",
+            remote.display()
+        ))
+        .stdout_has("rollbacks owed");
+    let owed = show.lines_with(&["  backup on "]);
+    let last = owed.last().expect("backup owed");
+    for host in ["web1", "web2", "web3"] {
+        assert!(last.contains(host), "{last}");
+    }
+    let back = test.args(["rollback", &id, "--yes"]).run();
+    back.code(0).stdout_has("rolled back backup on web1");
+    for host in ["web1", "web2", "web3"] {
+        assert_eq!(read(&remote, &format!("restored-on-{host}")), host);
+    }
+}
+
+/// `runbook repl` on a runbook whose procedure `p` is `procedure`, over hosts a and b (group
+/// `web`), reading `input`.
+fn repl_on_two(procedure: &str, input: &str) -> crate::harness::Output {
+    let servers = [Sshd::start(), Sshd::start()];
+    let runbook = format!(
+        "runbook \"r\" {{\n  param dir: string\n@HOSTS@\n  group web [a, b]\n  procedure p {{\n{procedure}\n  }}\n}}"
+    );
+    let (test, remote) = remote_test(&runbook, &[("a", &servers[0]), ("b", &servers[1])]);
+    let dir = format!("dir={}", remote.display());
+    test.env("RUNBOOK_HISTORY", "")
+        .args(["repl", "main.rb42", "-p", &dir])
+        .stdin(input)
+        .run()
+}
+
+/// `:step` fans a step out over two hosts; one fails (tolerated). `:rollback` then tells its
+/// own run: its host table is the rollback's, and a rollback that fails on a host is counted as
+/// failed, never "✓ succeeded".
+#[test]
+fn the_repl_rollback_tells_its_own_run_and_counts_a_failed_host_as_failed() {
+    let out = repl_on_two(
+        r#"    step work on web tolerate all {
+      if target().name == "b" { fail("b is broken"); }
+    } rollback {
+      run("true");
+    }"#,
+        ":step work\n:rollback\n:quit\n",
+    );
+    out.code(0).stdout_has("✓ succeeded (0 done, 1 rolled back");
+    // After `:rollback`, the table counts the rollback only: b failed in `:step`, not here.
+    let after = out
+        .stdout
+        .split("↩ rollback work")
+        .nth(1)
+        .expect("the rollback ran");
+    assert!(
+        !after.lines().any(|l| l.trim_start().starts_with("b ")),
+        "{after}"
+    );
+
+    let out = repl_on_two(
+        r#"    step other on web {
+      run("true");
+    } rollback {
+      if target().name == "b" { fail("cannot undo on b"); }
+    }"#,
+        ":step other\n:rollback\n:quit\n",
+    );
+    out.stdout_has("ROLLBACK OF other on b FAILED: cannot undo on b")
+        .stdout_has("1 rollback failed")
+        .stdout_lacks("✓ succeeded (0 done");
+}
