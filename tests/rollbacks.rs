@@ -2,8 +2,8 @@
 //! back; a run stopped by a guard suggests nothing to finish; `show` and `rollback RUN` agree on
 //! what is owed, and a step without a rollback is never owed.
 
-use crate::harness::{Output, Test};
 use crate::harness::run_id;
+use crate::harness::{Output, Test};
 use crate::journal::show;
 
 /// Runs the procedure of `steps` (a step `record` without a rollback, a step `a` whose

@@ -74,15 +74,7 @@ fn trace_runbook(
             (name.clone(), placeholder(&format!("secret {name}")))
         })
         .collect();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| {
-            vec![Diagnostic::error(format!(
-                "cannot start the async runtime: {e}"
-            ))]
-        })?;
+    let runtime = super::async_runtime()?;
     let param_text: BTreeMap<String, String> = params
         .iter()
         .map(|p| (p.name.clone(), p.value.to_string()))

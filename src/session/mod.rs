@@ -84,15 +84,7 @@ impl Session {
         }
         let sink = sink(procedure);
         let procedure = procedure.id.text.clone();
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .map_err(|e| {
-                vec![Diagnostic::error(format!(
-                    "cannot start the async runtime: {e}"
-                ))]
-            })?;
+        let runtime = async_runtime()?;
         let prompter = gate.prompter.clone();
         let mode = request.mode;
         let ctx = Arc::new(RunContext::new(
@@ -198,4 +190,17 @@ impl Session {
         self.ctx.runtime.block_on(self.ctx.ssh.close());
         status
     }
+}
+
+/// The async runtime the SSH, HTTP and SQL clients of a session run on.
+fn async_runtime() -> Result<tokio::runtime::Runtime, Vec<Diagnostic>> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            vec![Diagnostic::error(format!(
+                "cannot start the async runtime: {e}"
+            ))]
+        })
 }
