@@ -196,6 +196,18 @@ pub enum Event {
         /// Where in the source it failed, with the line's text for a caret.
         location: Option<Box<Snippet>>,
     },
+    /// A dry-run's plan of a step stopped at a decision on a value only a real run knows:
+    /// the rest of the step depends on it.
+    StepStopped {
+        step: String,
+        /// The host the body ran on; none here.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        host: Option<String>,
+        /// `⟨…⟩`.
+        origin: String,
+        /// Where the decision is, with the line's text for a caret.
+        location: Option<Box<Snippet>>,
+    },
     ConfirmationAsked {
         id: String,
         message: String,

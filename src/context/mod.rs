@@ -12,3 +12,4 @@ pub mod published;
 pub mod run_context;
 pub mod secret_mask;
 pub mod stop_signal;
+pub mod unknown_value;

@@ -7,6 +7,7 @@ use super::event::{Answer, AnsweredBy, Effect, Event, EventSink, Level, Mode, Ph
 use super::published::Published;
 use super::secret_mask::SecretMask;
 use super::stop_signal::StopSignal;
+use super::unknown_value::Unknown;
 use crate::docker::engines::EnginePool;
 use crate::hosts::resolution::Hosts;
 use crate::sql::connections::Databases;
@@ -53,6 +54,8 @@ pub struct RunContext {
     learned: Mutex<Vec<String>>,
     cursor: Mutex<Cursor>,
     unknown_used: AtomicBool,
+    /// The origin of the last unknown value handed out (`⟨…⟩`).
+    last_unknown: Mutex<String>,
     declined: AtomicBool,
     published: Mutex<Published>,
 }
@@ -83,6 +86,7 @@ impl RunContext {
             learned: Mutex::new(Vec::new()),
             cursor: Mutex::new(Cursor::default()),
             unknown_used: AtomicBool::new(false),
+            last_unknown: Mutex::new(String::new()),
             declined: AtomicBool::new(false),
             published: Mutex::new(Published::default()),
         }
@@ -258,7 +262,30 @@ impl RunContext {
     /// A dry-run stand-in for a value only a real run knows.
     pub fn unknown(&self, what: &str) -> String {
         self.unknown_used.store(true, Ordering::SeqCst);
-        placeholder(what)
+        let origin = placeholder(what);
+        origin.clone_into(
+            &mut self
+                .last_unknown
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner),
+        );
+        origin
+    }
+
+    /// A dry-run's value only a real run knows, as a value of its own type: any decision on it
+    /// stops the plan of the step (see [`Unknown`]).
+    pub fn unknown_value(&self, what: &str) -> Dynamic {
+        Dynamic::from(Unknown {
+            origin: self.unknown(what),
+        })
+    }
+
+    /// The origin of the last unknown value handed out.
+    pub fn last_unknown(&self) -> String {
+        self.last_unknown
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// Whether a placeholder was handed out since the last call (and resets the mark).

@@ -6,6 +6,7 @@ use super::rhai_error::{Explained, explain};
 use super::run_values::{ParamValue, SecretValue};
 use crate::context::acting_host;
 use crate::context::run_context::RunContext;
+use crate::context::unknown_value::STOP_SENTENCE;
 use crate::context::stop_signal::StopReason;
 use crate::diagnostic::error_kind::ErrorKind;
 use crate::diagnostic::rhai_position;
@@ -61,6 +62,9 @@ pub struct Failure {
     pub declined: bool,
     /// In a dry-run: the failure came from a value only a real run knows.
     pub from_unknown: bool,
+    /// In a dry-run: a decision on the value only a real run knows, `⟨…⟩`, stopped the body
+    /// here (the message says the rest depends on it).
+    pub unknown: Option<String>,
 }
 
 impl Failure {
@@ -122,6 +126,7 @@ impl Evaluator<'_> {
                 stopped: None,
                 declined: false,
                 from_unknown: false,
+                unknown: None,
             });
         };
         let _acting = acting_host::enter(host);
@@ -131,11 +136,22 @@ impl Evaluator<'_> {
         let stopped = self.ctx.stop.check();
         result.map_err(|error| {
             let Explained {
-                message,
-                sentence,
+                mut message,
+                mut sentence,
                 position,
                 kind,
+                on_unknown,
             } = explain(*error);
+            let from_unknown = self.ctx.is_dry_run() && self.ctx.take_unknown_used();
+            let unknown = (from_unknown && on_unknown && stopped.is_none()).then(|| {
+                if let Some(origin) = sentence.strip_prefix(STOP_SENTENCE) {
+                    return origin.to_string();
+                }
+                let origin = self.ctx.last_unknown();
+                sentence = format!("{STOP_SENTENCE}{origin}");
+                message.clone_from(&sentence);
+                origin
+            });
             let message = match stopped {
                 Some(reason) if message.contains(&reason.to_string()) => message,
                 Some(reason) => reason.to_string(),
@@ -150,7 +166,8 @@ impl Evaluator<'_> {
                 host: host.map(str::to_string),
                 stopped,
                 declined: self.ctx.take_declined(),
-                from_unknown: self.ctx.is_dry_run() && self.ctx.take_unknown_used(),
+                from_unknown,
+                unknown,
                 message: self.ctx.mask(&message),
                 sentence: self.ctx.mask(&sentence),
             }

@@ -3,6 +3,7 @@
 //! summary. `plan_collector` builds it from a dry-run's events; `render::plan` draws it.
 
 use crate::context::event::{Effect, GuardStatus};
+use crate::context::unknown_value::STOP_SENTENCE;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -31,6 +32,35 @@ pub enum StepOutlook {
     WouldFail,
 }
 
+/// Where a step's plan stopped: the rest of the step depends on a value only a real run knows.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct PlannedStop {
+    /// The host the body was planned on; none here.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    /// `⟨output of ls -1td …⟩`.
+    pub origin: String,
+    /// `file:line:col` of the decision.
+    pub location: Option<String>,
+}
+
+impl PlannedStop {
+    /// `web1: the rest of this step depends on ⟨…⟩ (file:line:col)`.
+    pub fn describe(&self) -> String {
+        let on = self
+            .host
+            .as_ref()
+            .map(|h| format!("{h}: "))
+            .unwrap_or_default();
+        let at = self
+            .location
+            .as_ref()
+            .map(|l| format!(" ({l})"))
+            .unwrap_or_default();
+        format!("{on}{STOP_SENTENCE}{}{at}", self.origin)
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct PlannedStep {
     pub id: String,
@@ -41,6 +71,9 @@ pub struct PlannedStep {
     pub attributes: Vec<String>,
     pub notes: Vec<String>,
     pub actions: Vec<PlannedAction>,
+    /// Where its plan stopped at a value only a real run knows (one per host at most).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub stops: Vec<PlannedStop>,
     /// What its rollback would run; `None` when it has none.
     pub rollback: Option<Vec<PlannedAction>>,
     /// `change`, `read`, `might` or `none`: the strongest effect of its actions.
@@ -60,6 +93,8 @@ pub struct Summary {
     pub changes: usize,
     pub reads: usize,
     pub might: usize,
+    /// Steps whose plan stopped at a value only a real run knows.
+    pub stopped: usize,
     pub confirmations: usize,
     pub rollbacks: usize,
     pub targets: Vec<String>,

@@ -2,7 +2,8 @@
 //! its rollback previewed, the guards and `finally`, then the summary.
 
 use super::plan::{
-    Plan, PlannedAction, PlannedGuard, PlannedItem, PlannedStep, StepOutlook, Summary,
+    Plan, PlannedAction, PlannedGuard, PlannedItem, PlannedStep, PlannedStop, StepOutlook,
+    Summary,
 };
 use crate::context::event::{Effect, Event, EventSink, Level, Phase};
 use crate::language::ast::Procedure;
@@ -61,6 +62,7 @@ impl PlanCollector {
                 attributes: attrs,
                 notes: Vec::new(),
                 actions: Vec::new(),
+                stops: Vec::new(),
                 rollback: step.rollback.as_ref().map(|_| Vec::new()),
                 effect: String::new(),
             };
@@ -97,6 +99,7 @@ impl PlanCollector {
                 PlannedItem::Step(step) => {
                     summary.steps += 1;
                     summary.rollbacks += usize::from(step.rollback.is_some());
+                    summary.stopped += usize::from(!step.stops.is_empty());
                     for action in &step.actions {
                         targets.insert(action.target.clone());
                         match action.effect {
@@ -106,6 +109,9 @@ impl PlanCollector {
                         }
                     }
                     step.effect = strongest(&step.actions);
+                    if !step.stops.is_empty() && step.effect != "change" {
+                        "might".clone_into(&mut step.effect);
+                    }
                 }
             }
         }
@@ -170,6 +176,7 @@ impl Collecting {
                 attributes: Vec::new(),
                 notes: Vec::new(),
                 actions: Vec::new(),
+                stops: Vec::new(),
                 rollback: None,
                 effect: String::new(),
             });
@@ -283,6 +290,21 @@ impl EventSink for PlanCollector {
                     .unwrap_or_default();
                 entry.notes.push(format!("would fail: {error}{at}"));
                 state.close();
+            }
+            Event::StepStopped {
+                step,
+                host,
+                origin,
+                location,
+            } => {
+                let stop = PlannedStop {
+                    host: host.clone(),
+                    origin: origin.clone(),
+                    location: location.as_ref().map(|l| l.to_string()),
+                };
+                let entry = state.step(step);
+                entry.notes.push(format!("might: {}", stop.describe()));
+                entry.stops.push(stop);
             }
             Event::Log { message, level, .. } => {
                 if let Some(s) = state.open.as_mut() {

@@ -2,6 +2,7 @@
 //! the kind of failure (carried by the error value's tag, see `diagnostic::error_kind`). The
 //! one explanation used by the runner, the tracer and the REPL.
 
+use crate::context::unknown_value::{STOP_TAG, TYPE_NAME};
 use crate::diagnostic::error_kind::ErrorKind;
 use rhai::{EvalAltResult, Position};
 
@@ -15,6 +16,9 @@ pub struct Explained {
     /// In the text that was evaluated (a body, a REPL line); none when rhai gives none.
     pub position: Option<Position>,
     pub kind: ErrorKind,
+    /// The failure is a decision taken on a value only a real run knows (see
+    /// `context::unknown_value`).
+    pub on_unknown: bool,
 }
 
 /// rhai names a closure `anon$` and a hash: no name for the operator.
@@ -29,6 +33,7 @@ pub fn explain(mut error: EvalAltResult) -> Explained {
         message,
         position,
         kind,
+        on_unknown: false,
     };
     let within = |inner: Explained, context: String| Explained {
         message: format!("{} {context}", inner.message),
@@ -36,6 +41,10 @@ pub fn explain(mut error: EvalAltResult) -> Explained {
         ..inner
     };
     match error {
+        EvalAltResult::ErrorRuntime(value, _) if value.tag() == STOP_TAG => Explained {
+            on_unknown: true,
+            ..plain(value.to_string(), ErrorKind::Script)
+        },
         EvalAltResult::ErrorRuntime(value, _) => plain(
             value.to_string(),
             ErrorKind::from_tag(value.tag()).unwrap_or(ErrorKind::Script),
@@ -73,7 +82,19 @@ pub fn explain(mut error: EvalAltResult) -> Explained {
             ),
             ErrorKind::Timeout,
         ),
-        other => plain(other.to_string(), ErrorKind::Script),
+        // rhai names the type of an unknown value when nothing is registered for a use of it
+        // (`if`, `&&`, a function of its own), and has no name in a `for` over one.
+        other @ EvalAltResult::ErrorFor(..) => Explained {
+            on_unknown: true,
+            ..plain(other.to_string(), ErrorKind::Script)
+        },
+        other => {
+            let message = other.to_string();
+            Explained {
+                on_unknown: message.contains(TYPE_NAME),
+                ..plain(message, ErrorKind::Script)
+            }
+        }
     }
 }
 

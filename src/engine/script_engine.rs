@@ -4,6 +4,7 @@
 
 use crate::context::event::Level;
 use crate::context::run_context::RunContext;
+use crate::context::unknown_value;
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::rhai_position;
 use crate::diagnostic::source::SourceFile;
@@ -38,6 +39,7 @@ pub fn build(ctx: &Arc<RunContext>) -> Engine {
     let c = Arc::clone(ctx);
     engine.on_debug(move |text, _, _| c.log(Level::Info, text));
     primitives::register(&mut engine, ctx);
+    unknown_value::register(&mut engine);
     engine
 }
 

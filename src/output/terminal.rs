@@ -3,6 +3,7 @@
 
 use super::console::outln;
 use super::style::{Style, understands_escapes};
+use crate::context::unknown_value::STOP_SENTENCE;
 use crate::context::event::{
     Answer, AnsweredBy, Event, EventSink, GuardStatus, Level, Phase, Status, Stream,
 };
@@ -301,6 +302,23 @@ impl EventSink for TerminalView {
                         self.line(&format!("    {line}"));
                     }
                 }
+            }
+            Event::StepStopped {
+                step,
+                host,
+                origin,
+                location,
+            } => {
+                self.stop_spinning();
+                let on = host.as_ref().map(|h| format!("{h}: ")).unwrap_or_default();
+                let at = location
+                    .as_ref()
+                    .map(|l| format!(" ({l})"))
+                    .unwrap_or_default();
+                self.line(&format!(
+                    "  {} {step}: {on}{STOP_SENTENCE}{origin}{at}",
+                    s.yellow("?")
+                ));
             }
             Event::ConfirmationAsked { message, next, .. } => {
                 self.stop_spinning();

@@ -2,6 +2,7 @@
 //! `publish`, `dry_run`.
 
 use super::{Outcome, error};
+use crate::context::unknown_value;
 use crate::context::acting_host;
 use crate::context::event::{Effect, Event, Level};
 use crate::context::run_context::RunContext;
@@ -110,7 +111,7 @@ fn publish(ctx: &RunContext, name: &str, value: Dynamic) -> Outcome<()> {
         step,
         host: host.clone(),
         name: name.into(),
-        value: value.to_string(),
+        value: unknown_value::shown(&value),
         json: rhai::serde::from_dynamic(&value).unwrap_or_default(),
     });
     ctx.publish(name, host.as_deref(), value);

@@ -105,7 +105,7 @@ fn dynamic(value: &Value) -> Dynamic {
 }
 
 fn unknown(what: &str) -> impl FnOnce(&RunContext) -> Dynamic + '_ {
-    move |ctx| ctx.unknown(what).into()
+    move |ctx| ctx.unknown_value(what)
 }
 
 /// A list only a real run knows: empty, and marked unknown.

@@ -233,8 +233,8 @@ fn planned(ctx: &RunContext, request: &Request) -> Map {
     map.insert("ok".into(), Dynamic::UNIT);
     map.insert("url".into(), request.url.clone().into());
     map.insert("headers".into(), Map::new().into());
-    let text = ctx.unknown(&format!("response of {} {}", request.method, request.url));
-    map.insert("text".into(), text.into());
+    let text = ctx.unknown_value(&format!("response of {} {}", request.method, request.url));
+    map.insert("text".into(), text);
     map.insert("json".into(), Dynamic::UNIT);
     map.insert("elapsed_ms".into(), Dynamic::UNIT);
     map

@@ -152,15 +152,19 @@ pub fn result_map(code: i64, stdout: String, stderr: String) -> Map {
     map
 }
 
-/// What a dry-run returns for a command it did not run: empty, with output only a real run knows.
+/// What a dry-run returns for a command it did not run: output only a real run knows.
 pub fn planned_result(ctx: &RunContext, shown: &str) -> Map {
+    let mut map = result_map(0, String::new(), String::new());
+    let stdout = ctx.unknown_value(&format!("output of {}", shortened(shown)));
+    map.insert("stdout".into(), stdout);
+    map
+}
+
+/// The first 48 characters of a command, `…` when there are more: enough to name it.
+pub fn shortened(shown: &str) -> String {
     let short: String = shown.chars().take(48).collect();
     let ellipsis = if short.len() < shown.len() { "…" } else { "" };
-    result_map(
-        0,
-        ctx.unknown(&format!("output of {short}{ellipsis}")),
-        String::new(),
-    )
+    format!("{short}{ellipsis}")
 }
 
 fn last_line(text: &str) -> Option<&str> {

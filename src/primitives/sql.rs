@@ -4,6 +4,7 @@
 //! password in a URL becomes a secret: masked everywhere from the first use.
 
 use super::options::Options;
+use super::process_output::shortened;
 use super::{Outcome, error, unless_stopped};
 use crate::context::event::{Effect, Level};
 use crate::context::run_context::RunContext;
@@ -189,11 +190,9 @@ fn statement(
         format!("{}  -- {} parameter(s)", sql.trim(), cells.len())
     };
     if !ctx.act(shape.name(), &shown_url, &shown, effect) {
-        let planned = ctx.unknown(&format!("result of {}", shape.name()));
         return Ok(match shape {
-            Shape::Rows => Array::new().into(),
             Shape::Affected => Dynamic::from(0_i64),
-            _ => planned.into(),
+            _ => ctx.unknown_value(&format!("{} of {}", shape.name(), shortened(sql.trim()))),
         });
     }
     // A dry-run probe reads inside a read-only transaction: nothing can change.

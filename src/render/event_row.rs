@@ -1,6 +1,7 @@
 //! One journaled event in words, for the table under a run's timeline: its name, the lane it
 //! belongs to, its step, and what it says.
 
+use crate::context::unknown_value::STOP_SENTENCE;
 use crate::context::event::Event;
 
 /// What a row shows of an event.
@@ -136,6 +137,20 @@ pub fn describe(event: &Event, local: &str) -> Described {
             here(),
             Some(step.clone()),
             with(error.clone(), &location.as_ref().map(ToString::to_string)),
+        ),
+        Event::StepStopped {
+            step,
+            host,
+            origin,
+            location,
+        } => (
+            "step_stopped",
+            host.clone().unwrap_or_else(here),
+            Some(step.clone()),
+            with(
+                format!("{STOP_SENTENCE}{origin}"),
+                &location.as_ref().map(ToString::to_string),
+            ),
         ),
         Event::ConfirmationAsked { id, message, .. } => (
             "confirmation_asked",

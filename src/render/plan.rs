@@ -25,8 +25,16 @@ fn summary_line(plan: &Plan) -> String {
     let s = &plan.summary;
     let plural =
         |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let stopped = if s.stopped == 0 {
+        String::new()
+    } else {
+        format!(
+            ", {} on a value only a real run knows",
+            plural(s.stopped, "step stops", "steps stop")
+        )
+    };
     format!(
-        "{}, {}, {}, {}, {}, {} · targets: {}",
+        "{}, {}, {}, {}, {}, {}{stopped} · targets: {}",
         plural(s.steps, "step", "steps"),
         plural(s.changes, "change", "changes"),
         plural(s.reads, "read", "reads"),

@@ -11,7 +11,10 @@ use crate::context::stop_signal::StopReason;
 use crate::diagnostic::error_kind::ErrorKind;
 use crate::engine::evaluator::{Failure, Slot};
 use crate::engine::rollback_stack::RollbackStack;
-use crate::language::ast::Step;
+use crate::diagnostic::snippet::Snippet;
+use crate::language::ast::{Body, Step};
+use crate::language::script_scan;
+use std::collections::HashSet;
 use std::sync::PoisonError;
 use std::time::{Duration, Instant};
 
@@ -48,14 +51,18 @@ impl Runner<'_> {
                 .into_iter()
                 .partition(|(_, f)| self.ctx.is_dry_run() && f.from_unknown);
             for (slot, f) in unknown {
-                self.ctx.log(
-                    Level::Warn,
-                    format!(
-                        "{}planned up to an unknown value: {}",
-                        slot.prefix(),
-                        f.message
+                match f.unknown {
+                    Some(origin) => self.stopped(step, &slot, origin, f.location),
+                    None => self.ctx.log(
+                        Level::Warn,
+                        format!(
+                            "{}planned up to an unknown value: {}",
+                            slot.prefix(),
+                            f.message
+                        ),
                     ),
-                );
+                }
+                self.publish_unknown(&step.body, &slot);
                 done.push(slot);
             }
             let owing =
@@ -119,6 +126,39 @@ impl Runner<'_> {
             return self.fail(step, &message, location, kind);
         }
         Ok(true)
+    }
+
+    /// Records that the plan of `step` on `slot` stopped at a decision on `origin`.
+    fn stopped(&self, step: &Step, slot: &Slot, origin: String, location: Option<Box<Snippet>>) {
+        self.ctx.emit(&Event::StepStopped {
+            step: step.id.text.clone(),
+            host: slot.host().map(str::to_string),
+            origin,
+            location,
+        });
+    }
+
+    /// Every name `body` publishes that its stopped plan did not: an unknown value, so that
+    /// later steps and rollbacks still plan (and stop where they decide on it).
+    fn publish_unknown(&self, body: &Body, slot: &Slot) {
+        let Some(ast) = self.compiled.get(body) else {
+            return;
+        };
+        let names = script_scan::scan(ast).published;
+        let wanted: HashSet<&str> = names.iter().map(|(n, _)| n.as_str()).collect();
+        let host = slot.host();
+        let known: HashSet<String> = self
+            .ctx
+            .published_named(&wanted, host)
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
+        for (name, _) in &names {
+            if !known.contains(name) {
+                let value = self.ctx.unknown_value(name);
+                self.ctx.publish(name, host, value);
+            }
+        }
     }
 
     fn finished(&self, step: &Step, started: Instant) {
