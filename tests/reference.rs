@@ -5,6 +5,7 @@
 use runbook::context::confirmation_gate::ConfirmationGate;
 use runbook::context::event::{Discard, Mode};
 use runbook::context::run_context::RunContext;
+use runbook::context::unknown_value::Unknown;
 use runbook::engine::script_engine;
 use runbook::primitives::NAMES;
 use runbook::primitives::docker::DockerHandle;
@@ -45,6 +46,10 @@ fn registered() -> (BTreeSet<String>, BTreeSet<String>) {
         None,
         |info| {
             let f = info.metadata;
+            // A dry-run's unknown values stop the plan on any use: not calls to document.
+            if f.param_types.contains(&TypeId::of::<Unknown>()) {
+                return None;
+            }
             let method = f.param_types.first().is_some_and(|t| handles.contains(t));
             Some((f.name.to_string(), method))
         },

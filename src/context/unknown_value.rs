@@ -54,11 +54,48 @@ const BINARY: &[&str] = &[
 
 /// Methods and functions that look into a value.
 const LOOKING: &[&str] = &[
-    "len", "is_empty", "trim", "split", "lines", "to_upper", "to_lower", "to_int", "to_float",
-    "to_bool", "to_chars", "to_array", "parse_int", "parse_float", "parse_json", "parse_bool",
-    "starts_with", "ends_with", "index_of", "sub_string", "replace", "split_rev", "chars",
-    "keys", "values", "get", "filter", "map", "reduce", "contains", "crop", "truncate",
-    "pad", "retain", "drain", "remove", "extract", "bytes", "hash", "!", "-", "+",
+    "len",
+    "is_empty",
+    "trim",
+    "split",
+    "lines",
+    "to_upper",
+    "to_lower",
+    "to_int",
+    "to_float",
+    "to_bool",
+    "to_chars",
+    "to_array",
+    "parse_int",
+    "parse_float",
+    "parse_json",
+    "parse_bool",
+    "starts_with",
+    "ends_with",
+    "index_of",
+    "sub_string",
+    "replace",
+    "split_rev",
+    "chars",
+    "keys",
+    "values",
+    "get",
+    "filter",
+    "map",
+    "reduce",
+    "contains",
+    "crop",
+    "truncate",
+    "pad",
+    "retain",
+    "drain",
+    "remove",
+    "extract",
+    "bytes",
+    "hash",
+    "!",
+    "-",
+    "+",
 ];
 
 /// Registers the type and every decision on it.
@@ -73,7 +110,9 @@ pub fn register(engine: &mut Engine) {
     engine.register_indexer_get(|u: &mut Unknown, _: Dynamic| -> Stop { Err(u.stop()) });
     for name in LOOKING {
         engine.register_fn(*name, |u: &mut Unknown| -> Stop { Err(u.stop()) });
-        engine.register_fn(*name, |u: &mut Unknown, _: Dynamic| -> Stop { Err(u.stop()) });
+        engine.register_fn(*name, |u: &mut Unknown, _: Dynamic| -> Stop {
+            Err(u.stop())
+        });
         engine.register_fn(*name, |u: &mut Unknown, _: Dynamic, _: Dynamic| -> Stop {
             Err(u.stop())
         });

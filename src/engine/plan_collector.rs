@@ -2,8 +2,7 @@
 //! its rollback previewed, the guards and `finally`, then the summary.
 
 use super::plan::{
-    Plan, PlannedAction, PlannedGuard, PlannedItem, PlannedStep, PlannedStop, StepOutlook,
-    Summary,
+    Plan, PlannedAction, PlannedGuard, PlannedItem, PlannedStep, PlannedStop, StepOutlook, Summary,
 };
 use crate::context::event::{Effect, Event, EventSink, Level, Phase};
 use crate::language::ast::Procedure;

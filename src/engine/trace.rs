@@ -285,7 +285,17 @@ impl<'a> Tracer<'a> {
             if let Err(failure) = result
                 && traced.stopped.is_none()
             {
-                let why = failure.sentence;
+                let why = match &failure.unknown {
+                    Some(origin) => {
+                        let at = failure
+                            .location
+                            .as_ref()
+                            .map(|l| format!(" (line {})", l.line))
+                            .unwrap_or_default();
+                        format!("a decision on {origin}{at}")
+                    }
+                    None => failure.sentence,
+                };
                 traced.stopped_on_unknown =
                     failure.from_unknown || unknown || why.contains(UNKNOWN_OPEN);
                 traced.stopped = Some(format!("{}{why}", slot.prefix()));

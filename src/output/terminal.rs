@@ -3,10 +3,10 @@
 
 use super::console::outln;
 use super::style::{Style, understands_escapes};
-use crate::context::unknown_value::STOP_SENTENCE;
 use crate::context::event::{
     Answer, AnsweredBy, Event, EventSink, GuardStatus, Level, Phase, Status, Stream,
 };
+use crate::context::unknown_value::STOP_SENTENCE;
 use crate::language::duration;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::collections::BTreeMap;

@@ -2,10 +2,10 @@
 //! `publish`, `dry_run`.
 
 use super::{Outcome, error};
-use crate::context::unknown_value;
 use crate::context::acting_host;
 use crate::context::event::{Effect, Event, Level};
 use crate::context::run_context::RunContext;
+use crate::context::unknown_value;
 use crate::diagnostic::error_kind::ErrorKind;
 use rhai::{Dynamic, Engine, FnPtr, NativeCallContext};
 use std::sync::Arc;

@@ -10,6 +10,7 @@ use super::{Outcome, error, unless_stopped};
 use crate::context::acting_host;
 use crate::context::event::{Effect, Event, Level, Stream};
 use crate::context::run_context::RunContext;
+use crate::context::unknown_value;
 use crate::diagnostic::error_kind::ErrorKind;
 use crate::docker::containers::{
     self, Channel, Engine, ExecSpec, Filter, Lifecycle, LogQuery, Until,
@@ -197,7 +198,10 @@ fn containers_of(ctx: &RunContext, handle: &DockerHandle, opts: &Map) -> Outcome
     };
     let mut shown = String::from("docker ps");
     for (key, value) in opts {
-        shown.push_str(&format!(" --filter {key}={}", quote(&value.to_string())));
+        shown.push_str(&format!(
+            " --filter {key}={}",
+            quote(&unknown_value::shown(value))
+        ));
     }
     call(
         ctx,
@@ -461,7 +465,7 @@ fn exec(
         &["user", "cwd", "env", "check", "read", "quiet"],
     )?;
     let argv: Vec<String> = if let Some(argv) = cmd.clone().try_cast::<Array>() {
-        argv.iter().map(|a| a.to_string()).collect()
+        argv.iter().map(unknown_value::shown).collect()
     } else {
         vec!["sh".into(), "-c".into(), cmd.to_string()]
     };

@@ -8,6 +8,7 @@ use super::process_output::{
 use super::{Outcome, error};
 use crate::context::run_context::RunContext;
 use crate::context::stop_signal::StopReason;
+use crate::context::unknown_value;
 use crate::diagnostic::error_kind::ErrorKind;
 use crate::shell_quote::quote;
 use nix::sys::signal::{Signal, killpg};
@@ -39,7 +40,7 @@ pub fn register(engine: &mut Engine, ctx: &Arc<RunContext>) {
         refuse_nul("quote", word).map(|()| quote(word))
     });
     engine.register_fn("quote", |word: Dynamic| {
-        let word = word.to_string();
+        let word = unknown_value::shown(&word);
         refuse_nul("quote", &word).map(|()| quote(&word))
     });
 }

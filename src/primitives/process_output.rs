@@ -5,6 +5,7 @@ use super::options::Options;
 use super::{Outcome, error};
 use crate::context::event::{Effect, Event, Stream};
 use crate::context::run_context::RunContext;
+use crate::context::unknown_value;
 use crate::diagnostic::error_kind::ErrorKind;
 use crate::shell_quote::quote;
 use rhai::{Array, Map};
@@ -37,7 +38,7 @@ pub enum Command {
 
 impl Command {
     pub fn from_array(primitive: &str, argv: &Array) -> Outcome<Self> {
-        let argv: Vec<String> = argv.iter().map(|a| a.to_string()).collect();
+        let argv: Vec<String> = argv.iter().map(unknown_value::shown).collect();
         if argv.is_empty() {
             return error(
                 ErrorKind::Script,

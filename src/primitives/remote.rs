@@ -14,6 +14,7 @@ use crate::context::acting_host;
 use crate::context::event::Effect;
 use crate::context::run_context::RunContext;
 use crate::context::stop_signal::StopReason;
+use crate::context::unknown_value;
 use crate::diagnostic::error_kind::ErrorKind;
 use crate::hosts::host_spec::HostSpec;
 use crate::shell_quote::quote;
@@ -203,7 +204,10 @@ fn script(command: &Command, opts: &CommandOptions, env_on_stdin: bool) -> Outco
                 format!("run: `{key}` is not an environment variable name"),
             );
         }
-        script.push_str(&format!("export {key}={}; ", quote(&value.to_string())));
+        script.push_str(&format!(
+            "export {key}={}; ",
+            quote(&unknown_value::shown(value))
+        ));
     }
     if let Some(dir) = &opts.cwd {
         script.push_str(&format!("cd -- {} && ", quote(dir)));

@@ -8,6 +8,7 @@ use super::process_output::shortened;
 use super::{Outcome, error, unless_stopped};
 use crate::context::event::{Effect, Level};
 use crate::context::run_context::RunContext;
+use crate::context::unknown_value;
 use crate::diagnostic::error_kind::ErrorKind;
 use crate::sql::address::{Address, libpq_env, redact};
 use crate::sql::connections::{self, Connection};
@@ -134,8 +135,8 @@ fn cell(value: &Dynamic) -> Outcome<Cell> {
     if let Ok(f) = value.as_float() {
         return Ok(Cell::Float(f));
     }
-    if value.is_string() {
-        return Ok(Cell::Text(value.to_string()));
+    if value.is_string() || value.is::<unknown_value::Unknown>() {
+        return Ok(Cell::Text(unknown_value::shown(value)));
     }
     if value.is_map() || value.is_array() {
         let json: serde_json::Value = rhai::serde::from_dynamic(value)?;

@@ -1,8 +1,8 @@
 //! One journaled event in words, for the table under a run's timeline: its name, the lane it
 //! belongs to, its step, and what it says.
 
-use crate::context::unknown_value::STOP_SENTENCE;
 use crate::context::event::Event;
+use crate::context::unknown_value::STOP_SENTENCE;
 
 /// What a row shows of an event.
 pub struct Described {
