@@ -5,6 +5,7 @@
 
 use super::options::Options;
 use super::{Outcome, error, unless_stopped};
+use crate::context::unknown_value;
 use crate::context::event::{Effect, Level};
 use crate::context::run_context::RunContext;
 use crate::diagnostic::error_kind::ErrorKind;
@@ -307,6 +308,13 @@ fn expect_status(response: Map, status: i64) -> Outcome<Map> {
     let got = response.get("status").cloned().unwrap_or(Dynamic::UNIT);
     if got.as_int().ok() == Some(status) {
         return Ok(response);
+    }
+    // A dry-run's response: its status is a decision on a value only a real run knows.
+    if let Some(unknown) = response
+        .get("text")
+        .and_then(|t| t.read_lock::<unknown_value::Unknown>().map(|u| u.clone()))
+    {
+        return Err(unknown.stop());
     }
     let url = response
         .get("url")
