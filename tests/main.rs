@@ -46,3 +46,4 @@ mod sql;
 mod ssh;
 mod sshd;
 mod timeline;
+mod unknown_values;

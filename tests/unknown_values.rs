@@ -1,0 +1,163 @@
+//! Plans never claim less than a run does: in a dry-run a value only a real run knows is
+//! unknown, and a decision on it stops the plan of its step there, naming the value and the
+//! place; the run then does what the plan left open.
+
+use crate::harness::{Output, Test};
+use crate::postgres_env;
+use crate::ssh::remote_test;
+use crate::sshd::Sshd;
+use serde_json::Value;
+
+const QUICKSTART: &str = include_str!("../runbooks/quickstart.rb42");
+const TEMPLATE: &str = include_str!("../runbooks/templates/release-notes.md.j2");
+
+/// The JSON plan's step `id`.
+fn planned_step(out: &Output, id: &str) -> Value {
+    let plan: Value = serde_json::from_str(&out.stdout).expect("JSON plan");
+    plan["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|i| i["id"] == id)
+        .cloned()
+        .unwrap_or_else(|| panic!("no step {id} in {plan}"))
+}
+
+/// The one stop of a planned step: its origin and where.
+fn stop_of(step: &Value) -> (String, String) {
+    let stops = step["stops"].as_array().expect("the step stops");
+    assert_eq!(stops.len(), 1, "{step}");
+    (
+        stops[0]["origin"].as_str().unwrap_or_default().to_string(),
+        stops[0]["location"].as_str().unwrap_or_default().to_string(),
+    )
+}
+
+/// The quickstart with `count` old backups in `demo/backups`.
+fn quickstart_with_backups(count: usize) -> Test {
+    let mut test = Test::new()
+        .file("quickstart.rb42", QUICKSTART)
+        .file("templates/release-notes.md.j2", TEMPLATE);
+    for n in 0..count {
+        test = test.file(&format!("demo/backups/app_2020010100000{n}.tgz"), "old");
+    }
+    test
+}
+
+#[test]
+fn the_quickstart_prune_plan_stops_where_the_run_deletes() {
+    let plan_test = quickstart_with_backups(5);
+    let workdir = format!("workdir={}", plan_test.path().join("demo").display());
+    let plan = plan_test
+        .args(["plan", "quickstart.rb42", "--format", "json", "-p", &workdir])
+        .run();
+    plan.code(0);
+    let prune = planned_step(&plan, "prune");
+    let (origin, location) = stop_of(&prune);
+    assert!(origin.starts_with("⟨output of cd -- "), "{origin}");
+    assert!(location.ends_with("quickstart.rb42:64:29"), "{location}");
+    assert_eq!(prune["effect"], "might");
+    assert!(
+        !prune.to_string().contains("0 ancienne(s)"),
+        "the plan no longer claims that nothing is deleted: {prune}"
+    );
+    let text = quickstart_with_backups(5);
+    let workdir = format!("workdir={}", text.path().join("demo").display());
+    text.args(["plan", "quickstart.rb42", "-p", &workdir])
+        .run()
+        .code(0)
+        .stdout_has("2 steps stop on a value only a real run knows")
+        .stdout_has("might: the rest of this step depends on ⟨output of cd -- ");
+
+    let run_test = quickstart_with_backups(5);
+    let workdir = format!("workdir={}", run_test.path().join("demo").display());
+    let run = run_test
+        .args(["run", "quickstart.rb42", "--yes", "-p", &workdir])
+        .run();
+    run.code(0).stdout_has("3 ancienne(s) sauvegarde(s) supprimée(s)");
+    assert!(!run.exists("demo/backups/app_20200101000000.tgz"));
+}
+
+const CLEAN: &str = r#"runbook "r" {
+  param dir: string
+@HOSTS@
+  procedure p on vm {
+    step clean "Nettoyer" {
+      let files = run(`ls -1 ${dir}`, #{read: true}).stdout;
+      for f in files.split("\n") { if f != "" { run(["rm", "-f", `${dir}/${f}`]); } }
+      publish("listing", files);
+    }
+    step after "Ensuite" { run(`echo ${quote(listing)}`); }
+  }
+}"#;
+
+#[test]
+fn a_loop_over_a_remote_listing_stops_and_later_steps_still_plan() {
+    let server = Sshd::start();
+    let (test, remote) = remote_test(CLEAN, &[("vm", &server)]);
+    let dir = format!("dir={}", remote.display());
+    let out = test
+        .args(["plan", "main.rb42", "--format", "json", "-p", &dir])
+        .run();
+    out.code(0);
+    let clean = planned_step(&out, "clean");
+    let (origin, location) = stop_of(&clean);
+    assert!(origin.starts_with("⟨output of ls -1 "), "{origin}");
+    assert!(location.starts_with("main.rb42:"), "{location}");
+    assert_eq!(clean["stops"][0]["host"], "vm");
+    assert_eq!(clean["effect"], "might");
+    let after = planned_step(&out, "after");
+    assert_eq!(after["outlook"], "will_run", "{after}");
+    assert_eq!(after["actions"][0]["effect"], "might", "{after}");
+    assert_eq!(after["actions"][0]["command"], "echo '⟨listing⟩'");
+    let plan: Value = serde_json::from_str(&out.stdout).expect("JSON plan");
+    assert_eq!(plan["summary"]["stopped"], 1);
+
+    let (test, remote) = remote_test(CLEAN, &[("vm", &server)]);
+    for name in ["a.old", "b.old"] {
+        std::fs::write(remote.join(name), "old").expect("write a remote file");
+    }
+    let dir = format!("dir={}", remote.display());
+    test.args(["run", "main.rb42", "-p", &dir]).run().code(0);
+    assert!(!remote.join("a.old").exists() && !remote.join("b.old").exists());
+}
+
+#[test]
+fn a_branch_on_the_number_of_rows_stops_and_the_run_deletes() {
+    let url = postgres_env::server().database();
+    let param = format!("db={url}");
+    let runbook = r#"runbook "r" {
+  param db: string
+  procedure p {
+    step seed "Remplir" {
+      execute(db, "CREATE TABLE IF NOT EXISTS jobs (id int)");
+      execute(db, "INSERT INTO jobs VALUES (1), (2)");
+    }
+    step purge "Purger" {
+      let rows = query(db, "SELECT id FROM jobs");
+      if rows.len() > 0 { execute(db, "DELETE FROM jobs"); log("purged"); }
+    }
+  }
+}"#;
+    let plan = Test::new()
+        .runbook(runbook)
+        .args(["plan", "main.rb42", "--format", "json", "-p", &param])
+        .run();
+    plan.code(0);
+    let purge = planned_step(&plan, "purge");
+    let (origin, location) = stop_of(&purge);
+    assert_eq!(origin, "⟨query of SELECT id FROM jobs⟩");
+    assert!(location.contains("main.rb42:10:"), "{location}");
+    assert_eq!(purge["effect"], "might");
+    let run = Test::new()
+        .runbook(runbook)
+        .args(["run", "main.rb42", "-p", &param])
+        .run();
+    run.code(0).stdout_has("purged");
+    assert_eq!(
+        postgres_env::server()
+            .psql(&url, "SELECT count(*) FROM jobs")
+            .trim(),
+        "0"
+    );
+}
