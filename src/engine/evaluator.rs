@@ -64,7 +64,7 @@ pub struct Failure {
     pub from_unknown: bool,
     /// In a dry-run: a decision on the value only a real run knows, `⟨…⟩`, stopped the body
     /// here (the message says the rest depends on it).
-    pub unknown: Option<String>,
+    pub unknown: Option<Box<str>>,
 }
 
 impl Failure {
@@ -145,12 +145,12 @@ impl Evaluator<'_> {
             let from_unknown = self.ctx.is_dry_run() && self.ctx.take_unknown_used();
             let unknown = (from_unknown && on_unknown && stopped.is_none()).then(|| {
                 if let Some(origin) = sentence.strip_prefix(STOP_SENTENCE) {
-                    return origin.to_string();
+                    return origin.into();
                 }
                 let origin = self.ctx.last_unknown();
                 sentence = format!("{STOP_SENTENCE}{origin}");
                 message.clone_from(&sentence);
-                origin
+                origin.into()
             });
             let message = match stopped {
                 Some(reason) if message.contains(&reason.to_string()) => message,

@@ -52,7 +52,7 @@ impl Runner<'_> {
                 .partition(|(_, f)| self.ctx.is_dry_run() && f.from_unknown);
             for (slot, f) in unknown {
                 match f.unknown {
-                    Some(origin) => self.stopped(step, &slot, origin, f.location),
+                    Some(origin) => self.stopped(step, &slot, origin.into(), f.location),
                     None => self.ctx.log(
                         Level::Warn,
                         format!(
