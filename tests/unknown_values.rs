@@ -2,6 +2,7 @@
 //! unknown, and a decision on it stops the plan of its step there, naming the value and the
 //! place; the run then does what the plan left open.
 
+use crate::docker_env::{self, Container, WEB_HEALTHY};
 use crate::harness::{Output, Test};
 use crate::postgres_env;
 use crate::ssh::remote_test;
@@ -29,7 +30,10 @@ fn stop_of(step: &Value) -> (String, String) {
     assert_eq!(stops.len(), 1, "{step}");
     (
         stops[0]["origin"].as_str().unwrap_or_default().to_string(),
-        stops[0]["location"].as_str().unwrap_or_default().to_string(),
+        stops[0]["location"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
     )
 }
 
@@ -49,7 +53,14 @@ fn the_quickstart_prune_plan_stops_where_the_run_deletes() {
     let plan_test = quickstart_with_backups(5);
     let workdir = format!("workdir={}", plan_test.path().join("demo").display());
     let plan = plan_test
-        .args(["plan", "quickstart.rb42", "--format", "json", "-p", &workdir])
+        .args([
+            "plan",
+            "quickstart.rb42",
+            "--format",
+            "json",
+            "-p",
+            &workdir,
+        ])
         .run();
     plan.code(0);
     let prune = planned_step(&plan, "prune");
@@ -74,7 +85,8 @@ fn the_quickstart_prune_plan_stops_where_the_run_deletes() {
     let run = run_test
         .args(["run", "quickstart.rb42", "--yes", "-p", &workdir])
         .run();
-    run.code(0).stdout_has("3 ancienne(s) sauvegarde(s) supprimée(s)");
+    run.code(0)
+        .stdout_has("3 ancienne(s) sauvegarde(s) supprimée(s)");
     assert!(!run.exists("demo/backups/app_20200101000000.tgz"));
 }
 
@@ -160,4 +172,36 @@ fn a_branch_on_the_number_of_rows_stops_and_the_run_deletes() {
             .trim(),
         "0"
     );
+}
+
+#[test]
+fn a_branch_on_a_container_health_stops_and_the_run_restarts_it() {
+    docker_env::images();
+    let web = Container::start(WEB_HEALTHY, "branch", &[], &[]);
+    docker_env::wait_for_health(&web.name, "healthy");
+    let runbook = r#"runbook "d" {
+  param name: string
+  procedure p {
+    step bounce "Relancer" {
+      let c = docker().inspect(name);
+      if c.health == "healthy" { docker().restart(name, 1); log("restarted"); }
+    }
+  }
+}"#;
+    let param = format!("name={}", web.name);
+    let plan = Test::new()
+        .runbook(runbook)
+        .args(["plan", "main.rb42", "--format", "json", "-p", &param])
+        .run();
+    plan.code(0);
+    let bounce = planned_step(&plan, "bounce");
+    let (origin, location) = stop_of(&bounce);
+    assert_eq!(origin, format!("⟨state of container {}⟩", web.name));
+    assert!(location.ends_with("main.rb42:6:11"), "{location}");
+    assert_eq!(bounce["effect"], "might");
+    let run = Test::new()
+        .runbook(runbook)
+        .args(["run", "main.rb42", "-p", &param])
+        .run();
+    run.code(0).stdout_has("restarted");
 }

@@ -128,12 +128,13 @@ fn register_reads(engine: &mut Rhai, ctx: &Arc<RunContext>) {
     });
     let c = Arc::clone(ctx);
     engine.register_fn("inspect", move |d: &mut DockerHandle, name: &str| {
+        let what = format!("state of container {name}");
         call(
             &c,
             d,
             &format!("docker inspect {}", quote(name)),
             Effect::Read,
-            unknown("container state"),
+            unknown(&what),
             async |e| containers::inspect(&e, name).await.map(|v| dynamic(&v)),
         )
     });

@@ -5,9 +5,9 @@
 
 use super::options::Options;
 use super::{Outcome, error, unless_stopped};
-use crate::context::unknown_value;
 use crate::context::event::{Effect, Level};
 use crate::context::run_context::RunContext;
+use crate::context::unknown_value;
 use crate::diagnostic::error_kind::ErrorKind;
 use crate::http::request::{self, Body, Request, Response, TlsPolicy, json_path};
 use crate::http::websocket;
