@@ -588,7 +588,7 @@ fn a_step_after_one_whose_dry_run_stops_is_still_documented() {
         .run();
     out.code(0)
         .stdout_has(
-            "_What follows depends on what a real run finds; the dry-run stops at: a decision on ⟨output of cat VERSION⟩ (main.rb42:5:",
+            "_What follows depends on what a real run finds; the dry-run stops at: a decision on ⟨output of cat VERSION⟩ (line 5)_",
         )
         .stdout_has(
             "> ⚠️ **Only when** `false`\n\nOn `local`:\n\n```sh\necho 'documented anyway'\n```",
