@@ -165,7 +165,7 @@ fn a_dry_run_records_changes_with_the_engine_and_reads_nothing() {
         .stdout_has("change docker@local$ docker restart web")
         .stdout_has("change docker@local$ docker pull nginx:1.27")
         .stdout_has("read   docker@local$ docker inspect web")
-        .stdout_has("planned up to an unknown value");
+        .stdout_has("might: the rest of this step depends on ⟨state of container web⟩ (main.rb42:");
 }
 
 const COMPOSE: &str = r#"version: "2.4"
