@@ -13,10 +13,9 @@ use crate::language::ast::{Body, Guard, Step};
 enum Answer {
     True,
     False,
-    /// A dry-run cannot tell: the condition ended on a placeholder (`ended`), or stopped at one.
-    Unknown {
-        ended: bool,
-    },
+    /// A dry-run cannot tell: the condition decided on the value only a real run knows,
+    /// `⟨…⟩`.
+    Unknown(String),
     NotBool(&'static str),
     Failed(Failure),
 }
@@ -26,9 +25,10 @@ impl Runner<'_> {
     fn condition(&self, body: &Body, at: Moment<'_>, place: &Place) -> Vec<(Slot, Answer)> {
         let spread = self.on(body, at, &place.slots, place.every_slot(), None);
         let unknown = self.ctx.take_unknown_used();
+        let last = self.ctx.last_unknown();
         let done = spread.done.into_iter().map(|(slot, value)| {
             let answer = match value.as_bool() {
-                _ if unknown => Answer::Unknown { ended: true },
+                _ if unknown => Answer::Unknown(last.clone()),
                 Ok(true) => Answer::True,
                 Ok(false) => Answer::False,
                 Err(kind) => Answer::NotBool(kind),
@@ -37,7 +37,7 @@ impl Runner<'_> {
         });
         let failed = spread.failed.into_iter().map(|(slot, f)| {
             let answer = if f.from_unknown {
-                Answer::Unknown { ended: false }
+                Answer::Unknown(f.unknown.map_or_else(|| last.clone(), String::from))
             } else {
                 Answer::Failed(f)
             };
@@ -62,7 +62,10 @@ impl Runner<'_> {
             {
                 let on = slot.prefix();
                 let (this, message) = match answer {
-                    Answer::Unknown { .. } => (GuardStatus::Unknown, None),
+                    Answer::Unknown(origin) => (
+                        GuardStatus::Unknown,
+                        Some(format!("{on}decided on {origin}")),
+                    ),
                     Answer::True => (GuardStatus::Passed, None),
                     Answer::False => (
                         GuardStatus::Failed,
@@ -124,13 +127,13 @@ impl Runner<'_> {
             );
         }
         let mut chosen = Vec::new();
-        let mut unknown = false;
+        let mut unknown = None;
         for (slot, answer) in answers {
             let on = slot.prefix();
             match answer {
                 Answer::True => chosen.push(slot),
-                Answer::Unknown { ended } => {
-                    unknown |= ended;
+                Answer::Unknown(origin) => {
+                    unknown.get_or_insert(origin);
                     chosen.push(slot);
                 }
                 Answer::False => {
@@ -152,10 +155,12 @@ impl Runner<'_> {
                 Answer::Failed(_) => {}
             }
         }
-        if unknown {
+        if let Some(origin) = unknown {
             self.ctx.log(
                 Level::Info,
-                format!("runs only if `{condition}`: unknown until a real run"),
+                format!(
+                    "runs only if `{condition}`: unknown until a real run (checked at run time, decided on {origin})"
+                ),
             );
         }
         Ok(chosen)
