@@ -205,3 +205,27 @@ fn a_branch_on_a_container_health_stops_and_the_run_restarts_it() {
         .run();
     run.code(0).stdout_has("restarted");
 }
+
+#[test]
+fn plan_base_shows_a_new_stop_as_a_change() {
+    let old = r#"runbook "r" {
+  procedure p {
+    step clean "Nettoyer" {
+      let files = sh("ls -1 /var/spool/outgoing", #{read: true}).stdout;
+      sh(`echo ${files}`);
+    }
+  }
+}"#;
+    let new = old.replace(
+        "sh(`echo ${files}`);",
+        "if files.len() > 0 { sh(\"rm -rf /var/spool/outgoing\"); }",
+    );
+    let out = Test::new()
+        .file("old.rb42", old)
+        .file("new.rb42", new)
+        .args(["plan", "--base", "old.rb42", "new.rb42"])
+        .run();
+    out.code(0)
+        .stdout_has("~ 1. clean — Nettoyer")
+        .stdout_has("stops on: none → `⟨output of ls -1 /var/spool/outgoing⟩`");
+}

@@ -44,6 +44,9 @@ pub struct TracedBody {
     /// Whether that stop came from a value only a real run knows (a command's output, a
     /// parameter without value): then it says nothing about the runbook being wrong.
     pub stopped_on_unknown: bool,
+    /// The value only a real run knows that a decision stopped the body at, `⟨…⟩`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stopped_at: Option<String>,
 }
 
 /// What one step would do, and what its rollback would undo.
@@ -285,6 +288,7 @@ impl<'a> Tracer<'a> {
             if let Err(failure) = result
                 && traced.stopped.is_none()
             {
+                traced.stopped_at = failure.unknown.as_deref().map(str::to_string);
                 let why = match &failure.unknown {
                     Some(origin) => {
                         let at = failure

@@ -364,6 +364,13 @@ impl Sides<'_> {
             gate_before(self.old, id),
             gate_before(self.new, id),
         );
+        // Where a plan stops is part of what a reviewer approves.
+        attribute(
+            &mut notes,
+            "stops on",
+            self.old_traced.body.stopped_at.clone(),
+            self.new_traced.body.stopped_at.clone(),
+        );
         let commands = diff_lines(&lines(&self.old_traced.body), &lines(&self.new_traced.body));
         let rollback = match (&self.old_traced.rollback, &self.new_traced.rollback) {
             (None, None) => Vec::new(),
