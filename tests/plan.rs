@@ -207,3 +207,55 @@ fn plan_base_traces_both_versions_with_the_inventory_given() {
         .stdout_has("- db1$ echo hi")
         .stdout_has("+ db1$ echo bye");
 }
+
+/// Environment variables given to commands: in the plan with their command, secrets masked,
+/// an unknown value making the command *might*.
+const ENVIRONMENT: &str = r#"runbook "r" {
+  param tag: string = "v2.0.1"
+  secret token from env "DEPLOY_TOKEN"
+  use "stdlib/compose.rhai" as compose
+  procedure p {
+    step up {
+      let current = sh("cat current-tag", #{read: true}).stdout;
+      sh(["true"], #{env: #{API_TOKEN: token, MODE: "blue green"}});
+      sh(["true"], #{env: #{PREVIOUS: current}});
+      compose::up(#{name: "app", env: #{WEB_TAG: tag}}, #{services: ["web"]});
+    }
+  }
+}"#;
+
+#[test]
+fn a_commands_environment_is_in_its_plan() {
+    let out = Test::new()
+        .runbook(ENVIRONMENT)
+        .env("DEPLOY_TOKEN", "s3cr3t-t0ken")
+        .args(["plan", "main.rb42"])
+        .run();
+    out.code(0)
+        .stdout_lacks("s3cr3t-t0ken")
+        .stdout_has("change local$ API_TOKEN=")
+        .stdout_has("MODE='blue green' true")
+        .stdout_has("might  local$ PREVIOUS='⟨output of cat current-tag⟩' true")
+        .stdout_has("WEB_TAG=v2.0.1 docker compose -p app up -d web");
+    let out = Test::new()
+        .runbook(ENVIRONMENT)
+        .env("DEPLOY_TOKEN", "s3cr3t-t0ken")
+        .args(["plan", "main.rb42", "--format", "json"])
+        .run();
+    out.code(0).stdout_lacks("s3cr3t-t0ken");
+    let plan: serde_json::Value = serde_json::from_str(&out.stdout).expect("JSON plan");
+    let commands: Vec<&str> = plan["items"][0]["actions"]
+        .as_array()
+        .expect("actions")
+        .iter()
+        .filter_map(|a| a["command"].as_str())
+        .collect();
+    assert!(
+        commands.contains(&"WEB_TAG=v2.0.1 docker compose -p app up -d web"),
+        "{commands:?}"
+    );
+    assert!(
+        commands.iter().any(|c| c.starts_with("API_TOKEN=") && c.ends_with("MODE='blue green' true")),
+        "{commands:?}"
+    );
+}

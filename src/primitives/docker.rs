@@ -4,7 +4,7 @@
 //! Changes are recorded with the engine named; reads run in a dry-run only with `--probe`.
 
 use super::options::Options;
-use super::process_output::{Finished, refuse_nul};
+use super::process_output::{Finished, refuse_nul, shown_environment};
 use super::remote::host_named;
 use super::{Outcome, error, unless_stopped};
 use crate::context::acting_host;
@@ -476,11 +476,10 @@ fn exec(
     for word in &argv {
         refuse_nul("exec", word)?;
     }
-    let env: Vec<String> = o
-        .map("env")?
-        .unwrap_or_default()
+    let env_map = o.map("env")?.unwrap_or_default();
+    let env: Vec<String> = env_map
         .iter()
-        .map(|(k, v)| format!("{k}={v}"))
+        .map(|(k, v)| format!("{k}={}", unknown_value::shown(v)))
         .collect();
     let spec = ExecSpec {
         argv: argv.clone(),
@@ -492,7 +491,12 @@ fn exec(
     let checks = o.bool("check")?.unwrap_or(!ctx.in_condition());
     let quiet = o.bool("quiet")?.unwrap_or(false);
     let words: Vec<String> = argv.iter().map(|a| quote(a)).collect();
-    let shown = format!("docker exec {} {}", quote(name), words.join(" "));
+    let shown = format!(
+        "{}docker exec {} {}",
+        shown_environment(&env_map),
+        quote(name),
+        words.join(" ")
+    );
     let effect = if read { Effect::Read } else { Effect::Change };
     let planned = |ctx: &RunContext| Finished {
         code: 0,

@@ -4,6 +4,7 @@
 
 use super::process_output::{
     Command, CommandOptions, Finished, Origin, collect_both, own_limit, planned_result, refuse_nul,
+    shown_environment,
 };
 use super::{Outcome, error};
 use crate::context::run_context::RunContext;
@@ -58,9 +59,10 @@ pub fn run_here(
     opts: &CommandOptions,
 ) -> Outcome<Map> {
     let shown = command.display();
+    let environment = shown_environment(&opts.env);
     let shown_with_dir = match &opts.cwd {
-        Some(dir) => format!("cd {} && {shown}", quote(dir)),
-        None => shown.clone(),
+        Some(dir) => format!("cd {} && {environment}{shown}", quote(dir)),
+        None => format!("{environment}{shown}"),
     };
     if !ctx.act(primitive, "local", &shown_with_dir, opts.effect(ctx)) {
         return Ok(planned_result(ctx, &shown));

@@ -57,6 +57,14 @@ impl Command {
     }
 }
 
+/// The environment given to a command as plans show it: `KEY=value ` for each variable, the
+/// value quoted for a shell (an unknown value as its `⟨…⟩` origin).
+pub fn shown_environment(env: &Map) -> String {
+    env.iter()
+        .map(|(key, value)| format!("{key}={} ", quote(&unknown_value::shown(value))))
+        .collect()
+}
+
 /// The options commands accept; `sudo` only remotely.
 #[derive(Clone)]
 pub struct CommandOptions {

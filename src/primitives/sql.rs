@@ -151,6 +151,19 @@ fn cell(value: &Dynamic) -> Outcome<Cell> {
     )
 }
 
+/// A parameter's value as plans show it: text as an SQL literal, bytes by their size.
+fn shown_cell(cell: &Cell) -> String {
+    match cell {
+        Cell::Null => "NULL".into(),
+        Cell::Bool(b) => b.to_string(),
+        Cell::Int(i) => i.to_string(),
+        Cell::Float(f) => f.to_string(),
+        Cell::Text(t) => format!("'{}'", t.replace('\'', "''")),
+        Cell::Json(j) => format!("'{}'", j.to_string().replace('\'', "''")),
+        Cell::Bytes(b) => format!("<{} byte(s)>", b.len()),
+    }
+}
+
 fn dynamic(cell: Cell) -> Dynamic {
     match cell {
         Cell::Null => Dynamic::UNIT,
@@ -188,7 +201,8 @@ fn statement(
     let shown = if cells.is_empty() {
         sql.trim().to_string()
     } else {
-        format!("{}  -- {} parameter(s)", sql.trim(), cells.len())
+        let values: Vec<String> = cells.iter().map(shown_cell).collect();
+        format!("{}  -- parameters: {}", sql.trim(), values.join(", "))
     };
     if !ctx.act(shape.name(), &shown_url, &shown, effect) {
         return Ok(match shape {
