@@ -255,7 +255,9 @@ fn a_commands_environment_is_in_its_plan() {
         "{commands:?}"
     );
     assert!(
-        commands.iter().any(|c| c.starts_with("API_TOKEN=") && c.ends_with("MODE='blue green' true")),
+        commands
+            .iter()
+            .any(|c| c.starts_with("API_TOKEN=") && c.ends_with("MODE='blue green' true")),
         "{commands:?}"
     );
 }

@@ -313,3 +313,55 @@ fn a_percent_encoded_password_decodes_for_the_server_and_client_tools_and_stays_
         assert!(!out.stderr.contains(shown), "{shown}: {}", out.stderr);
     }
 }
+
+/// SQL actions show their parameter values in plans and in the events of a real run, a secret
+/// among them masked.
+#[test]
+fn parameters_are_shown_with_their_statement() {
+    let scratch = Test::new();
+    let backup = scratch.path().join("backup.db");
+    for url in [
+        postgres_env::server().database(),
+        format!("sqlite://{}/params.db", scratch.path().display()),
+    ] {
+        let insert = if url.starts_with("sqlite") {
+            "INSERT INTO notes VALUES (?1, ?2)"
+        } else {
+            "INSERT INTO notes VALUES ($1, $2)"
+        };
+        let text = format!(
+            "runbook \"sql\" {{\n  param db: string\n  secret pw from env \"NOTE_SECRET\"\n  procedure p {{\n    step s {{\n      execute(db, \"CREATE TABLE IF NOT EXISTS notes (who text, note text)\");\n      execute(db, \"{insert}\", [\"o'brien\", pw]);\n    }}\n  }}\n}}"
+        );
+        let param = format!("db={url}");
+        for args in [
+            vec!["plan", "main.rb42", "-p", &param],
+            vec!["plan", "main.rb42", "-p", &param, "--format", "json"],
+            vec!["run", "main.rb42", "-p", &param, "--format", "json"],
+        ] {
+            let out = Test::new()
+                .runbook(&text)
+                .env("NOTE_SECRET", "n0te-s3cret")
+                .args(args)
+                .run();
+            out.code(0)
+                .stdout_has(&format!("{insert}  -- parameters: 'o''brien', '***'"))
+                .stdout_lacks("n0te-s3cret")
+                .stdout_lacks("parameter(s)");
+        }
+    }
+    let url = format!("sqlite://{}/vacuum.db", scratch.path().display());
+    let text = format!(
+        "runbook \"sql\" {{\n  param db: string\n  procedure p {{\n    step s {{\n      execute(db, \"VACUUM INTO ?\", [\"{}\"]);\n    }}\n  }}\n}}",
+        backup.display()
+    );
+    let param = format!("db={url}");
+    Test::new()
+        .runbook(&text)
+        .args(["plan", "main.rb42", "-p", &param])
+        .run()
+        .code(0)
+        .stdout_has(&format!(
+            "VACUUM INTO ?  -- parameters: '{}'",
+            backup.display()
+        ));
+}
