@@ -261,3 +261,21 @@ fn a_commands_environment_is_in_its_plan() {
         "{commands:?}"
     );
 }
+
+#[test]
+fn a_real_runs_events_carry_the_environment_masked() {
+    let out = Test::new()
+        .runbook(
+            r#"runbook "r" {
+  secret token from env "DEPLOY_TOKEN"
+  procedure p { step s { sh(["printenv", "MODE"], #{env: #{API_TOKEN: token, MODE: "blue green"}}); } }
+}"#,
+        )
+        .env("DEPLOY_TOKEN", "s3cr3t-t0ken")
+        .args(["run", "main.rb42", "--format", "json"])
+        .run();
+    out.code(0)
+        .stdout_lacks("s3cr3t-t0ken")
+        .stdout_has("API_TOKEN=*** MODE='blue green' printenv MODE")
+        .stdout_has("blue green");
+}
