@@ -58,6 +58,9 @@ pub struct RunContext {
     last_unknown: Mutex<String>,
     declined: AtomicBool,
     published: Mutex<Published>,
+    /// Targets a dry-run planned a change on: a probe of them would read a state the plan
+    /// never made.
+    planned_changes: Mutex<HashSet<String>>,
 }
 
 impl RunContext {
@@ -89,6 +92,7 @@ impl RunContext {
             last_unknown: Mutex::new(String::new()),
             declined: AtomicBool::new(false),
             published: Mutex::new(Published::default()),
+            planned_changes: Mutex::new(HashSet::new()),
         }
     }
 
@@ -234,8 +238,25 @@ impl RunContext {
         });
         match self.mode() {
             Mode::Run => true,
-            Mode::DryRun => self.probe && effect == Effect::Read && unknown.is_empty(),
+            Mode::DryRun => {
+                if effect != Effect::Read {
+                    self.planned_changes
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .insert(target.to_string());
+                }
+                self.probe && effect == Effect::Read && unknown.is_empty()
+            }
         }
+    }
+
+    /// Whether this dry-run planned a change on `target` already: a probe would read a state
+    /// the plan never made.
+    pub fn change_planned_on(&self, target: &str) -> bool {
+        self.planned_changes
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .contains(target)
     }
 
     /// Asks confirmation `id`, recording the question and the answer; a dry-run lists it and
