@@ -334,7 +334,7 @@ fn a_probe_reads_nothing_an_earlier_planned_change_would_alter() {
         &url,
     );
     out.code(0)
-        .stdout_has("$ SELECT count(y) FROM t")
+        .stdout_has("$ SELECT count(y) FROM t  (not probed: follows a change planned on ")
         .stdout_lacks("would fail")
         .stdout_lacks("does not exist")
         .stdout_lacks("could not probe");

@@ -217,12 +217,19 @@ impl RunContext {
 
     /// Records what a primitive does (or would do) to the world, and tells whether it must
     /// actually happen now. Commands built from unknown values are "might".
+    /// A probe never reads a target after a change planned on it: it would see a state the
+    /// plan never made.
     pub fn act(&self, primitive: &str, target: &str, command: &str, effect: Effect) -> bool {
         let unknown = unknown_parts(command);
+        let after_change = self.is_dry_run() && self.probe && self.change_planned_on(target);
         let (effect, reason) = match (effect, unknown.is_empty()) {
             (Effect::Change, false) => (
                 Effect::Might,
                 Some(format!("depends on {}", unknown.join(", "))),
+            ),
+            (Effect::Read, _) if after_change => (
+                Effect::Read,
+                Some(format!("not probed: follows a change planned on {target}")),
             ),
             (effect, _) => (effect, None),
         };
@@ -245,14 +252,13 @@ impl RunContext {
                         .unwrap_or_else(PoisonError::into_inner)
                         .insert(target.to_string());
                 }
-                self.probe && effect == Effect::Read && unknown.is_empty()
+                self.probe && effect == Effect::Read && unknown.is_empty() && !after_change
             }
         }
     }
 
-    /// Whether this dry-run planned a change on `target` already: a probe would read a state
-    /// the plan never made.
-    pub fn change_planned_on(&self, target: &str) -> bool {
+    /// Whether this dry-run planned a change on `target` already.
+    fn change_planned_on(&self, target: &str) -> bool {
         self.planned_changes
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
