@@ -78,6 +78,26 @@ fn probe_executes_reads_only() {
     assert!(!out.exists("change-ran"));
 }
 
+#[test]
+fn probe_reads_nothing_after_a_change_planned_on_the_same_target() {
+    let out = Test::new()
+        .runbook(
+            r#"runbook "r" {
+  procedure p {
+    step a { sh("touch before", #{read: true}); }
+    step b { sh("mkdir made"); }
+    step c { sh("touch after", #{read: true}); }
+  }
+}"#,
+        )
+        .args(["plan", "main.rb42", "--probe"])
+        .run();
+    out.code(0)
+        .stdout_has("local$ touch after  (not probed: follows a change planned on local)");
+    assert!(out.exists("before"), "a read before any change is probed");
+    assert!(!out.exists("made") && !out.exists("after"));
+}
+
 /// The plan of `DEPLOY` in `format`, with its token set: the token must not show.
 fn deploy_plan(format: &str) -> String {
     let out = Test::new()

@@ -58,6 +58,9 @@ pub struct RunContext {
     last_unknown: Mutex<String>,
     declined: AtomicBool,
     published: Mutex<Published>,
+    /// Targets a dry-run planned a change on: a probe of them would read a state the plan
+    /// never made.
+    planned_changes: Mutex<HashSet<String>>,
 }
 
 impl RunContext {
@@ -89,6 +92,7 @@ impl RunContext {
             last_unknown: Mutex::new(String::new()),
             declined: AtomicBool::new(false),
             published: Mutex::new(Published::default()),
+            planned_changes: Mutex::new(HashSet::new()),
         }
     }
 
@@ -213,12 +217,19 @@ impl RunContext {
 
     /// Records what a primitive does (or would do) to the world, and tells whether it must
     /// actually happen now. Commands built from unknown values are "might".
+    /// A probe never reads a target after a change planned on it: it would see a state the
+    /// plan never made.
     pub fn act(&self, primitive: &str, target: &str, command: &str, effect: Effect) -> bool {
         let unknown = unknown_parts(command);
+        let after_change = self.is_dry_run() && self.probe && self.change_planned_on(target);
         let (effect, reason) = match (effect, unknown.is_empty()) {
             (Effect::Change, false) => (
                 Effect::Might,
                 Some(format!("depends on {}", unknown.join(", "))),
+            ),
+            (Effect::Read, _) if after_change => (
+                Effect::Read,
+                Some(format!("not probed: follows a change planned on {target}")),
             ),
             (effect, _) => (effect, None),
         };
@@ -234,8 +245,24 @@ impl RunContext {
         });
         match self.mode() {
             Mode::Run => true,
-            Mode::DryRun => self.probe && effect == Effect::Read && unknown.is_empty(),
+            Mode::DryRun => {
+                if effect != Effect::Read {
+                    self.planned_changes
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .insert(target.to_string());
+                }
+                self.probe && effect == Effect::Read && unknown.is_empty() && !after_change
+            }
         }
+    }
+
+    /// Whether this dry-run planned a change on `target` already.
+    fn change_planned_on(&self, target: &str) -> bool {
+        self.planned_changes
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .contains(target)
     }
 
     /// Asks confirmation `id`, recording the question and the answer; a dry-run lists it and

@@ -204,15 +204,20 @@ fn statement(
         let values: Vec<String> = cells.iter().map(shown_cell).collect();
         format!("{}  -- parameters: {}", sql.trim(), values.join(", "))
     };
+    let not_run = || match shape {
+        Shape::Affected => Dynamic::from(0_i64),
+        _ => ctx.unknown_value(&format!("{} of {}", shape.name(), shortened(sql.trim()))),
+    };
     if !ctx.act(shape.name(), &shown_url, &shown, effect) {
-        return Ok(match shape {
-            Shape::Affected => Dynamic::from(0_i64),
-            _ => ctx.unknown_value(&format!("{} of {}", shape.name(), shortened(sql.trim()))),
-        });
+        return Ok(not_run());
     }
-    // A dry-run probe reads inside a read-only transaction: nothing can change.
+    // A dry-run probe runs only what reads by its text (whatever `read:` says), in a read-only
+    // transaction.
     let read_only = ctx.is_dry_run();
-    ctx.runtime.block_on(async {
+    if read_only && !reads(sql) {
+        return Ok(not_run());
+    }
+    let result = ctx.runtime.block_on(async {
         let connection = connect(ctx, url, &shown_url).await?;
         let work = async {
             match shape {
@@ -248,7 +253,19 @@ fn statement(
             connection.cancel().await;
         }
         result
-    })
+    });
+    match result {
+        // A probe that failed tells nothing about the real run: its value stays unknown.
+        Err(e) if read_only && ctx.stop.check().is_none() => {
+            let why = match *e {
+                rhai::EvalAltResult::ErrorRuntime(value, _) => value.to_string(),
+                other => other.to_string(),
+            };
+            ctx.log(Level::Warn, format!("could not probe: {why}"));
+            Ok(not_run())
+        }
+        result => result,
+    }
 }
 
 fn shaped(shape: Shape, mut rows: Vec<Row>) -> Result<Dynamic, String> {
@@ -275,7 +292,7 @@ async fn connect(ctx: &RunContext, url: &str, shown: &str) -> Outcome<Connection
     unless_stopped(
         ctx,
         &format!("connecting to {shown}"),
-        ctx.databases.connect(url, &ctx.base_dir),
+        ctx.databases.connect(url, &ctx.base_dir, ctx.is_dry_run()),
     )
     .await
 }
@@ -333,8 +350,13 @@ fn wait_ready(ctx: &RunContext, url: &str, timeout: i64) -> Outcome<bool> {
                 format!("{shown} not ready (attempt {n}): {why}"),
             );
         };
-        let waiting =
-            connections::wait_ready(url, &ctx.base_dir, Duration::from_secs(secs), attempt);
+        let waiting = connections::wait_ready(
+            url,
+            &ctx.base_dir,
+            ctx.is_dry_run(),
+            Duration::from_secs(secs),
+            attempt,
+        );
         unless_stopped(ctx, &format!("waiting for {shown}"), waiting).await?;
         Ok(true)
     })

@@ -27,16 +27,29 @@ pub struct Databases {
 }
 
 impl Databases {
-    /// The connection to `url` (relative SQLite paths resolve against `base_dir`).
-    pub async fn connect(&self, url: &str, base_dir: &Path) -> Result<Connection, TypedError> {
+    /// The connection to `url` (relative SQLite paths resolve against `base_dir`). A
+    /// `read_only` one (a dry-run's probe) opens a SQLite file read-only: it never creates it.
+    pub async fn connect(
+        &self,
+        url: &str,
+        base_dir: &Path,
+        read_only: bool,
+    ) -> Result<Connection, TypedError> {
+        let key = if read_only {
+            format!("read-only {url}")
+        } else {
+            url.to_string()
+        };
         let slot = Arc::clone(
             self.open
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
-                .entry(url.to_string())
+                .entry(key)
                 .or_default(),
         );
-        slot.get_or_try_init(|| open(url, base_dir)).await.cloned()
+        slot.get_or_try_init(|| open(url, base_dir, read_only))
+            .await
+            .cloned()
     }
 
     /// Drops a broken connection; the next use reconnects.
@@ -44,15 +57,21 @@ impl Databases {
         self.open
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .remove(url);
+            .retain(|key, _| key != url && *key != format!("read-only {url}"));
     }
 }
 
-async fn open(url: &str, base_dir: &Path) -> Result<Connection, TypedError> {
+async fn open(url: &str, base_dir: &Path, read_only: bool) -> Result<Connection, TypedError> {
     match Address::parse(url).map_err(|e| ErrorKind::Script.error(e))? {
         Address::Sqlite(path) => {
             let connection = match &path {
                 SqlitePath::Memory => rusqlite::Connection::open_in_memory(),
+                // Read-only: no file is created, and an attached one (`VACUUM INTO`) neither.
+                SqlitePath::File(file) if read_only => rusqlite::Connection::open_with_flags(
+                    base_dir.join(file),
+                    rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
+                        | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                ),
                 SqlitePath::File(file) => rusqlite::Connection::open(base_dir.join(file)),
             }
             .map_err(|e| ErrorKind::Sql.error(format!("cannot open {url}: {e}")))?;
@@ -294,9 +313,11 @@ fn sqlite_query(
 }
 
 /// Tries to connect until it works or `timeout` passes; `attempt` hears each failure.
+/// `read_only` as for [`Databases::connect`].
 pub async fn wait_ready(
     url: &str,
     base_dir: &Path,
+    read_only: bool,
     timeout: Duration,
     mut attempt: impl FnMut(u32, &str),
 ) -> Result<u32, TypedError> {
@@ -304,7 +325,7 @@ pub async fn wait_ready(
     let mut tries = 0;
     loop {
         tries += 1;
-        let error = match open(url, base_dir).await {
+        let error = match open(url, base_dir, read_only).await {
             Ok(connection) => match connection.query("SELECT 1", &[], false).await {
                 Ok(_) => return Ok(tries),
                 Err(e) => e,
