@@ -46,4 +46,5 @@ mod sql;
 mod ssh;
 mod sshd;
 mod timeline;
+mod tmux;
 mod unknown_values;

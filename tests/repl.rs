@@ -5,6 +5,7 @@
 
 use crate::harness::{Output, Test};
 use crate::seed_000::{DEPLOY, Vm, runbook_path};
+use crate::tmux::Tmux;
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -285,15 +286,22 @@ fn the_seed_deploy_runs_step_by_step_on_the_vm_and_is_rolled_back() {
 
 /// A REPL on a real terminal: tmux with its own server socket.
 struct Terminal {
-    socket: std::path::PathBuf,
+    tmux: Tmux,
     _dir: tempfile::TempDir,
+}
+
+impl std::ops::Deref for Terminal {
+    type Target = Tmux;
+
+    fn deref(&self) -> &Tmux {
+        &self.tmux
+    }
 }
 
 impl Terminal {
     /// Runs `runbook repl ARGS…` in a new tmux pane; `[exit N]` is printed when it ends.
     fn start(history: &Path, args: &[&str]) -> Terminal {
         let dir = tempfile::tempdir().expect("temp dir");
-        let socket = dir.path().join("tmux.sock");
         let mut command = format!(
             "NO_COLOR=1 RUNBOOK_HISTORY='{}' '{}' repl",
             history.display(),
@@ -302,48 +310,12 @@ impl Terminal {
         for arg in args {
             command.push_str(&format!(" '{arg}'"));
         }
-        command.push_str("; echo \"[exit $?]\"; sleep 600");
-        let terminal = Terminal { socket, _dir: dir };
-        terminal.tmux(&[
-            "new-session",
-            "-d",
-            "-s",
-            "repl",
-            "-x",
-            "160",
-            "-y",
-            "50",
-            &command,
-        ]);
+        let terminal = Terminal {
+            tmux: Tmux::start(dir.path().join("tmux.sock"), &command),
+            _dir: dir,
+        };
         terminal.wait_for("the prompt", |s| s.contains("runbook>"));
         terminal
-    }
-
-    fn tmux(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux")
-            .arg("-S")
-            .arg(&self.socket)
-            .args(["-f", "/dev/null"])
-            .args(args)
-            .output()
-            .expect("run tmux");
-        assert!(
-            out.status.success(),
-            "tmux {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "repl"];
-        args.extend_from_slice(keys);
-        self.tmux(&args);
-    }
-
-    /// Types `text` literally.
-    fn type_text(&self, text: &str) {
-        self.tmux(&["send-keys", "-t", "repl", "-l", text]);
     }
 
     /// Waits for an empty prompt on the last line: until it shows, the line editor is still
@@ -362,36 +334,6 @@ impl Terminal {
     fn type_at_prompt(&self, text: &str) {
         self.wait_for_prompt();
         self.type_text(text);
-    }
-
-    fn screen(&self) -> String {
-        self.tmux(&["capture-pane", "-p", "-t", "repl", "-S", "-200"])
-    }
-
-    /// Waits until the screen satisfies `ready` (a minute at most, for a loaded machine).
-    fn wait_for(&self, what: &str, ready: impl Fn(&str) -> bool) -> String {
-        let started = Instant::now();
-        loop {
-            let screen = self.screen();
-            if ready(&screen) {
-                return screen;
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(60),
-                "never saw {what}:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Terminal {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .arg("-S")
-            .arg(&self.socket)
-            .arg("kill-server")
-            .output();
     }
 }
 

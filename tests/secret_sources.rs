@@ -3,6 +3,7 @@
 //! shown: not in output, JSON events, journals, plans or error messages.
 
 use crate::harness::Test;
+use crate::tmux::Tmux;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
@@ -447,69 +448,6 @@ fn secrets_encrypt_decrypt_and_edit_keep_the_clear_text_private() {
     );
 }
 
-/// A terminal for the passphrase prompts: a tmux server of the test's own.
-struct Tty {
-    socket: std::path::PathBuf,
-}
-
-impl Tty {
-    fn tmux(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux")
-            .arg("-S")
-            .arg(&self.socket)
-            .args(["-f", "/dev/null"])
-            .args(args)
-            .output()
-            .expect("run tmux");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    /// Runs `command` in the server's one session, in `dir`.
-    fn run(&self, dir: &Path, command: &str) {
-        let line = format!(
-            "cd '{}' && {command}; echo \"[exit $?]\"; sleep 600",
-            dir.display()
-        );
-        self.tmux(&[
-            "new-session",
-            "-d",
-            "-s",
-            "t",
-            "-x",
-            "160",
-            "-y",
-            "40",
-            &line,
-        ]);
-    }
-
-    /// Waits for `text` on the screen (a minute at most: a hang detector).
-    fn wait_for(&self, text: &str) -> String {
-        for _ in 0..600 {
-            let screen = self.tmux(&["capture-pane", "-p", "-t", "t"]);
-            if screen.contains(text) {
-                return screen;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(100));
-        }
-        panic!(
-            "never saw {text:?}:\n{}",
-            self.tmux(&["capture-pane", "-p", "-t", "t"])
-        );
-    }
-
-    fn answer(&self, text: &str) {
-        self.tmux(&["send-keys", "-t", "t", "-l", text]);
-        self.tmux(&["send-keys", "-t", "t", "Enter"]);
-    }
-}
-
-impl Drop for Tty {
-    fn drop(&mut self) {
-        self.tmux(&["kill-server"]);
-    }
-}
-
 #[test]
 fn a_file_encrypted_to_a_passphrase_asks_for_it_on_the_terminal() {
     let test = Test::new()
@@ -523,32 +461,26 @@ fn a_file_encrypted_to_a_passphrase_asks_for_it_on_the_terminal() {
         )
         .file("plain.txt", "phrase-locked-v4lue\n");
     let dir = test.path().to_path_buf();
-    // One tmux server per program.
-    let tty = Tty {
-        socket: dir.join("age.sock"),
-    };
-    // Debian's age asks for the passphrase twice, on the terminal.
-    tty.run(&dir, "age -p -o db.age plain.txt");
-    tty.wait_for("passphrase");
+    // One tmux server per program. Debian's age asks for the passphrase twice, on the terminal.
+    let in_dir = |command: &str| format!("cd '{}' && {command}", dir.display());
+    let tty = Tmux::start(dir.join("age.sock"), &in_dir("age -p -o db.age plain.txt"));
+    tty.wait_for_text("passphrase");
     tty.answer("correct horse 42");
-    tty.wait_for("Confirm");
+    tty.wait_for_text("Confirm");
     tty.answer("correct horse 42");
-    tty.wait_for("[exit 0]");
+    tty.wait_for_text("[exit 0]");
     std::fs::remove_file(dir.join("plain.txt")).unwrap();
     drop(tty);
-    let tty = Tty {
-        socket: dir.join("runbook.sock"),
-    };
-    tty.run(
-        &dir,
-        &format!(
+    let tty = Tmux::start(
+        dir.join("runbook.sock"),
+        &in_dir(&format!(
             "NO_COLOR=1 RUNBOOK_STATE_DIR=state '{}' run main.rb42",
             env!("CARGO_BIN_EXE_runbook")
-        ),
+        )),
     );
-    tty.wait_for("Passphrase for");
+    tty.wait_for_text("Passphrase for");
     tty.answer("correct horse 42");
-    let screen = tty.wait_for("[exit");
+    let screen = tty.wait_for_text("[exit");
     assert!(screen.contains("[exit 0]"), "{screen}");
     assert!(dir.join("matched").exists(), "{screen}");
     no_leak("the terminal", &screen, "phrase-locked-v4lue");
