@@ -6,7 +6,7 @@ use crate::context::confirmation_gate::{ConfirmationGate, Prompter};
 use crate::context::event::EventSink;
 use crate::diagnostic::Diagnostic;
 use crate::exit_code;
-use crate::journal::prune::{self, PruneRule};
+use crate::journal::prune::PruneRule;
 use crate::output::console::{self, outln};
 use crate::output::terminal::TerminalView;
 use crate::output::terminal_prompter::TerminalPrompter;
@@ -36,22 +36,17 @@ fn prune(dirs: &[std::path::PathBuf], args: &RunsArgs) -> i32 {
         older_than: args.older_than,
         keep: args.keep,
     };
-    let now = chrono::Local::now().fixed_offset();
-    let mut removed = 0;
-    for dir in dirs {
-        let pruned = match prune::prune(dir, rule, now) {
-            Ok(pruned) => pruned,
-            Err(e) => return refuse(e),
-        };
-        for run in &pruned.removed {
-            outln!("removed {run}");
-        }
-        for (run, why) in &pruned.kept {
-            outln!("kept {run}: {why}");
-        }
-        removed += pruned.removed.len();
+    let pruned = match run_journals::prune(dirs, rule) {
+        Ok(pruned) => pruned,
+        Err(e) => return refuse(e),
+    };
+    for run in &pruned.removed {
+        outln!("removed {run}");
     }
-    outln!("{removed} journal(s) removed");
+    for (run, why) in &pruned.kept {
+        outln!("kept {run}: {why}");
+    }
+    outln!("{} journal(s) removed", pruned.removed.len());
     exit_code::SUCCESS
 }
 

@@ -408,34 +408,23 @@ impl Builder {
             }
             for lane in lanes {
                 let label = format!("{step}: {title} (attempt {attempt}), no end journaled");
-                self.span(
-                    &lane,
-                    BarKind::Unfinished,
-                    Some(&step),
-                    label,
-                    start,
-                    end,
-                    None,
-                );
+                self.open_span(&lane, Some(&step), label, start, end);
             }
         }
         for (id, (start, message)) in std::mem::take(&mut self.asked) {
             let step = (!id.is_empty()).then_some(id.as_str());
             let label = format!("confirm: {message}, never answered");
-            self.span(LOCAL, BarKind::Unfinished, step, label, start, end, None);
+            self.open_span(LOCAL, step, label, start, end);
         }
         for ((step, lane), (start, _)) in std::mem::take(&mut self.rolling_back) {
             let label = format!("rollback of {step}, no end journaled");
-            self.span(
-                &lane,
-                BarKind::Unfinished,
-                Some(&step),
-                label,
-                start,
-                end,
-                None,
-            );
+            self.open_span(&lane, Some(&step), label, start, end);
         }
+    }
+
+    /// A bar the journal never closed, drawn up to `end`.
+    fn open_span(&mut self, lane: &str, step: Option<&str>, label: String, start: u64, end: u64) {
+        self.span(lane, BarKind::Unfinished, step, label, start, end, None);
     }
 }
 

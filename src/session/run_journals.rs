@@ -1,6 +1,7 @@
 //! The journaled runs: the state directories they are kept in, every run they hold, and one
 //! run found by its id (`runbook runs`, `show`, `rollback`, `resume`).
 
+use crate::journal::prune::{self, PruneRule, Pruned};
 use crate::journal::record::{self, RunRecord};
 use crate::journal::{state_dir, state_permissions};
 use std::path::{Path, PathBuf};
@@ -21,6 +22,22 @@ pub fn list(dirs: &[PathBuf]) -> Result<Vec<RunRecord>, String> {
         records.extend(record::list(dir)?);
     }
     Ok(records)
+}
+
+/// Prunes every directory of `dirs` by `rule`, as of now; nothing is removed when one of them
+/// is refused.
+pub fn prune(dirs: &[PathBuf], rule: PruneRule) -> Result<Pruned, String> {
+    for dir in dirs {
+        state_permissions::check(dir)?;
+    }
+    let now = chrono::Local::now().fixed_offset();
+    let mut all = Pruned::default();
+    for dir in dirs {
+        let pruned = prune::prune(dir, rule, now)?;
+        all.removed.extend(pruned.removed);
+        all.kept.extend(pruned.kept);
+    }
+    Ok(all)
 }
 
 /// The state directories to look in: the one named, else `.runbook/` here and one level down.
