@@ -31,6 +31,7 @@ mod pictures;
 mod plan;
 mod postgres_env;
 mod private_state;
+mod probe;
 mod quickstart;
 mod reference;
 mod repl;

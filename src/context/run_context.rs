@@ -58,8 +58,8 @@ pub struct RunContext {
     last_unknown: Mutex<String>,
     declined: AtomicBool,
     published: Mutex<Published>,
-    /// Targets a dry-run planned a change on: a probe of them would read a state the plan
-    /// never made.
+    /// Places a dry-run planned a change on (see [`place`]): a probe of them would read a
+    /// state the plan never made.
     planned_changes: Mutex<HashSet<String>>,
 }
 
@@ -229,7 +229,10 @@ impl RunContext {
             ),
             (Effect::Read, _) if after_change => (
                 Effect::Read,
-                Some(format!("not probed: follows a change planned on {target}")),
+                Some(format!(
+                    "not probed: follows a change planned on {}",
+                    place(target)
+                )),
             ),
             (effect, _) => (effect, None),
         };
@@ -250,19 +253,19 @@ impl RunContext {
                     self.planned_changes
                         .lock()
                         .unwrap_or_else(PoisonError::into_inner)
-                        .insert(target.to_string());
+                        .insert(place(target).to_string());
                 }
                 self.probe && effect == Effect::Read && unknown.is_empty() && !after_change
             }
         }
     }
 
-    /// Whether this dry-run planned a change on `target` already.
+    /// Whether this dry-run planned a change on `target`, or on the place it is part of, already.
     fn change_planned_on(&self, target: &str) -> bool {
         self.planned_changes
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .contains(target)
+            .contains(place(target))
     }
 
     /// Asks confirmation `id`, recording the question and the answer; a dry-run lists it and
@@ -382,6 +385,16 @@ impl RunContext {
         } else {
             self.base_dir.join(p)
         }
+    }
+}
+
+/// Where a target's changes land: a service of a place (`docker@vm`, the engine of host `vm`)
+/// is part of it, so that a change planned on one is a change planned on the other (a command
+/// on `vm` may be `docker compose up`). Other targets are their own place.
+fn place(target: &str) -> &str {
+    match target.split_once('@') {
+        Some((service, place)) if service.chars().all(|c| c.is_ascii_alphabetic()) => place,
+        _ => target,
     }
 }
 

@@ -1,12 +1,13 @@
 //! `docker()`: the Docker engine of the body's target (this machine, or the `on` host through
 //! SSH), or `docker("name")` for another. Its methods list, inspect and manage containers,
 //! stream logs and exec output to the event stream, wait for health, and manage images.
-//! Changes are recorded with the engine named; reads run in a dry-run only with `--probe`.
+//! Changes are recorded with the engine named; reads run in a dry-run only with `--probe`, which
+//! looks once where a run would wait, and leaves unknown what it could not read.
 
 use super::options::Options;
 use super::process_output::{Finished, refuse_nul, shown_environment};
 use super::remote::host_named;
-use super::{Outcome, error, unless_stopped};
+use super::{Outcome, error, probed, unless_stopped};
 use crate::context::acting_host;
 use crate::context::event::{Effect, Event, Level, Stream};
 use crate::context::run_context::RunContext;
@@ -61,7 +62,8 @@ pub fn register(engine: &mut Rhai, ctx: &Arc<RunContext>) {
     register_images(engine, ctx);
 }
 
-/// Records the call, then (unless planning) runs `work` on the engine, racing the stop signal.
+/// Records the call, then (unless planning) runs `work` on the engine, racing the stop signal;
+/// a probe that fails gives what a plan gives.
 fn call<T>(
     ctx: &RunContext,
     handle: &DockerHandle,
@@ -73,14 +75,15 @@ fn call<T>(
     if !ctx.act("docker", &handle.label(), command, effect) {
         return Ok(planned(ctx));
     }
-    ctx.runtime.block_on(async {
+    let done = ctx.runtime.block_on(async {
         let engine = connect(ctx, handle).await?;
         let name = format!("`{command}` on {}", engine.name);
         unless_stopped(ctx, &name, async {
             work(engine).await.map_err(|e| ErrorKind::Docker.error(e))
         })
         .await
-    })
+    });
+    probed(ctx, done, || planned(ctx))
 }
 
 async fn connect(ctx: &RunContext, handle: &DockerHandle) -> Outcome<Engine> {
@@ -107,14 +110,6 @@ fn dynamic(value: &Value) -> Dynamic {
 
 fn unknown(what: &str) -> impl FnOnce(&RunContext) -> Dynamic + '_ {
     move |ctx| ctx.unknown_value(what)
-}
-
-/// A list only a real run knows: empty, and marked unknown.
-fn unknown_list(what: &str) -> impl FnOnce(&RunContext) -> Dynamic + '_ {
-    move |ctx| {
-        ctx.unknown(what);
-        Array::new().into()
-    }
 }
 
 fn register_reads(engine: &mut Rhai, ctx: &Arc<RunContext>) {
@@ -209,7 +204,7 @@ fn containers_of(ctx: &RunContext, handle: &DockerHandle, opts: &Map) -> Outcome
         handle,
         &shown,
         Effect::Read,
-        unknown_list("containers"),
+        unknown("containers"),
         async |e| {
             let found = containers::list(&e, &filter).await?;
             Ok(found.iter().map(dynamic).collect::<Array>().into())
@@ -230,12 +225,19 @@ fn wait(
     };
     let secs = u64::try_from(timeout).unwrap_or(0);
     let shown = format!("wait until {} is {wanted} (up to {secs}s)", quote(name));
+    // A probe sees today's state, before the changes the plan leads up to: it looks once.
+    let limit = if ctx.is_dry_run() {
+        Duration::ZERO
+    } else {
+        Duration::from_secs(secs)
+    };
+    let what = format!("state of container {name}");
     call(
         ctx,
         handle,
         &shown,
         Effect::Read,
-        unknown("container state"),
+        unknown(&what),
         async |e| {
             let step = ctx.cursor().step;
             let progress = |state: &str| {
@@ -245,9 +247,16 @@ fn wait(
                     message: format!("{name} on {}: {state}", e.name),
                 });
             };
-            containers::wait(&e, name, until, Duration::from_secs(secs), progress)
+            containers::wait(&e, name, until, limit, progress)
                 .await
                 .map(|v| dynamic(&v))
+                .map_err(|e| {
+                    if ctx.is_dry_run() {
+                        format!("{e} (a probe does not wait)")
+                    } else {
+                        e
+                    }
+                })
         },
     )
 }
@@ -440,7 +449,7 @@ fn logs(ctx: &RunContext, handle: &DockerHandle, name: &str, opts: &Map) -> Outc
         handle,
         &shown,
         Effect::Read,
-        unknown_list("log lines"),
+        unknown("log lines"),
         async |e| {
             let sink = line_sink(ctx, source(handle, name), quiet);
             let lines = containers::logs(&e, name, &query, sink).await?;
@@ -523,7 +532,7 @@ fn register_images(engine: &mut Rhai, ctx: &Arc<RunContext>) {
             d,
             "docker images",
             Effect::Read,
-            unknown_list("images"),
+            unknown("images"),
             async |e| {
                 let found = images::list(&e).await?;
                 Ok(found.iter().map(dynamic).collect::<Array>().into())

@@ -1,14 +1,15 @@
 //! HTTP primitives: `http_get`, `http_head`, `http_post`, `http_put`, `http_patch`,
 //! `http_delete`, `http_wait`, `ws_check`, and the checks `expect_status`, `json_path`,
 //! `body_contains`. GET and HEAD read; the others change. TLS is verified unless a request
-//! says `insecure: true`, which plans show.
+//! says `insecure: true`, which plans show. A `--probe` sends only GET, HEAD and OPTIONS, looks
+//! once where a run would wait, and a request that fails leaves its response unknown.
 
 use super::options::Options;
-use super::{Outcome, error, unless_stopped};
+use super::{Outcome, error, probed, unless_stopped};
 use crate::context::event::{Effect, Level};
 use crate::context::run_context::RunContext;
 use crate::context::unknown_value;
-use crate::diagnostic::error_kind::ErrorKind;
+use crate::diagnostic::error_kind::{ErrorKind, TypedError};
 use crate::http::request::{self, Body, Request, Response, TlsPolicy, json_path};
 use crate::http::websocket;
 use reqwest::Method;
@@ -76,15 +77,24 @@ pub fn register(engine: &mut Engine, ctx: &Arc<RunContext>) {
                 }
                 _ => value,
             };
+            if let Some(unknown) = document.read_lock::<unknown_value::Unknown>() {
+                return Err(unknown.stop());
+            }
             let json: serde_json::Value = rhai::serde::from_dynamic(&document)?;
             Ok(json_path(&json, path).map_or(Dynamic::UNIT, to_dynamic))
         },
     );
-    engine.register_fn("body_contains", |response: Map, text: &str| {
-        response
-            .get("text")
-            .is_some_and(|t| t.to_string().contains(text))
-    });
+    engine.register_fn(
+        "body_contains",
+        |response: Map, text: &str| -> Outcome<bool> {
+            if let Some(unknown) = unknown_text(&response) {
+                return Err(unknown.stop());
+            }
+            Ok(response
+                .get("text")
+                .is_some_and(|t| t.to_string().contains(text)))
+        },
+    );
 }
 
 fn to_dynamic(value: &serde_json::Value) -> Dynamic {
@@ -227,18 +237,22 @@ fn response_map(r: &Response) -> Map {
     map
 }
 
-/// What a dry-run returns instead of a response.
+/// What a dry-run returns instead of a response: every part of it only a real run knows.
 fn planned(ctx: &RunContext, request: &Request) -> Map {
+    let unknown = ctx.unknown_value(&format!("response of {} {}", request.method, request.url));
     let mut map = Map::new();
-    map.insert("status".into(), Dynamic::UNIT);
-    map.insert("ok".into(), Dynamic::UNIT);
+    for key in ["status", "ok", "headers", "text", "json", "elapsed_ms"] {
+        map.insert(key.into(), unknown.clone());
+    }
     map.insert("url".into(), request.url.clone().into());
-    map.insert("headers".into(), Map::new().into());
-    let text = ctx.unknown_value(&format!("response of {} {}", request.method, request.url));
-    map.insert("text".into(), text);
-    map.insert("json".into(), Dynamic::UNIT);
-    map.insert("elapsed_ms".into(), Dynamic::UNIT);
     map
+}
+
+/// The unknown value a dry-run's response holds instead of its `text`.
+fn unknown_text(response: &Map) -> Option<unknown_value::Unknown> {
+    response
+        .get("text")
+        .and_then(|t| t.read_lock::<unknown_value::Unknown>().map(|u| u.clone()))
 }
 
 fn effect(method: &Method) -> Effect {
@@ -247,6 +261,18 @@ fn effect(method: &Method) -> Effect {
     } else {
         Effect::Change
     }
+}
+
+/// Sends `request`, unless it is a dry-run's and its method may change something: a probe
+/// sends only GET, HEAD and OPTIONS, whatever else decided it reads.
+async fn send(ctx: &RunContext, request: &Request) -> Result<Response, TypedError> {
+    if ctx.is_dry_run() && !matches!(request.method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        return Err(ErrorKind::Script.error(format!(
+            "a probe never sends {} {}",
+            request.method, request.url
+        )));
+    }
+    request::send(request).await
 }
 
 /// The statuses a response must have (`expect: 200` or `expect: [200, 204]`).
@@ -275,25 +301,26 @@ fn http(ctx: &RunContext, method: Method, url: &str, opts: &Map) -> Outcome<Map>
     ) {
         return Ok(planned(ctx, &request));
     }
-    let response = ctx.runtime.block_on(unless_stopped(
-        ctx,
-        &format!("{} {url}", request.method),
-        request::send(&request),
-    ))?;
-    if let Some(statuses) = expect
-        && !statuses.contains(&i64::from(response.status))
-    {
-        return error(
-            ErrorKind::HttpStatus,
-            format!(
-                "{} {url}: expected {}, got {}",
-                request.method,
-                join(&statuses),
-                response.summary()
+    let answer = ctx
+        .runtime
+        .block_on(unless_stopped(
+            ctx,
+            &format!("{} {url}", request.method),
+            send(ctx, &request),
+        ))
+        .and_then(|response| match expect {
+            Some(statuses) if !statuses.contains(&i64::from(response.status)) => error(
+                ErrorKind::HttpStatus,
+                format!(
+                    "{} {url}: expected {}, got {}",
+                    request.method,
+                    join(&statuses),
+                    response.summary()
+                ),
             ),
-        );
-    }
-    Ok(response_map(&response))
+            _ => Ok(response_map(&response)),
+        });
+    probed(ctx, answer, || planned(ctx, &request))
 }
 
 fn join(statuses: &[i64]) -> String {
@@ -310,10 +337,7 @@ fn expect_status(response: Map, status: i64) -> Outcome<Map> {
         return Ok(response);
     }
     // A dry-run's response: its status is a decision on a value only a real run knows.
-    if let Some(unknown) = response
-        .get("text")
-        .and_then(|t| t.read_lock::<unknown_value::Unknown>().map(|u| u.clone()))
-    {
+    if let Some(unknown) = unknown_text(&response) {
         return Err(unknown.stop());
     }
     let url = response
@@ -361,7 +385,7 @@ fn wait_condition(
     Ok(condition)
 }
 
-/// Polls until the response matches; each attempt is logged; the failure shows the last one.
+/// `http_wait`: checks its options, records the wait, then [`poll`]s.
 fn http_wait(ctx: &RunContext, url: &str, opts: &Map) -> Outcome<Map> {
     let request_opts: Map = opts
         .iter()
@@ -388,7 +412,7 @@ fn http_wait(ctx: &RunContext, url: &str, opts: &Map) -> Outcome<Map> {
     }
     let contains = o.string("contains")?;
     let limit = o.seconds("wait")?.unwrap_or(Duration::from_secs(60));
-    let mut interval = o.seconds("interval")?.unwrap_or(Duration::from_secs(2));
+    let interval = o.seconds("interval")?.unwrap_or(Duration::from_secs(2));
     let backoff = o.number("backoff")?.unwrap_or(1.0);
     if !(1.0..=10.0).contains(&backoff) {
         return error(
@@ -428,6 +452,36 @@ fn http_wait(ctx: &RunContext, url: &str, opts: &Map) -> Outcome<Map> {
                 }
             })
     };
+    let pace = Pace {
+        limit,
+        interval,
+        backoff,
+    };
+    poll(ctx, &request, matches, &condition, pace)
+}
+
+/// How `http_wait` polls: for up to `limit`, `interval` apart, growing by `backoff`.
+struct Pace {
+    limit: Duration,
+    interval: Duration,
+    backoff: f64,
+}
+
+/// GETs until an answer `matches`; each miss is logged; the failure shows the last one. A
+/// probe sees today's state, before the changes the plan leads up to: it looks once.
+fn poll(
+    ctx: &RunContext,
+    request: &Request,
+    matches: impl Fn(&Response) -> bool,
+    condition: &str,
+    pace: Pace,
+) -> Outcome<Map> {
+    let Pace {
+        limit,
+        mut interval,
+        backoff,
+    } = pace;
+    let url = &request.url;
     let started = Instant::now();
     let mut attempt = 0;
     loop {
@@ -435,13 +489,22 @@ fn http_wait(ctx: &RunContext, url: &str, opts: &Map) -> Outcome<Map> {
         let answer =
             ctx.runtime
                 .block_on(unless_stopped(ctx, &format!("waiting for {url}"), async {
-                    Ok(request::send(&request).await)
+                    Ok(send(ctx, request).await)
                 }))?;
         let last = match &answer {
             Ok(r) if matches(r) => return Ok(response_map(r)),
             Ok(r) => r.summary(),
             Err(e) => e.message.clone(),
         };
+        if ctx.is_dry_run() {
+            let looked = error(
+                ErrorKind::Timeout,
+                format!(
+                    "{url} does not answer {condition} now (a probe does not wait); last: {last}"
+                ),
+            );
+            return probed(ctx, looked, || planned(ctx, request));
+        }
         ctx.log(
             Level::Info,
             format!("GET {url} → {last} (attempt {attempt})"),
@@ -477,19 +540,25 @@ fn ws_check(ctx: &RunContext, url: &str, opts: &Map) -> Outcome<Map> {
     if !ctx.act("ws_check", &target(url), &shown, Effect::Read) {
         return Ok(planned(ctx, &request));
     }
-    let (response, accepted) = ctx.runtime.block_on(unless_stopped(
-        ctx,
-        &format!("WebSocket upgrade {url}"),
-        websocket::check(&request),
-    ))?;
-    if !accepted {
-        return error(
-            ErrorKind::HttpStatus,
-            format!(
-                "{url}: the WebSocket upgrade was refused: {}",
-                response.summary()
-            ),
-        );
-    }
-    Ok(response_map(&response))
+    let answer = ctx
+        .runtime
+        .block_on(unless_stopped(
+            ctx,
+            &format!("WebSocket upgrade {url}"),
+            websocket::check(&request),
+        ))
+        .and_then(|(response, accepted)| {
+            if accepted {
+                Ok(response_map(&response))
+            } else {
+                error(
+                    ErrorKind::HttpStatus,
+                    format!(
+                        "{url}: the WebSocket upgrade was refused: {}",
+                        response.summary()
+                    ),
+                )
+            }
+        });
+    probed(ctx, answer, || planned(ctx, &request))
 }

@@ -10,10 +10,12 @@ pub mod local;
 pub mod options;
 mod private_environment;
 pub mod process_output;
+mod program_choice;
 pub mod remote;
 pub mod sql;
 pub mod time;
 
+use crate::context::event::Level;
 use crate::context::run_context::RunContext;
 use crate::diagnostic::error_kind::{ErrorKind, TypedError};
 use rhai::{Dynamic, Engine, EvalAltResult, Position};
@@ -45,6 +47,7 @@ pub const NAMES: &[&str] = &[
     "template",
     "template_str",
     "run",
+    "first_answering",
     "host",
     "target",
     "upload",
@@ -77,6 +80,7 @@ pub const NAMES: &[&str] = &[
 pub fn register(engine: &mut Engine, ctx: &Arc<RunContext>) {
     local::register(engine, ctx);
     remote::register(engine, ctx);
+    program_choice::register(engine, ctx);
     docker::register(engine, ctx);
     sql::register(engine, ctx);
     http::register(engine, ctx);
@@ -105,4 +109,21 @@ pub fn error<T>(kind: ErrorKind, message: impl Into<String>) -> Outcome<T> {
     let mut value = Dynamic::from(message.into());
     value.set_tag(kind.tag());
     Err(EvalAltResult::ErrorRuntime(value, Position::NONE).into())
+}
+
+/// What a read gave. In a dry-run (a `--probe`), a read that failed tells nothing about the
+/// real run, whose earlier changes the probe never made: it is reported as a read that could
+/// not be probed, with its error, and its value is `unknown()` instead of the step failing.
+pub fn probed<T>(ctx: &RunContext, read: Outcome<T>, unknown: impl FnOnce() -> T) -> Outcome<T> {
+    match read {
+        Err(e) if ctx.is_dry_run() && ctx.stop.check().is_none() => {
+            let why = match *e {
+                EvalAltResult::ErrorRuntime(value, _) => value.to_string(),
+                other => other.to_string(),
+            };
+            ctx.log(Level::Warn, format!("could not probe: {why}"));
+            Ok(unknown())
+        }
+        read => read,
+    }
 }

@@ -220,7 +220,7 @@ fn script(command: &Command, opts: &CommandOptions, env_on_stdin: bool) -> Outco
 }
 
 /// `run` on the target host; on this machine when the body has none.
-fn run(
+pub(super) fn run(
     ctx: &Arc<RunContext>,
     handle: Option<String>,
     command: Command,

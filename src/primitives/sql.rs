@@ -5,7 +5,7 @@
 
 use super::options::Options;
 use super::process_output::shortened;
-use super::{Outcome, error, unless_stopped};
+use super::{Outcome, error, probed, unless_stopped};
 use crate::context::event::{Effect, Level};
 use crate::context::run_context::RunContext;
 use crate::context::unknown_value;
@@ -254,18 +254,7 @@ fn statement(
         }
         result
     });
-    match result {
-        // A probe that failed tells nothing about the real run: its value stays unknown.
-        Err(e) if read_only && ctx.stop.check().is_none() => {
-            let why = match *e {
-                rhai::EvalAltResult::ErrorRuntime(value, _) => value.to_string(),
-                other => other.to_string(),
-            };
-            ctx.log(Level::Warn, format!("could not probe: {why}"));
-            Ok(not_run())
-        }
-        result => result,
-    }
+    probed(ctx, result, not_run)
 }
 
 fn shaped(shape: Shape, mut rows: Vec<Row>) -> Result<Dynamic, String> {
