@@ -256,7 +256,9 @@ fn a_commands_environment_is_in_its_plan() {
         .stdout_has("change local$ API_TOKEN=")
         .stdout_has("MODE='blue green' true")
         .stdout_has("might  local$ PREVIOUS='⟨output of cat current-tag⟩' true")
-        .stdout_has("WEB_TAG=v2.0.1 docker compose -p app up -d web");
+        .stdout_has(
+            "might  local$ WEB_TAG=v2.0.1 ⟨docker compose or docker-compose, chosen at run time⟩ -p app up -d web",
+        );
     let out = Test::new()
         .runbook(ENVIRONMENT)
         .env("DEPLOY_TOKEN", "s3cr3t-t0ken")
@@ -271,7 +273,9 @@ fn a_commands_environment_is_in_its_plan() {
         .filter_map(|a| a["command"].as_str())
         .collect();
     assert!(
-        commands.contains(&"WEB_TAG=v2.0.1 docker compose -p app up -d web"),
+        commands.contains(
+            &"WEB_TAG=v2.0.1 ⟨docker compose or docker-compose, chosen at run time⟩ -p app up -d web"
+        ),
         "{commands:?}"
     );
     assert!(

@@ -317,7 +317,7 @@ fn a_plan_says_the_compose_program_is_chosen_at_run_time() {
         .run();
     out.code(0)
         .stdout_has("read   local$ docker compose version")
-        .stdout_has("'⟨docker compose or docker-compose, chosen at run time⟩' -f ")
+        .stdout_has("⟨docker compose or docker-compose, chosen at run time⟩ -f ")
         .stdout_has("(depends on ⟨docker compose or docker-compose, chosen at run time⟩)")
         .stdout_lacks("change local$");
 }

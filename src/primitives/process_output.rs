@@ -8,7 +8,7 @@ use crate::context::run_context::RunContext;
 use crate::context::unknown_value;
 use crate::diagnostic::error_kind::ErrorKind;
 use crate::shell_quote::quote;
-use rhai::{Array, Map};
+use rhai::{Array, Dynamic, Map};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
@@ -38,14 +38,30 @@ pub enum Command {
 
 impl Command {
     pub fn from_array(primitive: &str, argv: &Array) -> Outcome<Self> {
-        let argv: Vec<String> = argv.iter().map(unknown_value::shown).collect();
         if argv.is_empty() {
             return error(
                 ErrorKind::Script,
                 format!("{primitive}: the argv array is empty"),
             );
         }
-        Ok(Command::Argv(argv))
+        // A command holding a value only a real run knows is never run, only shown: its
+        // unknown words read as their `⟨origin⟩`, without quotes.
+        if argv.iter().any(Dynamic::is::<unknown_value::Unknown>) {
+            let words: Vec<String> = argv
+                .iter()
+                .map(|word| {
+                    if word.is::<unknown_value::Unknown>() {
+                        unknown_value::shown(word)
+                    } else {
+                        quote(&word.to_string())
+                    }
+                })
+                .collect();
+            return Ok(Command::Shell(words.join(" ")));
+        }
+        Ok(Command::Argv(
+            argv.iter().map(ToString::to_string).collect(),
+        ))
     }
 
     /// The command as an operator would type it (argv words quoted for a shell).
