@@ -128,3 +128,17 @@ fn the_quickstart_checks_clean() {
     let out = quickstart().args(["check", "quickstart.rb42"]).run();
     out.code(0).stderr_has("0 errors, 0 warnings");
 }
+
+#[test]
+fn the_readme_plan_excerpt_is_the_quickstarts_plan() {
+    let readme = include_str!("../README.md");
+    let excerpt = readme
+        .split("From `runbook plan runbooks/quickstart.rb42`:\n\n```\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("the README's Safety section quotes the quickstart's plan");
+    let out = quickstart().args(["plan", "quickstart.rb42"]).run();
+    out.code(0);
+    let plan = out.stdout.replace("quickstart.rb42:", "runbooks/quickstart.rb42:");
+    assert!(plan.contains(excerpt), "{excerpt}\nis not in\n{plan}");
+}
