@@ -139,6 +139,8 @@ fn the_readme_plan_excerpt_is_the_quickstarts_plan() {
         .expect("the README's Safety section quotes the quickstart's plan");
     let out = quickstart().args(["plan", "quickstart.rb42"]).run();
     out.code(0);
-    let plan = out.stdout.replace("quickstart.rb42:", "runbooks/quickstart.rb42:");
+    let plan = out
+        .stdout
+        .replace("quickstart.rb42:", "runbooks/quickstart.rb42:");
     assert!(plan.contains(excerpt), "{excerpt}\nis not in\n{plan}");
 }
