@@ -123,15 +123,30 @@ fn a_probe_sends_no_method_that_changes_and_reads_nothing_after_one() {
         &[("base", &base)],
         Test::new(),
     );
-    let place = base.trim_start_matches("http://");
     out.code(0)
         .stdout_has("change http@")
         .stdout_has(&format!(
-            "GET {base}/json  (not probed: follows a change planned on {place})"
+            "GET {base}/json  (not probed: follows a change planned on local)"
         ))
         .stdout_has("after: ⟨response of GET");
     let sent: Vec<String> = server.requests().iter().map(|r| r.method.clone()).collect();
     assert_eq!(sent, ["HEAD"], "only the read before the changes was sent");
+}
+
+#[test]
+fn a_server_on_this_machine_is_not_probed_after_a_change_planned_here() {
+    let server = HttpServer::start();
+    let base = server.url("");
+    let out = probe(
+        r#"    step up { sh("docker compose up -d"); }
+    step check { http_wait(`${base}/health`, #{wait: 60}); }"#,
+        &[("base", &base)],
+        Test::new(),
+    );
+    out.code(0).stdout_has(&format!(
+        "GET {base}/health until status 200 (up to 60s)  (not probed: follows a change planned on local)"
+    ));
+    assert!(server.requests().is_empty(), "the old service was not read");
 }
 
 #[test]

@@ -58,7 +58,7 @@ pub struct RunContext {
     last_unknown: Mutex<String>,
     declined: AtomicBool,
     published: Mutex<Published>,
-    /// Places a dry-run planned a change on (see [`place`]): a probe of them would read a
+    /// Places a dry-run planned a change on (see [`RunContext::place`]): a probe of them would read a
     /// state the plan never made.
     planned_changes: Mutex<HashSet<String>>,
 }
@@ -231,7 +231,7 @@ impl RunContext {
                 Effect::Read,
                 Some(format!(
                     "not probed: follows a change planned on {}",
-                    place(target)
+                    self.place(target)
                 )),
             ),
             (effect, _) => (effect, None),
@@ -253,7 +253,7 @@ impl RunContext {
                     self.planned_changes
                         .lock()
                         .unwrap_or_else(PoisonError::into_inner)
-                        .insert(place(target).to_string());
+                        .insert(self.place(target));
                 }
                 self.probe && effect == Effect::Read && unknown.is_empty() && !after_change
             }
@@ -265,7 +265,7 @@ impl RunContext {
         self.planned_changes
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .contains(place(target))
+            .contains(&self.place(target))
     }
 
     /// Asks confirmation `id`, recording the question and the answer; a dry-run lists it and
@@ -386,15 +386,31 @@ impl RunContext {
             self.base_dir.join(p)
         }
     }
-}
 
-/// Where a target's changes land: a service of a place (`docker@vm`, the engine of host `vm`)
-/// is part of it, so that a change planned on one is a change planned on the other (a command
-/// on `vm` may be `docker compose up`). Other targets are their own place.
-fn place(target: &str) -> &str {
-    match target.split_once('@') {
-        Some((service, place)) if service.chars().all(|c| c.is_ascii_alphabetic()) => place,
-        _ => target,
+    /// Where a target's changes land. A service is part of the host it runs on, so that a
+    /// change planned on one is a change planned on the other (a command on `vm` may be
+    /// `docker compose up`): `docker@vm` is on `vm`; `http@ADDRESS:PORT` is on this machine
+    /// (`local`) for a loopback address, else on the declared host at that address. Other
+    /// targets are their own place.
+    fn place(&self, target: &str) -> String {
+        let Some((service, at)) = target
+            .split_once('@')
+            .filter(|(service, _)| service.chars().all(|c| c.is_ascii_alphabetic()))
+        else {
+            return target.to_string();
+        };
+        if service != "http" {
+            return at.to_string();
+        }
+        let address = at.rsplit_once(':').map_or(at, |(address, _)| address);
+        let address = address.trim_start_matches('[').trim_end_matches(']');
+        if address == "localhost" || address == "::1" || address.starts_with("127.") {
+            return "local".to_string();
+        }
+        self.hosts()
+            .specs()
+            .find(|spec| spec.address == address)
+            .map_or_else(|| at.to_string(), |spec| spec.name.clone())
     }
 }
 
