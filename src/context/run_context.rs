@@ -58,8 +58,8 @@ pub struct RunContext {
     last_unknown: Mutex<String>,
     declined: AtomicBool,
     published: Mutex<Published>,
-    /// Places a dry-run planned a change on (see [`RunContext::place`]): a probe of them would read a
-    /// state the plan never made.
+    /// Places a dry-run planned a change on (see [`RunContext::place`]): a probe of them would
+    /// read a state the plan never made.
     planned_changes: Mutex<HashSet<String>>,
 }
 

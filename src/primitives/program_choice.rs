@@ -10,7 +10,7 @@ use super::remote;
 use crate::context::run_context::RunContext;
 use crate::context::unknown_value::{self, Unknown};
 use crate::diagnostic::error_kind::ErrorKind;
-use rhai::{Array, Dynamic, Engine, Map};
+use rhai::{Array, Dynamic, Engine, EvalAltResult, Map};
 use std::sync::Arc;
 
 pub fn register(engine: &mut Engine, ctx: &Arc<RunContext>) {
@@ -51,10 +51,7 @@ fn first_answering(ctx: &Arc<RunContext>, candidates: &Array, args: &Array) -> O
         let result = match answer {
             Ok(result) => result,
             // A program that cannot start does not answer.
-            Err(e) if matches!(&*e, rhai::EvalAltResult::ErrorRuntime(v, _) if v.tag() == ErrorKind::Io.tag()) =>
-            {
-                continue;
-            }
+            Err(e) if cannot_start(&e) => continue,
             Err(e) => return super::probed(ctx, Err(e), || chosen_at_run_time(ctx, &programs)),
         };
         if result.get("stdout").is_some_and(Dynamic::is::<Unknown>) {
@@ -65,6 +62,10 @@ fn first_answering(ctx: &Arc<RunContext>, candidates: &Array, args: &Array) -> O
         }
     }
     Ok(last.clone())
+}
+
+fn cannot_start(e: &EvalAltResult) -> bool {
+    matches!(e, EvalAltResult::ErrorRuntime(value, _) if value.tag() == ErrorKind::Io.tag())
 }
 
 /// `[⟨docker compose or docker-compose, chosen at run time⟩]`.
