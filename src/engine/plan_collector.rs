@@ -7,6 +7,7 @@ use super::plan::{
 use crate::context::event::{Effect, Event, EventSink, Level, Phase};
 use crate::language::ast::Procedure;
 use crate::language::duration;
+use crate::language::fan_out_wording;
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
@@ -33,6 +34,9 @@ impl PlanCollector {
         let mut blanks = BTreeMap::new();
         for step in procedure.steps() {
             let mut attrs = Vec::new();
+            if let Some(target) = step.target.as_ref().or(procedure.target.as_ref()) {
+                attrs.push(fan_out_wording::runs_on(target));
+            }
             if let Some(retry) = step.retry {
                 let mut text = format!(
                     "retry {} every {}",

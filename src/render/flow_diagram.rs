@@ -9,8 +9,9 @@
 //! [`FOLD_ABOVE`] steps is folded: its steps go in rows (subgraphs) split at confirmations, and
 //! each row has one failure edge to one rollback node listing that row's rollbacks.
 
-use crate::language::ast::{Guard, Item, Procedure, Step, Target, Tolerance};
+use crate::language::ast::{Guard, Item, Procedure, Step, Target};
 use crate::language::duration;
+use crate::language::fan_out_wording;
 
 /// Above this many steps a procedure is drawn folded, in rows.
 pub const FOLD_ABOVE: usize = 12;
@@ -386,7 +387,7 @@ impl Flow<'_> {
         lines
     }
 
-    /// `on web: a, b, c +2 more · 2 at a time · tolerates 20%`.
+    /// `on web: a, b, c +2 more · 2 at a time · up to 20% of the hosts may fail`.
     fn on(&self, target: &Target) -> String {
         let name = &target.name.text;
         let hosts = (self.hosts)(name);
@@ -398,13 +399,8 @@ impl Flow<'_> {
                 text.push_str(&format!(" +{} more", hosts.len() - HOSTS_SHOWN));
             }
         }
-        if let Some(forks) = target.forks {
-            text.push_str(&format!(" · {forks} at a time"));
-        }
-        match target.tolerate {
-            Tolerance::None => {}
-            Tolerance::Percent(p) => text.push_str(&format!(" · tolerates {p}% failing")),
-            Tolerance::All => text.push_str(" · tolerates any failure"),
+        for clause in fan_out_wording::policy_clauses(target) {
+            text.push_str(&format!(" · {clause}"));
         }
         text
     }

@@ -10,6 +10,7 @@ use crate::language::ast::{
     Guard, HostDecl, Item, Literal, Procedure, Runbook, Step, Target, Tolerance, Value, ValueAt,
 };
 use crate::language::duration;
+use crate::language::fan_out_wording;
 use crate::render::flow_diagram::Flow;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -140,6 +141,9 @@ pub struct TargetDoc {
     pub forks: Option<u32>,
     /// `20%` or `all`.
     pub tolerate: Option<String>,
+    /// The policy in words, as plans say it too: `5 at a time`, `up to 20% of the hosts may
+    /// fail`.
+    pub policy: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -409,6 +413,7 @@ fn target_doc(target: &Target, targets: &BTreeMap<String, Vec<String>>) -> Targe
         name,
         hosts,
         forks: target.forks,
+        policy: fan_out_wording::policy_clauses(target),
         tolerate: match target.tolerate {
             Tolerance::None => None,
             Tolerance::Percent(p) => Some(format!("{p}%")),
