@@ -269,12 +269,18 @@ impl EventSink for PlanCollector {
             }
             Event::RollbackStarted { .. } => state.unwinding += 1,
             Event::RollbackFinished { .. } => state.unwinding = state.unwinding.saturating_sub(1),
-            Event::StepStarted { step, .. } => {
-                state.step(step);
+            // Its title as the run fills it in (`${name}` references).
+            Event::StepStarted { step, title, .. } => {
+                state.step(step).title.clone_from(title);
             }
             Event::StepFinished { .. } => state.close(),
-            Event::StepSkipped { step, reason, .. } => {
+            Event::StepSkipped {
+                step,
+                title,
+                reason,
+            } => {
                 let entry = state.step(step);
+                entry.title.clone_from(title);
                 entry.outlook = StepOutlook::Skipped;
                 entry.notes.push(format!("skipped: {reason}"));
                 state.close();

@@ -12,6 +12,7 @@
 
 use super::evaluator::{Evaluator, Slot};
 use super::frozen_world;
+use super::message_filling;
 use super::plan::PlannedAction;
 use crate::context::event::{Event, EventSink, Level, Phase};
 use crate::context::run_context::{RunContext, UNKNOWN_OPEN, placeholder};
@@ -52,6 +53,10 @@ pub struct TracedBody {
 /// What one step would do, and what its rollback would undo.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct StepTrace {
+    /// Its title, `${name}` references filled in as a run fills them (`message_filling`).
+    pub title: String,
+    /// Its own confirmation message, filled in the same way.
+    pub confirm: Option<String>,
     pub body: TracedBody,
     /// `None` when the step has no rollback.
     pub rollback: Option<TracedBody>,
@@ -64,6 +69,10 @@ pub struct StepTrace {
 pub struct ProcedureTrace {
     /// The runbook's guards, then the procedure's, in order.
     pub guards: Vec<TracedBody>,
+    /// Their titles, `${name}` references filled in as a run fills them.
+    pub guard_titles: Vec<String>,
+    /// The messages of the confirmations between steps, in order, filled in the same way.
+    pub gates: Vec<String>,
     /// By step id.
     pub steps: BTreeMap<String, StepTrace>,
     pub finally: Option<TracedBody>,
@@ -178,18 +187,28 @@ impl<'a> Tracer<'a> {
             ..ProcedureTrace::default()
         };
         for guard in &self.runbook.guards {
+            trace.guard_titles.push(self.fill(&guard.title));
             trace
                 .guards
                 .push(self.body(&guard.body, None, Phase::Guard, &[]));
         }
         for guard in &procedure.guards {
+            trace.guard_titles.push(self.fill(&guard.title));
             trace
                 .guards
                 .push(self.body(&guard.body, None, Phase::Guard, &hosts));
         }
         for item in &procedure.items {
-            let Item::Step(step) = item else { continue };
+            let step = match item {
+                Item::Gate(gate) => {
+                    trace.gates.push(self.fill(&gate.message));
+                    continue;
+                }
+                Item::Step(step) => step,
+            };
             let id = step.id.text.as_str();
+            let title = self.fill(step.title());
+            let confirm = step.confirm.as_deref().map(|c| self.fill(c));
             let on = step
                 .target
                 .as_ref()
@@ -205,6 +224,8 @@ impl<'a> Tracer<'a> {
             trace.steps.insert(
                 id.to_string(),
                 StepTrace {
+                    title,
+                    confirm,
                     body,
                     rollback,
                     hosts,
@@ -237,6 +258,11 @@ impl<'a> Tracer<'a> {
                 self.ctx.publish(name, None, placeholder(name).into());
             }
         }
+    }
+
+    /// A title or message as the run would show it at this point of the procedure.
+    fn fill(&self, text: &str) -> String {
+        message_filling::fill(text, &self.ctx, self.params, &self.secrets)
     }
 
     fn hosts_of(&self, target: Option<&str>) -> Vec<String> {

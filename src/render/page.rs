@@ -258,8 +258,8 @@ impl Page {
             Some((stem, _)) => format!("{stem}.md"),
             None => format!("{file}.md"),
         };
-        let describe = |guard: &Guard, body: &TracedBody| GuardDoc {
-            title: guard.title.clone(),
+        let describe = |guard: &Guard, title: Option<&String>, body: &TracedBody| GuardDoc {
+            title: title.unwrap_or(&guard.title).clone(),
             code: one_line(&guard.body.code),
             body: body_doc(body),
         };
@@ -271,7 +271,8 @@ impl Page {
             .enumerate()
             .map(|(i, g)| {
                 let body = first.and_then(|t| t.guards.get(i)).cloned();
-                describe(g, &body.unwrap_or_default())
+                let title = first.and_then(|t| t.guard_titles.get(i));
+                describe(g, title, &body.unwrap_or_default())
             })
             .collect();
         Self {
@@ -433,7 +434,11 @@ fn procedure_doc(
         .iter()
         .enumerate()
         .map(|(i, g)| GuardDoc {
-            title: g.title.clone(),
+            title: trace
+                .guard_titles
+                .get(runbook_guards.len() + i)
+                .unwrap_or(&g.title)
+                .clone(),
             code: one_line(&g.body.code),
             body: trace
                 .guards
@@ -445,6 +450,7 @@ fn procedure_doc(
     let anchor = format!("procedure-{}", procedure.id.text);
     let mut items = Vec::new();
     let mut number = 0;
+    let mut gates_seen = 0;
     for (position, item) in procedure.items.iter().enumerate() {
         match item {
             Item::Gate(gate) => {
@@ -456,9 +462,10 @@ fn procedure_doc(
                     })
                     .unwrap_or_default();
                 items.push(ItemDoc::Gate {
-                    message: gate.message.clone(),
+                    message: trace.gates.get(gates_seen).unwrap_or(&gate.message).clone(),
                     before,
                 });
+                gates_seen += 1;
             }
             Item::Step(step) => {
                 number += 1;
@@ -507,7 +514,12 @@ fn step_doc(
     StepDoc {
         number,
         id: step.id.text.clone(),
-        title: step.title().to_string(),
+        // As a run would show them: `${name}` references filled in by the trace.
+        title: if traced.title.is_empty() {
+            step.title().to_string()
+        } else {
+            traced.title.clone()
+        },
         anchor: format!("{procedure_anchor}-{}", step.id.text),
         target: step.target.as_ref().map(|t| target_doc(t, targets)),
         retry: step.retry.map(|r| {
@@ -524,7 +536,7 @@ fn step_doc(
         }),
         timeout: step.timeout.map(duration::format),
         when: step.when.as_ref().map(|w| one_line(&w.code)),
-        confirm: step.confirm.clone(),
+        confirm: traced.confirm.clone().or_else(|| step.confirm.clone()),
         body: body_doc(&traced.body),
         rollback: traced.rollback.as_ref().map(body_doc),
         rollback_always: step.rollback_always,
