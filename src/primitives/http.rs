@@ -237,7 +237,8 @@ fn planned(ctx: &RunContext, request: &Request) -> Map {
     let text = ctx.unknown_value(&format!("response of {} {}", request.method, request.url));
     map.insert("text".into(), text);
     map.insert("json".into(), Dynamic::UNIT);
-    map.insert("elapsed_ms".into(), Dynamic::UNIT);
+    let elapsed = ctx.unknown_value(&format!("time of {} {}", request.method, request.url));
+    map.insert("elapsed_ms".into(), elapsed);
     map
 }
 
