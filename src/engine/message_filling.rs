@@ -3,21 +3,17 @@
 //! value, a value published by an earlier step, `⟨secret NAME⟩` for a secret (never its value),
 //! and `⟨…⟩` for what is not known (a value only a real run knows, a name with no value).
 
-use super::run_values::{ParamValue, SecretValue};
+use super::run_values::ParamValue;
 use crate::context::run_context::{RunContext, placeholder};
 use crate::context::unknown_value;
+use crate::language::ast::Runbook;
 use crate::language::message_text;
 use std::collections::HashSet;
 
 /// `text` with its `${name}` references filled in from what the run (or the dry-run) knows now.
-pub fn fill(
-    text: &str,
-    ctx: &RunContext,
-    params: &[ParamValue],
-    secrets: &[SecretValue],
-) -> String {
+pub fn fill(text: &str, ctx: &RunContext, runbook: &Runbook, params: &[ParamValue]) -> String {
     message_text::expand(text, |name| {
-        if secrets.iter().any(|s| s.name == name) {
+        if runbook.secrets.iter().any(|s| s.name.text == name) {
             return Some(placeholder(&format!("secret {name}")));
         }
         let value = ctx

@@ -262,7 +262,7 @@ impl<'a> Tracer<'a> {
 
     /// A title or message as the run would show it at this point of the procedure.
     fn fill(&self, text: &str) -> String {
-        message_filling::fill(text, &self.ctx, self.params, &self.secrets)
+        message_filling::fill(text, &self.ctx, self.runbook, self.params)
     }
 
     fn hosts_of(&self, target: Option<&str>) -> Vec<String> {

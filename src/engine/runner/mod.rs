@@ -303,7 +303,7 @@ impl Runner<'_> {
     /// A step title, confirmation message or guard title with its `${name}` references filled
     /// in (`message_filling`).
     fn message(&self, text: &str) -> String {
-        message_filling::fill(text, self.ctx, self.params, self.secrets)
+        message_filling::fill(text, self.ctx, self.runbook, self.params)
     }
 
     /// The evaluator of this run's bodies.
