@@ -230,7 +230,19 @@ fn titles_and_confirmations_are_filled_in_alike_by_plan_doc_and_run() {
         .stdout_has("#### 1. Sauvegarder dans /backups (`dump`)")
         .stdout_has("Restaurer /backups/db.dump ?")
         .stdout_has("**Confirmation:** Vraiment /backups/db.dump ?")
-        .stdout_has("#### 2. Restaurer /backups/db.dump (⟨output of ls⟩) (`restore`)");
+        .stdout_has("#### 2. Restaurer /backups/db.dump (⟨output of ls⟩) (`restore`)")
+        // Its diagram too.
+        .stdout_has("2. Restaurer /backups/db.dump (⟨output of ls⟩)<br>id: restore")
+        .stdout_lacks("${");
+    let markdown = Test::new()
+        .runbook(FILLED)
+        .args(["plan", "main.rb42", "--format", "markdown"])
+        .run();
+    markdown
+        .code(0)
+        .stdout_has("confirm: Restaurer /backups/db.dump ?")
+        .stdout_has("confirm: Vraiment /backups/db.dump ?")
+        .stdout_lacks("${");
     let run = Test::new()
         .runbook(FILLED)
         .args(["run", "main.rb42", "--yes"])

@@ -53,10 +53,6 @@ pub struct TracedBody {
 /// What one step would do, and what its rollback would undo.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct StepTrace {
-    /// Its title, `${name}` references filled in as a run fills them (`message_filling`).
-    pub title: String,
-    /// Its own confirmation message, filled in the same way.
-    pub confirm: Option<String>,
     pub body: TracedBody,
     /// `None` when the step has no rollback.
     pub rollback: Option<TracedBody>,
@@ -69,10 +65,10 @@ pub struct StepTrace {
 pub struct ProcedureTrace {
     /// The runbook's guards, then the procedure's, in order.
     pub guards: Vec<TracedBody>,
-    /// Their titles, `${name}` references filled in as a run fills them.
-    pub guard_titles: Vec<String>,
-    /// The messages of the confirmations between steps, in order, filled in the same way.
-    pub gates: Vec<String>,
+    /// Each guard and step title and confirmation message as written, with its `${name}`
+    /// references filled in as a run fills them at that point (`message_filling`); a text
+    /// written twice keeps its first filling.
+    pub texts: BTreeMap<String, String>,
     /// By step id.
     pub steps: BTreeMap<String, StepTrace>,
     pub finally: Option<TracedBody>,
@@ -90,6 +86,16 @@ pub struct TracedRunbook {
     pub procedures: Vec<(String, ProcedureTrace)>,
     /// Every host and group name with the hosts it stands for.
     pub targets: BTreeMap<String, Vec<String>>,
+}
+
+impl ProcedureTrace {
+    /// A title or message as written, as the run would show it (`texts`).
+    pub fn text(&self, written: &str) -> String {
+        self.texts
+            .get(written)
+            .cloned()
+            .unwrap_or_else(|| written.to_string())
+    }
 }
 
 impl TracedRunbook {
@@ -187,13 +193,13 @@ impl<'a> Tracer<'a> {
             ..ProcedureTrace::default()
         };
         for guard in &self.runbook.guards {
-            trace.guard_titles.push(self.fill(&guard.title));
+            self.fill(&mut trace, &guard.title);
             trace
                 .guards
                 .push(self.body(&guard.body, None, Phase::Guard, &[]));
         }
         for guard in &procedure.guards {
-            trace.guard_titles.push(self.fill(&guard.title));
+            self.fill(&mut trace, &guard.title);
             trace
                 .guards
                 .push(self.body(&guard.body, None, Phase::Guard, &hosts));
@@ -201,14 +207,16 @@ impl<'a> Tracer<'a> {
         for item in &procedure.items {
             let step = match item {
                 Item::Gate(gate) => {
-                    trace.gates.push(self.fill(&gate.message));
+                    self.fill(&mut trace, &gate.message);
                     continue;
                 }
                 Item::Step(step) => step,
             };
             let id = step.id.text.as_str();
-            let title = self.fill(step.title());
-            let confirm = step.confirm.as_deref().map(|c| self.fill(c));
+            self.fill(&mut trace, step.title());
+            if let Some(question) = &step.confirm {
+                self.fill(&mut trace, question);
+            }
             let on = step
                 .target
                 .as_ref()
@@ -224,8 +232,6 @@ impl<'a> Tracer<'a> {
             trace.steps.insert(
                 id.to_string(),
                 StepTrace {
-                    title,
-                    confirm,
                     body,
                     rollback,
                     hosts,
@@ -260,9 +266,12 @@ impl<'a> Tracer<'a> {
         }
     }
 
-    /// A title or message as the run would show it at this point of the procedure.
-    fn fill(&self, text: &str) -> String {
-        message_filling::fill(text, &self.ctx, self.runbook, self.params)
+    /// Records a title or message as the run would show it at this point of the procedure.
+    fn fill(&self, trace: &mut ProcedureTrace, text: &str) {
+        if !trace.texts.contains_key(text) {
+            let filled = message_filling::fill(text, &self.ctx, self.runbook, self.params);
+            trace.texts.insert(text.to_string(), filled);
+        }
     }
 
     fn hosts_of(&self, target: Option<&str>) -> Vec<String> {

@@ -258,8 +258,8 @@ impl Page {
             Some((stem, _)) => format!("{stem}.md"),
             None => format!("{file}.md"),
         };
-        let describe = |guard: &Guard, title: Option<&String>, body: &TracedBody| GuardDoc {
-            title: title.unwrap_or(&guard.title).clone(),
+        let describe = |guard: &Guard, title: Option<String>, body: &TracedBody| GuardDoc {
+            title: title.unwrap_or_else(|| guard.title.clone()),
             code: one_line(&guard.body.code),
             body: body_doc(body),
         };
@@ -271,7 +271,7 @@ impl Page {
             .enumerate()
             .map(|(i, g)| {
                 let body = first.and_then(|t| t.guards.get(i)).cloned();
-                let title = first.and_then(|t| t.guard_titles.get(i));
+                let title = first.map(|t| t.text(&g.title));
                 describe(g, title, &body.unwrap_or_default())
             })
             .collect();
@@ -434,11 +434,7 @@ fn procedure_doc(
         .iter()
         .enumerate()
         .map(|(i, g)| GuardDoc {
-            title: trace
-                .guard_titles
-                .get(runbook_guards.len() + i)
-                .unwrap_or(&g.title)
-                .clone(),
+            title: trace.text(&g.title),
             code: one_line(&g.body.code),
             body: trace
                 .guards
@@ -450,7 +446,6 @@ fn procedure_doc(
     let anchor = format!("procedure-{}", procedure.id.text);
     let mut items = Vec::new();
     let mut number = 0;
-    let mut gates_seen = 0;
     for (position, item) in procedure.items.iter().enumerate() {
         match item {
             Item::Gate(gate) => {
@@ -462,16 +457,15 @@ fn procedure_doc(
                     })
                     .unwrap_or_default();
                 items.push(ItemDoc::Gate {
-                    message: trace.gates.get(gates_seen).unwrap_or(&gate.message).clone(),
+                    message: trace.text(&gate.message),
                     before,
                 });
-                gates_seen += 1;
             }
             Item::Step(step) => {
                 number += 1;
                 let traced = trace.steps.get(&step.id.text).cloned().unwrap_or_default();
                 items.push(ItemDoc::Step(Box::new(step_doc(
-                    step, number, &anchor, &traced, targets,
+                    step, number, &anchor, trace, &traced, targets,
                 ))));
             }
         }
@@ -498,6 +492,7 @@ fn procedure_doc(
             runbook_guards,
             hosts: &|name| targets.get(name).cloned().unwrap_or_default(),
             anchor: Some(&|step| format!("{anchor}-{step}")),
+            text: &|written| trace.text(written),
         }
         .mermaid(),
         anchor,
@@ -508,6 +503,7 @@ fn step_doc(
     step: &Step,
     number: usize,
     procedure_anchor: &str,
+    procedure_trace: &ProcedureTrace,
     traced: &StepTrace,
     targets: &BTreeMap<String, Vec<String>>,
 ) -> StepDoc {
@@ -515,11 +511,7 @@ fn step_doc(
         number,
         id: step.id.text.clone(),
         // As a run would show them: `${name}` references filled in by the trace.
-        title: if traced.title.is_empty() {
-            step.title().to_string()
-        } else {
-            traced.title.clone()
-        },
+        title: procedure_trace.text(step.title()),
         anchor: format!("{procedure_anchor}-{}", step.id.text),
         target: step.target.as_ref().map(|t| target_doc(t, targets)),
         retry: step.retry.map(|r| {
@@ -536,7 +528,7 @@ fn step_doc(
         }),
         timeout: step.timeout.map(duration::format),
         when: step.when.as_ref().map(|w| one_line(&w.code)),
-        confirm: traced.confirm.clone().or_else(|| step.confirm.clone()),
+        confirm: step.confirm.as_deref().map(|c| procedure_trace.text(c)),
         body: body_doc(&traced.body),
         rollback: traced.rollback.as_ref().map(body_doc),
         rollback_always: step.rollback_always,
