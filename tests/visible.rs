@@ -252,6 +252,14 @@ fn titles_and_confirmations_are_filled_in_alike_by_plan_doc_and_run() {
         .stdout_has("? Restaurer /backups/db.dump ?")
         .stdout_has("? Vraiment /backups/db.dump ?")
         .stdout_has("restore — Restaurer /backups/db.dump (main.rb42");
+    // A title naming nothing known is checked as confirmations are.
+    let check = Test::new()
+        .runbook(&FILLED.replace("Restaurer ${dump_file} (", "Restaurer ${dump_fil} ("))
+        .args(["check", "main.rb42"])
+        .run();
+    check
+        .stderr_has("`${dump_fil}` names no parameter, secret or value published before it: it shows as ⟨dump_fil⟩")
+        .stderr_has("did you mean `${dump_file}`?");
 }
 
 /// Four hosts of an inventory; each host's body waits the longer the earlier it comes, so
