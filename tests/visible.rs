@@ -333,3 +333,17 @@ fn text_and_markdown_plans_show_the_fan_out_policy_as_the_doc_does() {
     doc.code(0)
         .stdout_has(&format!("**Runs on** `web` (a, b, c, d), {policy}."));
 }
+
+#[test]
+fn a_plan_diff_tells_a_changed_fan_out_policy() {
+    let out = Test::new()
+        .runbook(FAN_OUT)
+        .file(
+            "old.rb42",
+            FAN_OUT.replace("forks 4 tolerate 25%", "forks 2"),
+        )
+        .args(["plan", "main.rb42", "--base", "old.rb42"])
+        .run();
+    out.code(0)
+        .stdout_has("fan-out: `2 at a time` → `4 at a time, up to 25% of the hosts may fail`");
+}
