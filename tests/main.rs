@@ -49,3 +49,4 @@ mod sshd;
 mod timeline;
 mod tmux;
 mod unknown_values;
+mod visible;

@@ -245,7 +245,7 @@ fn labels_are_escaped_and_nodes_link_to_their_sections() {
     for expected in [
         "step a #quot;un#quot; #124; #96;deux#96; {trois} #lt;b#gt;x#lt;/b#gt;",
         "confirm: Continuer ? [o/N] #35;yes --#gt; end",
-        "on web: web1, web2 · 1 at a time · tolerates 50% failing",
+        "on web: web1, web2<br>1 at a time · up to 50% of the hosts may fail",
         "when 1 #lt; 2 #amp;#amp; #quot;a#quot; != #quot;b#quot;",
         "retry 2× every 1s",
         "undo 2. click b href #quot;http://x#quot;<br>also if this step fails",

@@ -201,7 +201,6 @@ fn a_step_runs_alone_and_its_rollback_runs_on_demand_while_dry_mode_changes_noth
         // The plan, as `runbook plan` prints it.
         .stdout_has("Plan demo › make — Make the file")
         .stdout_has("change local$ write ")
-        .stdout_has("would write_file on local: write ")
         .stdout_has("rollback of `write` registered (1 owed)")
         .stdout_has("made.txt\nfirst 1 ***\n")
         .stdout_has("↩ rollback write")
@@ -210,6 +209,13 @@ fn a_step_runs_alone_and_its_rollback_runs_on_demand_while_dry_mode_changes_noth
     let answers: Vec<String> = out.lines_with(&["true", "false"]);
     assert_eq!(answers, ["false", "true", "false"], "{}", out.stdout);
     assert!(!out.exists("made.txt"));
+    // The plan, the dry step and the real step each show the action as the plan words it.
+    assert_eq!(
+        out.stdout.matches("change local$ write ").count(),
+        3,
+        "{}",
+        out.stdout
+    );
 }
 
 #[test]

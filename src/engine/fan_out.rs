@@ -1,6 +1,8 @@
 //! Running one piece of work on many places (hosts): at most `forks` at once, each on its own
 //! thread, and no new one started once more have failed than the policy tolerates. A single
-//! place, or one fork, runs inline on the calling thread.
+//! place, or one fork, runs inline on the calling thread. A dry-run goes through the places one
+//! at a time, in their order ([`spread_in_order`]), so that its events, and the plan made of
+//! them, are the same every time.
 
 use crate::language::ast::Tolerance;
 use std::collections::VecDeque;
@@ -49,21 +51,49 @@ pub fn spread<K: Clone + Sync, T: Send, E: Send>(
     policy: Policy,
     each: impl Fn(&K) -> Result<T, E> + Sync,
 ) -> Spread<K, T, E> {
+    spread_with(hosts, policy, false, each)
+}
+
+/// Runs `each` for every place, one at a time in their order, on the calling thread. The places
+/// a parallel run would start before any failure is known (the first `forks`) run whatever
+/// fails; after them, the policy stops the fan-out as [`spread`] does.
+pub fn spread_in_order<K: Clone + Sync, T: Send, E: Send>(
+    hosts: &[K],
+    policy: Policy,
+    each: impl Fn(&K) -> Result<T, E> + Sync,
+) -> Spread<K, T, E> {
+    spread_with(hosts, policy, true, each)
+}
+
+fn spread_with<K: Clone + Sync, T: Send, E: Send>(
+    hosts: &[K],
+    policy: Policy,
+    in_order: bool,
+    each: impl Fn(&K) -> Result<T, E> + Sync,
+) -> Spread<K, T, E> {
     let queue: Mutex<VecDeque<(usize, &K)>> = Mutex::new(hosts.iter().enumerate().collect());
     let results: Mutex<Vec<Option<Result<T, E>>>> =
         Mutex::new(hosts.iter().map(|_| None).collect());
     let failures = Mutex::new(0usize);
     let halted = AtomicBool::new(false);
-    let workers = policy.forks.clamp(1, hosts.len().max(1));
+    let workers = if in_order {
+        1
+    } else {
+        policy.forks.clamp(1, hosts.len().max(1))
+    };
+    // In order, the places a parallel run starts at once are not held back by a failure.
+    let started_at_once = if in_order { policy.forks.max(1) } else { 0 };
     let work = || {
         loop {
-            if halted.load(Ordering::SeqCst) {
+            let mut queue = queue.lock().unwrap_or_else(PoisonError::into_inner);
+            let at_once = queue
+                .front()
+                .is_some_and(|(index, _)| *index < started_at_once);
+            if halted.load(Ordering::SeqCst) && !at_once {
                 return;
             }
-            let next = queue
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .pop_front();
+            let next = queue.pop_front();
+            drop(queue);
             let Some((index, host)) = next else {
                 return;
             };
@@ -138,6 +168,22 @@ mod tests {
         });
         let peak = peak.load(Ordering::SeqCst);
         assert!((2..=4).contains(&peak), "peak {peak}");
+    }
+
+    #[test]
+    fn in_order_every_place_runs_in_its_turn_and_the_first_forks_whatever_fails() {
+        let order = Mutex::new(Vec::new());
+        let spread = spread_in_order(&hosts(6), policy(3, Tolerance::None), |h| {
+            order.lock().unwrap().push(h.clone());
+            if h == "h2" { Err("boom") } else { Ok(()) }
+        });
+        assert_eq!(*order.lock().unwrap(), ["h1", "h2", "h3"]);
+        assert_eq!(spread.done_places(), ["h1", "h3"]);
+        assert_eq!(spread.not_run, ["h4", "h5", "h6"]);
+        let all = spread_in_order(&hosts(4), policy(2, Tolerance::All), |h| {
+            if h == "h1" { Err("boom") } else { Ok(()) }
+        });
+        assert_eq!(all.done_places(), ["h2", "h3", "h4"]);
     }
 
     #[test]

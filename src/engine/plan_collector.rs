@@ -7,6 +7,7 @@ use super::plan::{
 use crate::context::event::{Effect, Event, EventSink, Level, Phase};
 use crate::language::ast::Procedure;
 use crate::language::duration;
+use crate::language::fan_out_wording;
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
@@ -33,6 +34,9 @@ impl PlanCollector {
         let mut blanks = BTreeMap::new();
         for step in procedure.steps() {
             let mut attrs = Vec::new();
+            if let Some(target) = step.target.as_ref().or(procedure.target.as_ref()) {
+                attrs.push(fan_out_wording::runs_on(target));
+            }
             if let Some(retry) = step.retry {
                 let mut text = format!(
                     "retry {} every {}",
@@ -265,12 +269,18 @@ impl EventSink for PlanCollector {
             }
             Event::RollbackStarted { .. } => state.unwinding += 1,
             Event::RollbackFinished { .. } => state.unwinding = state.unwinding.saturating_sub(1),
-            Event::StepStarted { step, .. } => {
-                state.step(step);
+            // Its title as the run fills it in (`${name}` references).
+            Event::StepStarted { step, title, .. } => {
+                state.step(step).title.clone_from(title);
             }
             Event::StepFinished { .. } => state.close(),
-            Event::StepSkipped { step, reason, .. } => {
+            Event::StepSkipped {
+                step,
+                title,
+                reason,
+            } => {
                 let entry = state.step(step);
+                entry.title.clone_from(title);
                 entry.outlook = StepOutlook::Skipped;
                 entry.notes.push(format!("skipped: {reason}"));
                 state.close();

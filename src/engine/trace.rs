@@ -12,6 +12,7 @@
 
 use super::evaluator::{Evaluator, Slot};
 use super::frozen_world;
+use super::message_filling;
 use super::plan::PlannedAction;
 use crate::context::event::{Event, EventSink, Level, Phase};
 use crate::context::run_context::{RunContext, UNKNOWN_OPEN, placeholder};
@@ -64,6 +65,10 @@ pub struct StepTrace {
 pub struct ProcedureTrace {
     /// The runbook's guards, then the procedure's, in order.
     pub guards: Vec<TracedBody>,
+    /// Each guard and step title and confirmation message as written, with its `${name}`
+    /// references filled in as a run fills them at that point (`message_filling`); a text
+    /// written twice keeps its first filling.
+    pub texts: BTreeMap<String, String>,
     /// By step id.
     pub steps: BTreeMap<String, StepTrace>,
     pub finally: Option<TracedBody>,
@@ -81,6 +86,16 @@ pub struct TracedRunbook {
     pub procedures: Vec<(String, ProcedureTrace)>,
     /// Every host and group name with the hosts it stands for.
     pub targets: BTreeMap<String, Vec<String>>,
+}
+
+impl ProcedureTrace {
+    /// A title or message as written, as the run would show it (`texts`).
+    pub fn text(&self, written: &str) -> String {
+        self.texts
+            .get(written)
+            .cloned()
+            .unwrap_or_else(|| written.to_string())
+    }
 }
 
 impl TracedRunbook {
@@ -178,18 +193,30 @@ impl<'a> Tracer<'a> {
             ..ProcedureTrace::default()
         };
         for guard in &self.runbook.guards {
+            self.fill(&mut trace, &guard.title);
             trace
                 .guards
                 .push(self.body(&guard.body, None, Phase::Guard, &[]));
         }
         for guard in &procedure.guards {
+            self.fill(&mut trace, &guard.title);
             trace
                 .guards
                 .push(self.body(&guard.body, None, Phase::Guard, &hosts));
         }
         for item in &procedure.items {
-            let Item::Step(step) = item else { continue };
+            let step = match item {
+                Item::Gate(gate) => {
+                    self.fill(&mut trace, &gate.message);
+                    continue;
+                }
+                Item::Step(step) => step,
+            };
             let id = step.id.text.as_str();
+            self.fill(&mut trace, step.title());
+            if let Some(question) = &step.confirm {
+                self.fill(&mut trace, question);
+            }
             let on = step
                 .target
                 .as_ref()
@@ -236,6 +263,14 @@ impl<'a> Tracer<'a> {
             if !known.contains(name) {
                 self.ctx.publish(name, None, placeholder(name).into());
             }
+        }
+    }
+
+    /// Records a title or message as the run would show it at this point of the procedure.
+    fn fill(&self, trace: &mut ProcedureTrace, text: &str) {
+        if !trace.texts.contains_key(text) {
+            let filled = message_filling::fill(text, &self.ctx, self.runbook, self.params);
+            trace.texts.insert(text.to_string(), filled);
         }
     }
 

@@ -383,6 +383,7 @@ impl Checker<'_> {
                     ),
                 );
             }
+            self.message(step.title(), step.id.span, &names);
             if let Some(question) = &step.confirm {
                 self.message(question, step.id.span, &names);
             }
@@ -422,8 +423,8 @@ impl Checker<'_> {
         }
     }
 
-    /// Warns about `${name}` references in a confirmation message or guard title that name no
-    /// parameter, secret or value published earlier: they would be shown as written.
+    /// Warns about `${name}` references in a step title, confirmation message or guard title
+    /// that name no parameter, secret or value published earlier: they would show as `⟨name⟩`.
     fn message(&mut self, text: &str, span: Span, names: &Names) {
         for name in message_text::references(text) {
             if !names.all().any(|known| known == name) {
@@ -431,7 +432,7 @@ impl Checker<'_> {
                     did_you_mean(name, names.all()).map(|m| format!("did you mean `${{{m}}}`?"));
                 self.warning(
                     span,
-                    format!("`${{{name}}}` names no parameter, secret or value published before it: it is shown as written"),
+                    format!("`${{{name}}}` names no parameter, secret or value published before it: it shows as ⟨{name}⟩"),
                 )
                 .help = help;
             } else {

@@ -1,7 +1,7 @@
 //! `${name}` references in the texts an operator reads at run time: confirmation messages and
 //! guard titles. `confirm "Restaurer ${dump_file} sur ${ssh_host} ?"` names a parameter, a secret
-//! or a value published by an earlier step; the runner fills them in before asking, the checker
-//! warns about names that are none of these.
+//! or a value published by an earlier step; `engine::message_filling` fills them in (for `run`,
+//! `plan` and `doc` alike), the checker warns about names that are none of these.
 
 /// The names referenced as `${name}` in `text`, in order.
 pub fn references(text: &str) -> Vec<&str> {
@@ -14,12 +14,12 @@ pub fn references(text: &str) -> Vec<&str> {
 }
 
 /// `text` with each `${name}` replaced by `value(name)`; a reference `value` does not know
-/// stays as written.
+/// reads `⟨name⟩`, as every value only a real run knows does.
 pub fn expand(text: &str, value: impl Fn(&str) -> Option<String>) -> String {
     pieces(text)
         .map(|piece| match piece {
             Piece::Text(t) => t.to_string(),
-            Piece::Reference(name) => value(name).unwrap_or_else(|| format!("${{{name}}}")),
+            Piece::Reference(name) => value(name).unwrap_or_else(|| format!("⟨{name}⟩")),
         })
         .collect()
 }
@@ -87,10 +87,10 @@ mod tests {
     }
 
     #[test]
-    fn known_references_are_filled_in_and_others_kept() {
+    fn known_references_are_filled_in_and_others_unknown() {
         assert_eq!(
             expand("Restaurer ${dump_file} sur ${host} (${other}) ?", known),
-            "Restaurer /backups/db.dump sur vm-1 (${other}) ?"
+            "Restaurer /backups/db.dump sur vm-1 (⟨other⟩) ?"
         );
         assert_eq!(expand("${host}${host}", known), "vm-1vm-1");
         assert_eq!(expand("$${host}}", known), "$vm-1}");

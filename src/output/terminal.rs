@@ -1,6 +1,7 @@
-//! The live terminal view of a run: each step with its output as it comes, durations,
-//! rollbacks, and a summary. A spinner shows the running step only on a terminal.
+//! The live terminal view of a run: each step with the commands it runs (worded as a plan
+//! words them) and their output as it comes, durations, rollbacks, and a summary. A spinner shows the running step only on a terminal.
 
+use super::action_line::action_line;
 use super::console::outln;
 use super::style::{Style, understands_escapes};
 use crate::context::event::{
@@ -428,7 +429,18 @@ impl EventSink for TerminalView {
                 };
                 self.line(&line);
             }
-            Event::Action { .. } | Event::RollbackOwed { .. } => {}
+            // What runs, worded as the plan words it, before its output.
+            Event::Action {
+                target,
+                command,
+                effect,
+                reason,
+                ..
+            } => self.line(&format!(
+                "  {}",
+                action_line(*effect, target, command, reason.as_deref(), s)
+            )),
+            Event::RollbackOwed { .. } => {}
         }
     }
 }

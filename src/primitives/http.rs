@@ -241,10 +241,12 @@ fn response_map(r: &Response) -> Map {
 fn planned(ctx: &RunContext, request: &Request) -> Map {
     let unknown = ctx.unknown_value(&format!("response of {} {}", request.method, request.url));
     let mut map = Map::new();
-    for key in ["status", "ok", "headers", "text", "json", "elapsed_ms"] {
+    for key in ["status", "ok", "headers", "text", "json"] {
         map.insert(key.into(), unknown.clone());
     }
     map.insert("url".into(), request.url.clone().into());
+    let elapsed = ctx.unknown_value(&format!("time of {} {}", request.method, request.url));
+    map.insert("elapsed_ms".into(), elapsed);
     map
 }
 

@@ -204,8 +204,9 @@ fn statement(
         let values: Vec<String> = cells.iter().map(shown_cell).collect();
         format!("{}  -- parameters: {}", sql.trim(), values.join(", "))
     };
+    // What only a real run knows: the rows, or how many rows the statement changes.
     let not_run = || match shape {
-        Shape::Affected => Dynamic::from(0_i64),
+        Shape::Affected => ctx.unknown_value(&format!("rows changed by {}", shortened(sql.trim()))),
         _ => ctx.unknown_value(&format!("{} of {}", shape.name(), shortened(sql.trim()))),
     };
     if !ctx.act(shape.name(), &shown_url, &shown, effect) {

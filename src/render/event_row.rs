@@ -3,6 +3,8 @@
 
 use crate::context::event::Event;
 use crate::context::unknown_value::STOP_SENTENCE;
+use crate::output::action_line::action_line;
+use crate::output::style::Style;
 
 /// What a row shows of an event.
 pub struct Described {
@@ -78,17 +80,25 @@ pub fn describe(event: &Event, local: &str) -> Described {
             step.clone(),
             line.clone(),
         ),
+        // Worded as the plan and the live view word it.
         Event::Action {
             step,
-            primitive,
             target,
             command,
+            effect,
+            reason,
             ..
         } => (
             "action",
             here(),
             step.clone(),
-            format!("{primitive} on {target}: {command}"),
+            action_line(
+                *effect,
+                target,
+                command,
+                reason.as_deref(),
+                Style { colour: false },
+            ),
         ),
         Event::Log { step, message, .. } => ("log", here(), step.clone(), message.clone()),
         Event::Published {

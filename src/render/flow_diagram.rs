@@ -9,8 +9,9 @@
 //! [`FOLD_ABOVE`] steps is folded: its steps go in rows (subgraphs) split at confirmations, and
 //! each row has one failure edge to one rollback node listing that row's rollbacks.
 
-use crate::language::ast::{Guard, Item, Procedure, Step, Target, Tolerance};
+use crate::language::ast::{Guard, Item, Procedure, Step, Target};
 use crate::language::duration;
+use crate::language::fan_out_wording;
 
 /// Above this many steps a procedure is drawn folded, in rows.
 pub const FOLD_ABOVE: usize = 12;
@@ -32,6 +33,9 @@ pub struct Flow<'a> {
     pub hosts: &'a dyn Fn(&str) -> Vec<String>,
     /// The anchor of a step's section, by step id; without it nodes link nowhere.
     pub anchor: Option<&'a dyn Fn(&str) -> String>,
+    /// A step or guard title, or a confirmation message, as the run shows it: its `${name}`
+    /// references filled in as the plan or the page has them (`engine::message_filling`).
+    pub text: &'a dyn Fn(&str) -> String,
 }
 
 /// Where a failure goes: the newest owed rollback, else the end of a failed run.
@@ -152,14 +156,14 @@ impl Flow<'_> {
         let all: Vec<String> = self
             .runbook_guards
             .iter()
-            .map(|g| g.title.clone())
+            .map(|g| (self.text)(&g.title))
             .chain(
                 self.procedure
                     .guards
                     .iter()
                     .map(|g| match procedure_target {
-                        Some(t) => format!("{} ({})", g.title, self.on(t)),
-                        None => g.title.clone(),
+                        Some(t) => format!("{} ({})", (self.text)(&g.title), self.on(t)),
+                        None => (self.text)(&g.title),
                     }),
             )
             .collect();
@@ -193,7 +197,7 @@ impl Flow<'_> {
                     let id = format!("c{gates}");
                     chart.node(format!(
                         "{id}{{\"{}\"}}:::ask",
-                        label(&[format!("confirm: {}", gate.message)])
+                        label(&[format!("confirm: {}", (self.text)(&gate.message))])
                     ));
                     chart.follow(&id, Some("yes"));
                     chart.edge(&id, &entry(&owed), Some("no"), true);
@@ -214,7 +218,7 @@ impl Flow<'_> {
                         let id = format!("a{number}");
                         chart.node(format!(
                             "{id}{{\"{}\"}}:::ask",
-                            label(&[format!("confirm: {question}")])
+                            label(&[format!("confirm: {}", (self.text)(question))])
                         ));
                         chart.follow(&id, Some("yes"));
                         chart.edge(&id, &entry(&owed), Some("no"), true);
@@ -249,7 +253,7 @@ impl Flow<'_> {
         let steps: Vec<&Step> = self.procedure.steps().collect();
         for n in owed.iter().rev() {
             let step = steps[n - 1];
-            let mut lines = vec![format!("undo {n}. {}", step.title())];
+            let mut lines = vec![format!("undo {n}. {}", (self.text)(step.title()))];
             if step.rollback_always {
                 lines.push("also if this step fails".into());
             }
@@ -271,7 +275,7 @@ impl Flow<'_> {
     fn folded(&self, chart: &mut Chart, fail_end: &str) {
         let mut rows: Vec<Vec<(usize, &Step)>> = Vec::new();
         // A confirmation between rows: (row it comes before, message).
-        let mut gates: Vec<(usize, &str)> = Vec::new();
+        let mut gates: Vec<(usize, String)> = Vec::new();
         let mut number = 0;
         let mut open: Vec<(usize, &Step)> = Vec::new();
         for item in &self.procedure.items {
@@ -280,7 +284,7 @@ impl Flow<'_> {
                     if !open.is_empty() {
                         rows.push(std::mem::take(&mut open));
                     }
-                    gates.push((rows.len(), &gate.message));
+                    gates.push((rows.len(), (self.text)(&gate.message)));
                 }
                 Item::Step(step) => {
                     number += 1;
@@ -324,7 +328,7 @@ impl Flow<'_> {
                     lines.push(format!("only when {}", one_line(&when.code)));
                 }
                 if let Some(question) = &step.confirm {
-                    lines.push(format!("asks first: {question}"));
+                    lines.push(format!("asks first: {}", (self.text)(question)));
                 }
                 chart.node(format!("  s{n}[\"{}\"]", label(&lines)));
                 self.link(chart, &format!("s{n}"), step);
@@ -361,10 +365,14 @@ impl Flow<'_> {
 
     /// A step's label: number and title, its id, then where and how it runs.
     fn step_lines(&self, step: &Step, number: usize) -> Vec<String> {
-        let mut lines = vec![format!("{number}. {}", step.title())];
+        let mut lines = vec![format!("{number}. {}", (self.text)(step.title()))];
         lines.push(format!("id: {}", step.id.text));
         if let Some(target) = step.target.as_ref().or(self.procedure.target.as_ref()) {
             lines.push(self.on(target));
+            let policy = fan_out_wording::policy_clauses(target);
+            if !policy.is_empty() {
+                lines.push(policy.join(" · "));
+            }
         }
         if let Some(retry) = step.retry {
             let mut text = format!(
@@ -386,7 +394,7 @@ impl Flow<'_> {
         lines
     }
 
-    /// `on web: a, b, c +2 more · 2 at a time · tolerates 20%`.
+    /// `on web: a, b, c +2 more`.
     fn on(&self, target: &Target) -> String {
         let name = &target.name.text;
         let hosts = (self.hosts)(name);
@@ -398,14 +406,6 @@ impl Flow<'_> {
                 text.push_str(&format!(" +{} more", hosts.len() - HOSTS_SHOWN));
             }
         }
-        if let Some(forks) = target.forks {
-            text.push_str(&format!(" · {forks} at a time"));
-        }
-        match target.tolerate {
-            Tolerance::None => {}
-            Tolerance::Percent(p) => text.push_str(&format!(" · tolerates {p}% failing")),
-            Tolerance::All => text.push_str(" · tolerates any failure"),
-        }
         text
     }
 
@@ -415,7 +415,7 @@ impl Flow<'_> {
             chart.links.push(format!(
                 "  click {id} href \"#{}\" \"{}\"",
                 escape(&target),
-                escape(&format!("Step {}", step.title()))
+                escape(&format!("Step {}", (self.text)(step.title())))
             ));
         }
     }

@@ -10,6 +10,7 @@ use crate::language::ast::{
     Guard, HostDecl, Item, Literal, Procedure, Runbook, Step, Target, Tolerance, Value, ValueAt,
 };
 use crate::language::duration;
+use crate::language::fan_out_wording;
 use crate::render::flow_diagram::Flow;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -140,6 +141,9 @@ pub struct TargetDoc {
     pub forks: Option<u32>,
     /// `20%` or `all`.
     pub tolerate: Option<String>,
+    /// The policy in words, as plans say it too: `5 at a time`, `up to 20% of the hosts may
+    /// fail`.
+    pub policy: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -254,8 +258,8 @@ impl Page {
             Some((stem, _)) => format!("{stem}.md"),
             None => format!("{file}.md"),
         };
-        let describe = |guard: &Guard, body: &TracedBody| GuardDoc {
-            title: guard.title.clone(),
+        let describe = |guard: &Guard, title: Option<String>, body: &TracedBody| GuardDoc {
+            title: title.unwrap_or_else(|| guard.title.clone()),
             code: one_line(&guard.body.code),
             body: body_doc(body),
         };
@@ -267,7 +271,8 @@ impl Page {
             .enumerate()
             .map(|(i, g)| {
                 let body = first.and_then(|t| t.guards.get(i)).cloned();
-                describe(g, &body.unwrap_or_default())
+                let title = first.map(|t| t.text(&g.title));
+                describe(g, title, &body.unwrap_or_default())
             })
             .collect();
         Self {
@@ -409,6 +414,7 @@ fn target_doc(target: &Target, targets: &BTreeMap<String, Vec<String>>) -> Targe
         name,
         hosts,
         forks: target.forks,
+        policy: fan_out_wording::policy_clauses(target),
         tolerate: match target.tolerate {
             Tolerance::None => None,
             Tolerance::Percent(p) => Some(format!("{p}%")),
@@ -428,7 +434,7 @@ fn procedure_doc(
         .iter()
         .enumerate()
         .map(|(i, g)| GuardDoc {
-            title: g.title.clone(),
+            title: trace.text(&g.title),
             code: one_line(&g.body.code),
             body: trace
                 .guards
@@ -451,7 +457,7 @@ fn procedure_doc(
                     })
                     .unwrap_or_default();
                 items.push(ItemDoc::Gate {
-                    message: gate.message.clone(),
+                    message: trace.text(&gate.message),
                     before,
                 });
             }
@@ -459,7 +465,7 @@ fn procedure_doc(
                 number += 1;
                 let traced = trace.steps.get(&step.id.text).cloned().unwrap_or_default();
                 items.push(ItemDoc::Step(Box::new(step_doc(
-                    step, number, &anchor, &traced, targets,
+                    step, number, &anchor, trace, &traced, targets,
                 ))));
             }
         }
@@ -486,6 +492,7 @@ fn procedure_doc(
             runbook_guards,
             hosts: &|name| targets.get(name).cloned().unwrap_or_default(),
             anchor: Some(&|step| format!("{anchor}-{step}")),
+            text: &|written| trace.text(written),
         }
         .mermaid(),
         anchor,
@@ -496,13 +503,15 @@ fn step_doc(
     step: &Step,
     number: usize,
     procedure_anchor: &str,
+    procedure_trace: &ProcedureTrace,
     traced: &StepTrace,
     targets: &BTreeMap<String, Vec<String>>,
 ) -> StepDoc {
     StepDoc {
         number,
         id: step.id.text.clone(),
-        title: step.title().to_string(),
+        // As a run would show them: `${name}` references filled in by the trace.
+        title: procedure_trace.text(step.title()),
         anchor: format!("{procedure_anchor}-{}", step.id.text),
         target: step.target.as_ref().map(|t| target_doc(t, targets)),
         retry: step.retry.map(|r| {
@@ -519,7 +528,7 @@ fn step_doc(
         }),
         timeout: step.timeout.map(duration::format),
         when: step.when.as_ref().map(|w| one_line(&w.code)),
-        confirm: step.confirm.clone(),
+        confirm: step.confirm.as_deref().map(|c| procedure_trace.text(c)),
         body: body_doc(&traced.body),
         rollback: traced.rollback.as_ref().map(body_doc),
         rollback_always: step.rollback_always,

@@ -4,20 +4,17 @@
 use crate::context::event::{Effect, GuardStatus};
 use crate::context::run_context::unknown_parts;
 use crate::engine::plan::{Plan, PlannedAction, PlannedItem, StepOutlook};
+use crate::output::action_line;
 use crate::output::style::Style;
 
 fn action_line(action: &PlannedAction, style: Style) -> String {
-    let label = match action.effect {
-        Effect::Change => style.yellow("change"),
-        Effect::Read => style.green("read  "),
-        Effect::Might => style.cyan("might "),
-    };
-    let reason = action
-        .reason
-        .as_ref()
-        .map(|r| style.dim(&format!("  ({r})")))
-        .unwrap_or_default();
-    format!("{label} {}$ {}{reason}", action.target, action.command)
+    action_line::action_line(
+        action.effect,
+        &action.target,
+        &action.command,
+        action.reason.as_deref(),
+        style,
+    )
 }
 
 /// The summary line: what a reviewer sees first.

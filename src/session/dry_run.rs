@@ -5,10 +5,11 @@ use super::Session;
 use super::request::Request;
 use crate::context::event::EventSink;
 use crate::diagnostic::Diagnostic;
-use crate::engine::plan::Plan;
+use crate::engine::plan::{Plan, PlannedItem};
 use crate::engine::plan_collector::PlanCollector;
-use crate::language::ast::Procedure;
+use crate::language::ast::{Item, Procedure};
 use crate::render::flow_diagram::Flow;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// A planned procedure.
@@ -30,14 +31,62 @@ pub fn plan(request: &Request) -> Result<Planned, Vec<Diagnostic>> {
     // Made by the closure, which every opened session calls.
     let collector = collector.unwrap_or_else(|| unreachable!("made when the session opened"));
     session.execute();
-    Ok(Planned {
-        plan: collector.finish(),
-        flow: flow_diagram(&session),
-    })
+    let plan = collector.finish();
+    let flow = flow_diagram(&session, &filled_texts(&session, &plan));
+    Ok(Planned { plan, flow })
 }
 
-/// The planned procedure's flow, with the hosts its targets resolved to.
-fn flow_diagram(session: &Session) -> String {
+/// Each guard and step title and confirmation message as written, as the plan shows it
+/// (`${name}` filled in by the run): titles by step id, guards in order, confirmations in
+/// order before the step they come before. A text the plan never reached is not in it.
+fn filled_texts(session: &Session, plan: &Plan) -> HashMap<String, String> {
+    let procedure = session.procedure();
+    let mut texts = HashMap::new();
+    let mut learn = |written: &str, shown: &str| {
+        texts
+            .entry(written.to_string())
+            .or_insert_with(|| shown.to_string());
+    };
+    let guards = session.runbook.guards.iter().chain(&procedure.guards);
+    for (guard, planned) in guards.zip(&plan.guards) {
+        learn(&guard.title, &planned.title);
+    }
+    let mut asked: HashMap<&str, Vec<&str>> = HashMap::new();
+    for item in &plan.items {
+        match item {
+            PlannedItem::Step(planned) => {
+                if let Some(step) = procedure.steps().find(|s| s.id.text == planned.id) {
+                    learn(step.title(), &planned.title);
+                }
+            }
+            PlannedItem::Confirmation { id, message } => {
+                asked.entry(id).or_default().push(message);
+            }
+        }
+    }
+    let mut gates: Vec<&str> = Vec::new();
+    for item in &procedure.items {
+        match item {
+            Item::Gate(gate) => gates.push(&gate.message),
+            Item::Step(step) => {
+                let mut written = std::mem::take(&mut gates);
+                written.extend(step.confirm.as_deref());
+                let shown = asked
+                    .get(step.id.text.as_str())
+                    .cloned()
+                    .unwrap_or_default();
+                for (written, shown) in written.iter().zip(shown) {
+                    learn(written, shown);
+                }
+            }
+        }
+    }
+    texts
+}
+
+/// The planned procedure's flow, with the hosts its targets resolved to and its texts as the
+/// plan shows them.
+fn flow_diagram(session: &Session, texts: &HashMap<String, String>) -> String {
     let hosts = session.ctx.hosts();
     Flow {
         procedure: session.procedure(),
@@ -49,6 +98,12 @@ fn flow_diagram(session: &Session) -> String {
                 .unwrap_or_default()
         },
         anchor: None,
+        text: &|written| {
+            texts
+                .get(written)
+                .cloned()
+                .unwrap_or_else(|| written.to_string())
+        },
     }
     .mermaid()
 }

@@ -37,7 +37,7 @@ impl Runner<'_> {
         for attempt in 1..=attempts {
             self.ctx.emit(&Event::StepStarted {
                 step: id.to_string(),
-                title: step.title().into(),
+                title: self.message(step.title()),
                 index,
                 total,
                 attempt,

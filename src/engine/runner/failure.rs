@@ -19,7 +19,7 @@ impl Runner<'_> {
     ) {
         self.ctx.emit(&Event::StepFailed {
             step: step.id.text.clone(),
-            title: step.title().into(),
+            title: self.message(step.title()),
             error: message.into(),
             error_kind: Some(kind),
             location,

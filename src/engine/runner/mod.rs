@@ -16,6 +16,7 @@ mod start;
 pub use start::Start;
 
 use super::evaluator::{Evaluator, Failure};
+use super::message_filling;
 use super::run_values::{ParamValue, SecretValue};
 use crate::context::event::{Answer, AnsweredBy, Event, Level, Phase, Status};
 use crate::context::run_context::RunContext;
@@ -23,10 +24,9 @@ use crate::diagnostic::source::SourceFile;
 use crate::engine::rollback_stack::RollbackStack;
 use crate::language::ast::{Body, Item, Procedure, Runbook, Step};
 use crate::language::check::Compiled;
-use crate::language::message_text;
 use place::{Moment, Place};
 use rhai::Engine;
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -188,7 +188,7 @@ impl Runner<'_> {
                         })
                         .collect();
                     let id = next.first().map_or("", |s| s.id.text.as_str());
-                    let coming = next.iter().map(|s| s.title().to_string()).collect();
+                    let coming = next.iter().map(|s| self.message(s.title())).collect();
                     if !self.ctx.confirm(id, &self.message(&gate.message), coming) {
                         return self.refusal();
                     }
@@ -223,14 +223,14 @@ impl Runner<'_> {
         let skip = |reason: String| {
             self.ctx.emit(&Event::StepSkipped {
                 step: id.into(),
-                title: step.title().into(),
+                title: self.message(step.title()),
                 reason,
             });
             Ok(false)
         };
         if self.ctx.gate.each_step && !self.ctx.is_dry_run() {
             let answer = self.ctx.gate.prompter.as_ref().map_or(Answer::Abort, |p| {
-                p.before_step(step.title(), &self.ctx.stop)
+                p.before_step(&self.message(step.title()), &self.ctx.stop)
             });
             self.ctx.emit(&Event::ConfirmationAnswered {
                 id: id.into(),
@@ -263,9 +263,11 @@ impl Runner<'_> {
             None => place.clone(),
         };
         if let Some(question) = &step.confirm
-            && !self
-                .ctx
-                .confirm(id, &self.message(question), vec![step.title().to_string()])
+            && !self.ctx.confirm(
+                id,
+                &self.message(question),
+                vec![self.message(step.title())],
+            )
         {
             return Err(self.refusal());
         }
@@ -298,26 +300,10 @@ impl Runner<'_> {
         ok
     }
 
-    /// A confirmation message or guard title with its `${name}` references filled in from the
-    /// parameters and published values; a secret shows as its placeholder, never its value.
+    /// A step title, confirmation message or guard title with its `${name}` references filled
+    /// in (`message_filling`).
     fn message(&self, text: &str) -> String {
-        message_text::expand(text, |name| {
-            if self.runbook.secrets.iter().any(|s| s.name.text == name) {
-                return Some(format!("⟨secret {name}⟩"));
-            }
-            let value = self
-                .ctx
-                .published_named(&HashSet::from([name]), None)
-                .pop()
-                .map(|(_, v)| v)
-                .or_else(|| {
-                    self.params
-                        .iter()
-                        .find(|p| p.name == name)
-                        .map(|p| p.value.clone())
-                })?;
-            Some(value.to_string())
-        })
+        message_filling::fill(text, self.ctx, self.runbook, self.params)
     }
 
     /// The evaluator of this run's bodies.

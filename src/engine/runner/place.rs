@@ -133,7 +133,7 @@ impl Runner<'_> {
     ) -> Spread<Slot, Dynamic, Failure> {
         self.begin(at.step, at.phase, at.timeout);
         let evaluator = self.evaluator();
-        let spread = fan_out::spread(slots, policy, |slot| {
+        let each = |slot: &Slot| {
             if let Some(report) = report {
                 report(slot, None);
             }
@@ -153,7 +153,13 @@ impl Runner<'_> {
                 (None, Slot::Here) => {}
             }
             result
-        });
+        };
+        // A plan lists each host's actions in the inventory's order, the same every time.
+        let spread = if self.ctx.is_dry_run() {
+            fan_out::spread_in_order(slots, policy, each)
+        } else {
+            fan_out::spread(slots, policy, each)
+        };
         self.ctx.stop.limit(None);
         spread
     }

@@ -91,7 +91,7 @@ impl Runner<'_> {
             let event = match result {
                 None => Event::RollbackStarted {
                     step: id.into(),
-                    title: step.title().into(),
+                    title: self.message(step.title()),
                     host,
                 },
                 Some(result) => {

@@ -21,6 +21,7 @@ fn chart(text: &str) -> String {
         runbook_guards: &runbook.guards,
         hosts: &hosts,
         anchor: Some(&anchor),
+        text: &str::to_string,
     }
     .mermaid()
 }
@@ -60,7 +61,7 @@ fn a_failure_enters_the_rollbacks_at_the_newest_owed() {
     ] {
         assert!(text.contains(line), "no {line:?} in\n{text}");
     }
-    assert!(text.contains("on web: web1, web2, web3 +1 more · 2 at a time"));
+    assert!(text.contains("on web: web1, web2, web3 +1 more<br>2 at a time"));
     assert_eq!(text, chart(&text_of_same()), "deterministic");
 }
 

@@ -4,8 +4,9 @@
 use super::{Change, Line, ProcedureDiff, StepDiff};
 use crate::engine::plan::PlannedAction;
 use crate::engine::trace::{ProcedureTrace, StepTrace, TracedBody};
-use crate::language::ast::{Guard, Item, Procedure, Runbook, Step};
+use crate::language::ast::{Guard, Item, Procedure, Runbook, Step, Target};
 use crate::language::duration;
+use crate::language::fan_out_wording;
 
 /// `target$ command`, as plans print actions.
 fn shown(action: &PlannedAction) -> String {
@@ -117,6 +118,12 @@ fn target_of(procedure: &Procedure, step: &Step) -> String {
         .map_or_else(|| "local".to_string(), |t| t.name.text.clone())
 }
 
+/// A target's fan-out policy in the words of plans and pages; none when it keeps the defaults.
+fn fan_out(target: Option<&Target>) -> Option<String> {
+    let clauses = fan_out_wording::policy_clauses(target?);
+    (!clauses.is_empty()).then(|| clauses.join(", "))
+}
+
 pub(super) fn guard_notes(
     old: &[Guard],
     old_traces: &[TracedBody],
@@ -210,6 +217,12 @@ pub(super) fn compare_procedures(
         "target",
         old.target.as_ref().map(|t| t.name.text.clone()),
         new.target.as_ref().map(|t| t.name.text.clone()),
+    );
+    attribute(
+        &mut notes,
+        "fan-out",
+        fan_out(old.target.as_ref()),
+        fan_out(new.target.as_ref()),
     );
     if old_trace.hosts != new_trace.hosts {
         notes.push(format!(
@@ -339,6 +352,12 @@ impl Sides<'_> {
             ));
         }
         attribute(&mut notes, "target", Some(old_target), Some(new_target));
+        attribute(
+            &mut notes,
+            "fan-out",
+            fan_out(before.target.as_ref()),
+            fan_out(step.target.as_ref()),
+        );
         attribute(&mut notes, "retry", retry_text(before), retry_text(step));
         attribute(
             &mut notes,

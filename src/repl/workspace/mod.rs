@@ -401,7 +401,6 @@ impl Workspace {
     pub fn dry(&self, on: Option<bool>) {
         if let Some(on) = on {
             self.ctx.set_mode(if on { Mode::DryRun } else { Mode::Run });
-            self.view.set_dry(on);
         }
         out(if self.ctx.is_dry_run() {
             "dry mode on: primitives show what they would do and change nothing"
