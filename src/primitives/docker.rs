@@ -109,14 +109,6 @@ fn unknown(what: &str) -> impl FnOnce(&RunContext) -> Dynamic + '_ {
     move |ctx| ctx.unknown_value(what)
 }
 
-/// A list only a real run knows: empty, and marked unknown.
-fn unknown_list(what: &str) -> impl FnOnce(&RunContext) -> Dynamic + '_ {
-    move |ctx| {
-        ctx.unknown(what);
-        Array::new().into()
-    }
-}
-
 fn register_reads(engine: &mut Rhai, ctx: &Arc<RunContext>) {
     let c = Arc::clone(ctx);
     engine.register_fn("containers", move |d: &mut DockerHandle| {
@@ -209,7 +201,7 @@ fn containers_of(ctx: &RunContext, handle: &DockerHandle, opts: &Map) -> Outcome
         handle,
         &shown,
         Effect::Read,
-        unknown_list("containers"),
+        unknown(&format!("containers of {shown}")),
         async |e| {
             let found = containers::list(&e, &filter).await?;
             Ok(found.iter().map(dynamic).collect::<Array>().into())
@@ -440,7 +432,7 @@ fn logs(ctx: &RunContext, handle: &DockerHandle, name: &str, opts: &Map) -> Outc
         handle,
         &shown,
         Effect::Read,
-        unknown_list("log lines"),
+        unknown(&format!("log lines of {name}")),
         async |e| {
             let sink = line_sink(ctx, source(handle, name), quiet);
             let lines = containers::logs(&e, name, &query, sink).await?;
@@ -523,7 +515,7 @@ fn register_images(engine: &mut Rhai, ctx: &Arc<RunContext>) {
             d,
             "docker images",
             Effect::Read,
-            unknown_list("images"),
+            unknown("images"),
             async |e| {
                 let found = images::list(&e).await?;
                 Ok(found.iter().map(dynamic).collect::<Array>().into())
