@@ -12,12 +12,15 @@
 //!    (commands normalized: times and run ids, see [`normalize`]);
 //! 2. **might**: a planned action of that part marked *might* accounts for it: same primitive,
 //!    same target, and its command matches with each `⟨…⟩` part standing for any text (empty
-//!    included; with the shell quotes around it, `'⟨…⟩'`, as the real value is quoted its own
-//!    way: see [`wildcard_match`]). A *read* whose command shows `⟨…⟩` parts accounts for it the
+//!    included; with a shell quote on either side of it, `'⟨…⟩'`, as the real value is quoted
+//!    its own way: see [`wildcard_match`]). A *read* whose command shows `⟨…⟩` parts accounts for it the
 //!    same way: the engine keeps a read a read whatever it is built from (only changes become
 //!    *might*, `RunContext::act`), and the plan shows the unknown part where it goes;
 //! 3. **stop**: the plan of that part stopped on a value only a real run knows, before this
-//!    action. For a step planned here (its stop names no host), or a guard that decided on an
+//!    action: a step's `stops`, its `rollback_stops`, a guard that decided on an unknown, or a
+//!    step's note `⚠ planned up to an unknown value: …` (a failure after an unknown value was
+//!    handed out, that the engine cannot pin on one value: the JSON plan does not list it in
+//!    `stops`). For a step planned here (its stop names no host), or a guard that decided on an
 //!    unknown, "before" is exact: the action comes, in its attempt, after as many actions as
 //!    the plan recorded before stopping. For a step on hosts, a stop on one host covers the
 //!    step's actions past the recorded ones on every host: actions do not say which host's body
@@ -397,12 +400,20 @@ fn planned<'p>(plan: &'p Value, part: &Part) -> Planned<'p> {
         }
         Part::Step(id) => {
             let step = step(id);
-            (list(&step["actions"]), list(&step["stops"]), list(&step["notes"]))
+            let notes = list(&step["notes"]);
+            let mut stops = list(&step["stops"]);
+            stops.extend(notes.iter().filter(|n| is_untold_stop(n)));
+            (list(&step["actions"]), stops, notes)
         }
-        Part::Rollback(id) => (list(&step(id)["rollback"]), Vec::new(), Vec::new()),
+        Part::Rollback(id) => {
+            let step = step(id);
+            (list(&step["rollback"]), list(&step["rollback_stops"]), Vec::new())
+        }
         Part::Finally => (list(&plan["finally"]), Vec::new(), Vec::new()),
     };
-    let exact = stops.iter().all(|s| s.get("host").is_none());
+    let exact = stops.iter().all(|s| {
+        s.get("host").is_none() && s.as_str().is_none_or(|n| n.starts_with(UNTOLD_STOP))
+    });
     let mut shown = format!("the plan of {}:", part.describe());
     for action in &actions {
         let _ = write!(
@@ -426,6 +437,21 @@ fn planned<'p>(plan: &'p Value, part: &Part) -> Planned<'p> {
         exact,
         shown,
     }
+}
+
+/// A step's note when its plan stopped at a failure that followed an unknown value, without
+/// naming it (`⚠ planned up to an unknown value: …`, `⚠ web1: planned up to …`): a stop the JSON
+/// plan's `stops` does not list.
+const UNTOLD_STOP: &str = "⚠ planned up to an unknown value";
+
+fn is_untold_stop(note: &Value) -> bool {
+    note.as_str().is_some_and(|n| {
+        n.strip_prefix("⚠ ").is_some_and(|rest| {
+            rest.split_once(": ")
+                .map_or(rest, |(host, after)| if host.contains(' ') { rest } else { after })
+                .starts_with("planned up to an unknown value")
+        })
+    })
 }
 
 fn compact(value: &Value) -> String {
@@ -611,10 +637,12 @@ pub fn wildcard_match(pattern: &str, text: &str) -> bool {
         };
         let mut end = open + close + '⟩'.len_utf8();
         let mut start = open;
-        // Quoted for the shell as a whole (`'⟨…⟩'`): the real value has its own quoting, or
-        // none.
-        if rest[..open].ends_with('\'') && rest[end..].starts_with('\'') {
+        // Quoted for the shell (`'⟨…⟩'`, or `"⟨…⟩'` when the placeholder holds quotes): the
+        // real value has its own quoting, or none.
+        if rest[..open].ends_with(['\'', '"']) {
             start -= 1;
+        }
+        if rest[end..].starts_with(['\'', '"']) {
             end += 1;
         }
         parts.push(&rest[..start]);
@@ -662,6 +690,10 @@ fn a_might_pattern_matches_each_unknown_part_as_any_text() {
     assert!(!wildcard_match("ls ⟨x⟩", "rm -rf /"));
     assert!(wildcard_match("test '⟨v⟩' = 1.4.2", "test 0.0.0-broken = 1.4.2"));
     assert!(wildcard_match("test '⟨v⟩' = 1", "test 'a b' = 1"));
+    assert!(wildcard_match(
+        "tar czf \"⟨output of sh -c 'f=\\\"\"'$0.tgz\"⟩' -C /app .",
+        "tar czf /opt/b_1.tgz -C /app ."
+    ));
     assert!(wildcard_match("plain", "plain"));
     assert!(!wildcard_match("plain", "plainer"));
 }

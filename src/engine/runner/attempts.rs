@@ -9,7 +9,6 @@ use super::{Ending, Runner, millis, plural};
 use crate::context::event::{Event, Level, Phase};
 use crate::context::stop_signal::StopReason;
 use crate::diagnostic::error_kind::ErrorKind;
-use crate::diagnostic::snippet::Snippet;
 use crate::engine::evaluator::{Failure, Slot};
 use crate::engine::rollback_stack::RollbackStack;
 use crate::language::ast::{Body, Step};
@@ -51,17 +50,7 @@ impl Runner<'_> {
                 .into_iter()
                 .partition(|(_, f)| self.ctx.is_dry_run() && f.from_unknown);
             for (slot, f) in unknown {
-                match f.unknown {
-                    Some(origin) => self.stopped(step, &slot, origin.into(), f.location),
-                    None => self.ctx.log(
-                        Level::Warn,
-                        format!(
-                            "{}planned up to an unknown value: {}",
-                            slot.prefix(),
-                            f.message
-                        ),
-                    ),
-                }
+                self.stopped(step, &slot, f, false);
                 self.publish_unknown(&step.body, &slot);
                 done.push(slot);
             }
@@ -128,13 +117,27 @@ impl Runner<'_> {
         Ok(true)
     }
 
-    /// Records that the plan of `step` on `slot` stopped at a decision on `origin`.
-    fn stopped(&self, step: &Step, slot: &Slot, origin: String, location: Option<Box<Snippet>>) {
+    /// Records that the plan of `step` (or of its rollback) on `slot` stopped at a decision on
+    /// a value only a real run knows, as `failure` tells.
+    pub(super) fn stopped(&self, step: &Step, slot: &Slot, failure: Failure, rollback: bool) {
+        let Some(origin) = failure.unknown else {
+            let what = if rollback { "rollback " } else { "" };
+            self.ctx.log(
+                Level::Warn,
+                format!(
+                    "{}{what}planned up to an unknown value: {}",
+                    slot.prefix(),
+                    failure.message
+                ),
+            );
+            return;
+        };
         self.ctx.emit(&Event::StepStopped {
             step: step.id.text.clone(),
             host: slot.host().map(str::to_string),
-            origin,
-            location,
+            origin: origin.into(),
+            location: failure.location,
+            rollback,
         });
     }
 
