@@ -193,47 +193,16 @@ impl Fidelity {
         };
         assert_eq!(new.len(), 1, "one run, one journal: {new:?}");
         let text = std::fs::read_to_string(journal).expect("read the run's journal");
-        let executed = executed(&text);
         let plan = match &self.plan {
             Ok(plan) => plan,
-            Err(why) if executed.is_empty() => {
-                let _ = why;
-                return;
-            }
+            Err(_) if executed(&text).is_empty() => return,
             Err(why) => panic!(
-                "fidelity: `{}` executed {} action(s) but its plan failed: {why}",
-                self.label,
-                executed.len()
+                "fidelity: `{}` executed actions but its plan failed: {why}",
+                self.label
             ),
         };
-        let mut counts = Counts::default();
-        // Per part, in the order met: the actions no rule covered, then the part's plan.
-        let mut lies: Vec<(Part, String, String)> = Vec::new();
-        for action in &executed {
-            counts.actions += 1;
-            let planned = planned(plan, &action.part);
-            match cover(action, &planned) {
-                Some(Rule::Listed) => counts.listed += 1,
-                Some(Rule::Might) => counts.might += 1,
-                Some(Rule::Stop) => counts.stop += 1,
-                Some(Rule::KnownLie) => counts.known_lies += 1,
-                None => {
-                    let line = format!(
-                        "\n  executed {} on {}: {}",
-                        action.primitive, action.target, action.command
-                    );
-                    match lies.iter_mut().find(|(part, ..)| *part == action.part) {
-                        Some((_, lines, _)) => lines.push_str(&line),
-                        None => lies.push((action.part.clone(), line, planned.shown)),
-                    }
-                }
-            }
-        }
+        let (counts, lies) = hold(plan, &text);
         log(plan, &counts);
-        let lies: String = lies
-            .iter()
-            .map(|(part, lines, shown)| format!("\n{}:{lines}\n  {}", part.describe(), shown.replace('\n', "\n  ")))
-            .collect();
         assert!(
             lies.is_empty(),
             "fidelity: `{}` executed actions its plan neither listed, nor marked might, nor \
@@ -241,6 +210,45 @@ impl Fidelity {
             self.label
         );
     }
+}
+
+/// Holds a run's journal against a JSON plan: how many actions each rule covered, and the
+/// actions none covered, by part, each part with its plan (empty when all are covered).
+fn hold(plan: &Value, journal: &str) -> (Counts, String) {
+    let mut counts = Counts::default();
+    // Per part, in the order met: the actions no rule covered, then the part's plan.
+    let mut lies: Vec<(Part, String, String)> = Vec::new();
+    for action in &executed(journal) {
+        counts.actions += 1;
+        let planned = planned(plan, &action.part);
+        match cover(action, &planned) {
+            Some(Rule::Listed) => counts.listed += 1,
+            Some(Rule::Might) => counts.might += 1,
+            Some(Rule::Stop) => counts.stop += 1,
+            Some(Rule::KnownLie) => counts.known_lies += 1,
+            None => {
+                let line = format!(
+                    "\n  executed {} on {}: {}",
+                    action.primitive, action.target, action.command
+                );
+                match lies.iter_mut().find(|(part, ..)| *part == action.part) {
+                    Some((_, lines, _)) => lines.push_str(&line),
+                    None => lies.push((action.part.clone(), line, planned.shown)),
+                }
+            }
+        }
+    }
+    let lies = lies
+        .iter()
+        .map(|(part, lines, shown)| {
+            format!(
+                "\n{}:{lines}\n  {}",
+                part.describe(),
+                shown.replace('\n', "\n  ")
+            )
+        })
+        .collect();
+    (counts, lies)
 }
 
 impl Drop for Fidelity {
@@ -263,7 +271,7 @@ impl Fidelity {
 
 fn applies(test: &Test) -> bool {
     let args = test.arguments();
-    if test.is_unchecked() || args.first().map(String::as_str) != Some("run") || args.iter().any(|a| a == "--dry-run") {
+    if args.first().map(String::as_str) != Some("run") || args.iter().any(|a| a == "--dry-run") {
         return false;
     }
     if std::env::var("RUNBOOK_FIDELITY").as_deref() == Ok("all") {
@@ -307,7 +315,9 @@ fn is_repository_runbook(file: &Path) -> bool {
     });
     let path = file.canonicalize().unwrap_or_else(|_| file.to_path_buf());
     let text = std::fs::read(&path).unwrap_or_default();
-    seeds.iter().any(|(seed, seed_text)| *seed == path || *seed_text == text)
+    seeds
+        .iter()
+        .any(|(seed, seed_text)| *seed == path || *seed_text == text)
 }
 
 /// Where the run journals: `--state-dir`, else `RUNBOOK_STATE_DIR`, else the test's `.runbook/`.
@@ -316,7 +326,11 @@ fn state_dir(test: &Test) -> PathBuf {
     let from_args = args.iter().enumerate().find_map(|(i, a)| {
         a.strip_prefix("--state-dir=")
             .map(str::to_string)
-            .or_else(|| (a == "--state-dir").then(|| args.get(i + 1).cloned()).flatten())
+            .or_else(|| {
+                (a == "--state-dir")
+                    .then(|| args.get(i + 1).cloned())
+                    .flatten()
+            })
     });
     let dir = from_args
         .or_else(|| test.env_value("RUNBOOK_STATE_DIR"))
@@ -407,13 +421,17 @@ fn planned<'p>(plan: &'p Value, part: &Part) -> Planned<'p> {
         }
         Part::Rollback(id) => {
             let step = step(id);
-            (list(&step["rollback"]), list(&step["rollback_stops"]), Vec::new())
+            (
+                list(&step["rollback"]),
+                list(&step["rollback_stops"]),
+                Vec::new(),
+            )
         }
         Part::Finally => (list(&plan["finally"]), Vec::new(), Vec::new()),
     };
-    let exact = stops.iter().all(|s| {
-        s.get("host").is_none() && s.as_str().is_none_or(|n| n.starts_with(UNTOLD_STOP))
-    });
+    let exact = stops
+        .iter()
+        .all(|s| s.get("host").is_none() && s.as_str().is_none_or(|n| n.starts_with(UNTOLD_STOP)));
     let mut shown = format!("the plan of {}:", part.describe());
     for action in &actions {
         let _ = write!(
@@ -428,7 +446,15 @@ fn planned<'p>(plan: &'p Value, part: &Part) -> Planned<'p> {
     if actions.is_empty() {
         shown.push_str("\n  (no action)");
     }
-    for note in notes.iter().chain(&stops) {
+    // A stop is told once: by the step's note about it when there is one.
+    let told = |stop: &Value| {
+        let origin = stop["origin"].as_str();
+        notes.iter().any(|n| {
+            *n == stop || origin.is_some_and(|o| n.as_str().is_some_and(|n| n.contains(o)))
+        })
+    };
+    let untold = stops.iter().filter(|s| !told(s));
+    for note in notes.iter().chain(untold) {
         let _ = write!(shown, "\n  note: {}", compact(note));
     }
     Planned {
@@ -448,16 +474,30 @@ fn is_untold_stop(note: &Value) -> bool {
     note.as_str().is_some_and(|n| {
         n.strip_prefix("⚠ ").is_some_and(|rest| {
             rest.split_once(": ")
-                .map_or(rest, |(host, after)| if host.contains(' ') { rest } else { after })
+                .map_or(
+                    rest,
+                    |(host, after)| if host.contains(' ') { rest } else { after },
+                )
                 .starts_with("planned up to an unknown value")
         })
     })
 }
 
+/// A note as it reads, a stop as `stopped: [host: ]⟨origin⟩ (location)`.
 fn compact(value: &Value) -> String {
-    value
+    if let Some(text) = value.as_str() {
+        return text.to_string();
+    }
+    let field = |key: &str| value[key].as_str().unwrap_or_default().to_string();
+    let on = value["host"]
         .as_str()
-        .map_or_else(|| value.to_string(), str::to_string)
+        .map(|h| format!("{h}: "))
+        .unwrap_or_default();
+    let at = value["location"]
+        .as_str()
+        .map(|l| format!(" ({l})"))
+        .unwrap_or_default();
+    format!("stopped: {on}{}{at}", field("origin"))
 }
 
 /// The rule that covers an executed action.
@@ -480,9 +520,10 @@ fn cover(action: &Executed, planned: &Planned<'_>) -> Option<Rule> {
     if candidates.iter().any(|(_, c)| *c == command) {
         return Some(Rule::Listed);
     }
-    if candidates.iter().any(|(p, c)| {
-        (p["effect"] == "might" || c.contains('⟨')) && wildcard_match(c, &command)
-    }) {
+    if candidates
+        .iter()
+        .any(|(p, c)| (p["effect"] == "might" || c.contains('⟨')) && wildcard_match(c, &command))
+    {
         return Some(Rule::Might);
     }
     let after_stop = planned.stopped && (!planned.exact || action.rank >= planned.actions.len());
@@ -491,11 +532,7 @@ fn cover(action: &Executed, planned: &Planned<'_>) -> Option<Rule> {
     }
     KNOWN_LIES
         .iter()
-        .any(|lie| {
-            candidates
-                .iter()
-                .any(|(_, c)| (lie.explains)(c, &command))
-        })
+        .any(|lie| candidates.iter().any(|(_, c)| (lie.explains)(c, &command)))
         .then_some(Rule::KnownLie)
 }
 
@@ -593,17 +630,21 @@ pub fn normalize(command: &str) -> String {
 fn is_iso_date(chars: &[char]) -> bool {
     let pattern = "dddd-dd-dd";
     chars.len() >= pattern.len()
-        && pattern
-            .chars()
-            .zip(chars)
-            .all(|(p, c)| if p == 'd' { c.is_ascii_digit() } else { p == *c })
+        && pattern.chars().zip(chars).all(|(p, c)| {
+            if p == 'd' {
+                c.is_ascii_digit()
+            } else {
+                p == *c
+            }
+        })
 }
 
 /// How many characters after a date's first digits still belong to the time: `-12-03`,
 /// `T20:03:06.123Z`, `-200306`, `_200306`, and a run id's `-bdb6`.
 fn time_tail(chars: &[char]) -> usize {
     let mut i = 0;
-    let time_like = |c: char| c.is_ascii_digit() || matches!(c, ':' | '.' | '-' | '_' | 'T' | 'Z' | '+');
+    let time_like =
+        |c: char| c.is_ascii_digit() || matches!(c, ':' | '.' | '-' | '_' | 'T' | 'Z' | '+');
     while i < chars.len() && time_like(chars[i]) {
         // A separator must be followed by a digit to belong to the time.
         if !chars[i].is_ascii_digit()
@@ -620,7 +661,10 @@ fn time_tail(chars: &[char]) -> usize {
         .skip(1)
         .take_while(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
         .count();
-    if chars.get(i) == Some(&'-') && hex == 4 && !chars.get(i + 5).is_some_and(char::is_ascii_alphanumeric) {
+    if chars.get(i) == Some(&'-')
+        && hex == 4
+        && !chars.get(i + 5).is_some_and(char::is_ascii_alphanumeric)
+    {
         i += 5;
     }
     i
@@ -674,10 +718,19 @@ fn normalizing_replaces_times_and_run_ids_only() {
         normalize("tar czf /d/app_20261203200256.tgz -C /d/app ."),
         "tar czf /d/app_⟨time⟩.tgz -C /d/app ."
     );
-    assert_eq!(normalize("runbook show 20261203-200306-bdb6"), "runbook show ⟨time⟩");
+    assert_eq!(
+        normalize("runbook show 20261203-200306-bdb6"),
+        "runbook show ⟨time⟩"
+    );
     assert_eq!(normalize("at 2026-12-03T20:03:06Z done"), "at ⟨time⟩ done");
-    assert_eq!(normalize("backup_db_20261203_200306.dump"), "backup_db_⟨time⟩.dump");
-    assert_eq!(normalize("sleep 5; curl :8080/v2 -m 30"), "sleep 5; curl :8080/v2 -m 30");
+    assert_eq!(
+        normalize("backup_db_20261203_200306.dump"),
+        "backup_db_⟨time⟩.dump"
+    );
+    assert_eq!(
+        normalize("sleep 5; curl :8080/v2 -m 30"),
+        "sleep 5; curl :8080/v2 -m 30"
+    );
     assert_eq!(normalize("sha256 ab12345678"), "sha256 ab12345678");
 }
 
@@ -688,7 +741,10 @@ fn a_might_pattern_matches_each_unknown_part_as_any_text() {
     assert!(wildcard_match("⟨a⟩ and ⟨b⟩", "x and y and z"));
     assert!(!wildcard_match("rm -f ⟨x⟩ now", "rm -rf / later"));
     assert!(!wildcard_match("ls ⟨x⟩", "rm -rf /"));
-    assert!(wildcard_match("test '⟨v⟩' = 1.4.2", "test 0.0.0-broken = 1.4.2"));
+    assert!(wildcard_match(
+        "test '⟨v⟩' = 1.4.2",
+        "test 0.0.0-broken = 1.4.2"
+    ));
     assert!(wildcard_match("test '⟨v⟩' = 1", "test 'a b' = 1"));
     assert!(wildcard_match(
         "tar czf \"⟨output of sh -c 'f=\\\"\"'$0.tgz\"⟩' -C /app .",
@@ -696,4 +752,71 @@ fn a_might_pattern_matches_each_unknown_part_as_any_text() {
     ));
     assert!(wildcard_match("plain", "plain"));
     assert!(!wildcard_match("plain", "plainer"));
+}
+
+/// One journal line: an action of `step` (none: a guard) in `phase`.
+#[cfg(test)]
+fn action_line(step: Option<&str>, phase: &str, target: &str, command: &str) -> String {
+    serde_json::json!({
+        "event": "action", "step": step, "phase": phase, "primitive": "run",
+        "target": target, "command": command, "effect": "change", "reason": null
+    })
+    .to_string()
+}
+
+#[test]
+fn an_action_no_rule_covers_is_told_with_its_step_and_the_step_plan() {
+    let planned = |command: &str, effect: &str| serde_json::json!({"primitive": "run", "target": "local", "command": command, "effect": effect});
+    let plan = serde_json::json!({
+        "guards": [{"title": "g", "status": "passed", "actions": [planned("test -d /srv", "read")]}],
+        "items": [
+            {"kind": "step", "id": "copy", "actions": [planned("cp a /srv/app_20261203200256", "change")],
+             "rollback": [planned("rm -f ⟨output of ls⟩", "might")], "notes": []},
+            {"kind": "step", "id": "prune", "actions": [planned("ls /srv", "read")],
+             "stops": [{"origin": "⟨output of ls /srv⟩"}], "rollback": null, "notes": []},
+            {"kind": "step", "id": "hide", "actions": [planned("echo ok", "change")],
+             "rollback": null, "notes": []}
+        ],
+        "finally": null
+    });
+    let journal = [
+        action_line(None, "guard", "local", "test -d /srv"),
+        r#"{"event":"guard_checked","title":"g","status":"passed"}"#.to_string(),
+        r#"{"event":"step_started","step":"copy"}"#.to_string(),
+        action_line(
+            Some("copy"),
+            "body",
+            "local",
+            "cp a /srv/app_20261203201011",
+        ),
+        r#"{"event":"step_started","step":"prune"}"#.to_string(),
+        // Before the stop, the plan recorded `ls /srv`: in its place, another action is a lie.
+        action_line(Some("prune"), "body", "local", "rm -rf /srv"),
+        action_line(Some("prune"), "body", "local", "rm -f /srv/old"),
+        r#"{"event":"step_started","step":"hide"}"#.to_string(),
+        action_line(Some("hide"), "body", "local", "echo ok"),
+        action_line(Some("hide"), "body", "local", "rm -rf /srv/data"),
+        action_line(Some("hide"), "body", "vm", "echo ok"),
+        r#"{"event":"rollback_started","step":"copy"}"#.to_string(),
+        action_line(
+            Some("copy"),
+            "rollback",
+            "local",
+            "rm -f /srv/app_20261203201011",
+        ),
+    ]
+    .join("\n");
+    let (counts, lies) = hold(&plan, &journal);
+    assert_eq!(
+        (counts.actions, counts.listed, counts.might, counts.stop),
+        (8, 3, 1, 1),
+        "{lies}"
+    );
+    assert_eq!(
+        lies,
+        "\nstep `prune`:\n  executed run on local: rm -rf /srv\n  the plan of step `prune`:\n    \
+         read   run on local: ls /srv\n    note: stopped: ⟨output of ls /srv⟩\n\
+         step `hide`:\n  executed run on local: rm -rf /srv/data\n  executed run on vm: echo ok\n  \
+         the plan of step `hide`:\n    change run on local: echo ok"
+    );
 }

@@ -10,8 +10,6 @@ pub struct Test {
     args: Vec<String>,
     env: Vec<(String, String)>,
     stdin: Option<String>,
-    /// Why this run is not held against its plan (see [`Fidelity`]).
-    unchecked: Option<&'static str>,
 }
 
 pub struct Output {
@@ -28,7 +26,6 @@ impl Test {
             args: Vec::new(),
             env: Vec::new(),
             stdin: None,
-            unchecked: None,
         }
     }
 
@@ -79,14 +76,18 @@ impl Test {
 
     /// The value the test gives the environment variable `key`, if any.
     pub fn env_value(&self, key: &str) -> Option<String> {
-        self.env.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.clone())
+        self.env
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
     }
 
     /// The binary with the test's arguments, environment and directory. A real run that
     /// [`Fidelity`] checks goes through [`Test::run`] or [`Test::checked_command`] instead.
     pub fn command(&self) -> Command {
         assert!(
-            self.unchecked.is_some() || !Fidelity::applies(self),
+            !Fidelity::applies(self),
             "a real run held against its plan goes through Test::run or Test::checked_command"
         );
         self.binary(&self.args)
@@ -96,18 +97,6 @@ impl Test {
     /// call [`Fidelity::check`] once the process has ended.
     pub fn checked_command(&self) -> (Command, Option<Fidelity>) {
         (self.binary(&self.args), Fidelity::before(self))
-    }
-
-    /// Opts this run out of the fidelity check, for the reason given (a comment at the call
-    /// says more).
-    pub fn unchecked(mut self, reason: &'static str) -> Self {
-        self.unchecked = Some(reason);
-        self
-    }
-
-    /// Whether the test opted out of the fidelity check.
-    pub fn is_unchecked(&self) -> bool {
-        self.unchecked.is_some()
     }
 
     fn binary(&self, args: &[String]) -> Command {

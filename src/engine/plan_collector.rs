@@ -307,7 +307,9 @@ impl EventSink for PlanCollector {
                 if *rollback {
                     // Previewed once the step is in the plan.
                     if let Some(entry) = state.step_by_id(step) {
-                        entry.notes.push(format!("might: rollback: {}", stop.describe()));
+                        entry
+                            .notes
+                            .push(format!("might: rollback: {}", stop.describe()));
                         entry.rollback_stops.push(stop);
                     }
                 } else {

@@ -50,7 +50,10 @@ pub(super) fn write_summary(content: &str, path: &str) -> String {
     }
     let origins: Vec<&str> = unknown
         .iter()
-        .map(|p| p.trim_start_matches(UNKNOWN_OPEN).trim_end_matches(UNKNOWN_CLOSE))
+        .map(|p| {
+            p.trim_start_matches(UNKNOWN_OPEN)
+                .trim_end_matches(UNKNOWN_CLOSE)
+        })
         .collect();
     let text = placeholder(&format!("text with {}", origins.join(", ")));
     format!("write {text} to {path}")
