@@ -101,10 +101,13 @@ impl Runner<'_> {
                     ),
                 );
                 self.finished(step, started);
-                stack.register(step, owing(done, &failed));
+                let owed = owing(done, &failed);
+                self.preview_owed(step, &owed);
+                stack.register(step, owed);
                 return Ok(true);
             }
-            stack.register(step, owing(done, &failed));
+            let owed = owing(done, &failed);
+            stack.register(step, owed.clone());
             let location = failed.first().and_then(|(_, f)| f.location.clone());
             let not_run: Vec<String> = spread.not_run.iter().map(Slot::to_string).collect();
             let message = if not_run.is_empty() {
@@ -112,9 +115,19 @@ impl Runner<'_> {
             } else {
                 format!("{summary} (not started on {})", not_run.join(", "))
             };
-            return self.fail(step, &message, location, kind);
+            let ending = self.fail(step, &message, location, kind);
+            self.preview_owed(step, &owed);
+            return ending;
         }
         Ok(true)
+    }
+
+    /// In a dry-run, previews the rollback a step that would fail (or be tolerated) still owes
+    /// where it completed: the run would run it there.
+    fn preview_owed(&self, step: &Step, owed: &Place) {
+        if self.ctx.is_dry_run() && !owed.slots.is_empty() {
+            self.preview(step, owed);
+        }
     }
 
     /// Records that the plan of `step` (or of its rollback) on `slot` stopped at a decision on
