@@ -1,6 +1,7 @@
 //! A small builder that writes runbooks into a temporary directory, runs the real binary there
 //! and checks what a user would see.
 
+use crate::fidelity::Fidelity;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -68,9 +69,39 @@ impl Test {
         self.dir.path()
     }
 
+    /// The arguments given so far.
+    pub fn arguments(&self) -> &[String] {
+        &self.args
+    }
+
+    /// The value the test gives the environment variable `key`, if any.
+    pub fn env_value(&self, key: &str) -> Option<String> {
+        self.env
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+    }
+
+    /// The binary with the test's arguments, environment and directory. A real run that
+    /// [`Fidelity`] checks goes through [`Test::run`] or [`Test::checked_command`] instead.
     pub fn command(&self) -> Command {
+        assert!(
+            !Fidelity::applies(self),
+            "a real run held against its plan goes through Test::run or Test::checked_command"
+        );
+        self.binary(&self.args)
+    }
+
+    /// [`Test::command`] for a run the test drives itself, and the plan taken before it:
+    /// call [`Fidelity::check`] once the process has ended.
+    pub fn checked_command(&self) -> (Command, Option<Fidelity>) {
+        (self.binary(&self.args), Fidelity::before(self))
+    }
+
+    fn binary(&self, args: &[String]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_runbook"));
-        cmd.args(&self.args)
+        cmd.args(args)
             .current_dir(self.dir.path())
             .env("NO_COLOR", "1")
             .env_remove("RUNBOOK_LOG")
@@ -84,12 +115,13 @@ impl Test {
         cmd
     }
 
-    pub fn run(self) -> Output {
-        let out = match &self.stdin {
-            None => self.command().output().expect("run runbook"),
+    /// Runs the binary with `args` (the test's environment, directory and standard input).
+    pub fn execute(&self, args: &[String]) -> std::process::Output {
+        match &self.stdin {
+            None => self.binary(args).output().expect("run runbook"),
             Some(text) => {
                 let mut child = self
-                    .command()
+                    .binary(args)
                     .stdin(Stdio::piped())
                     .stdout(Stdio::piped())
                     .stderr(Stdio::piped())
@@ -106,7 +138,14 @@ impl Test {
                 let _ = writer.join();
                 out
             }
-        };
+        }
+    }
+
+    /// Runs the binary. A real run of a seed runbook or the quickstart (see [`Fidelity`]) is
+    /// planned first, then held against its plan.
+    pub fn run(self) -> Output {
+        let fidelity = Fidelity::before(&self);
+        let out = self.execute(&self.args);
         let output = Output {
             code: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -118,6 +157,9 @@ impl Test {
             "the binary panicked:\n{}",
             output.stderr
         );
+        if let Some(fidelity) = fidelity {
+            fidelity.check();
+        }
         output
     }
 }

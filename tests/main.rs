@@ -14,6 +14,7 @@ mod editors;
 mod emacs;
 mod error_story;
 mod fan_out;
+mod fidelity;
 mod formatter;
 mod fuzz;
 mod harness;

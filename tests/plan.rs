@@ -303,3 +303,59 @@ fn a_real_runs_events_carry_the_environment_masked() {
         .stdout_has("API_TOKEN=*** MODE='blue green' printenv MODE")
         .stdout_has("blue green");
 }
+
+#[test]
+fn a_step_that_would_fail_previews_the_rollback_it_still_owes() {
+    let text = r#"runbook "r" {
+  procedure p {
+    step b "Copier la version" {
+      write_file("half-b.txt", "half");
+      fail("the copy broke half-way");
+    } rollback always {
+      sh("echo undo-b >> log.txt");
+    }
+  }
+}"#;
+    let out = Test::new()
+        .runbook(text)
+        .args(["plan", "main.rb42", "--format", "json"])
+        .run();
+    out.code(0);
+    let plan: serde_json::Value = serde_json::from_str(&out.stdout).expect("JSON plan");
+    let step = &plan["items"][0];
+    assert_eq!(step["outlook"], "would_fail", "{step}");
+    assert_eq!(
+        step["rollback"][0]["command"], "echo undo-b >> log.txt",
+        "the run would undo the half-done step: the plan shows it ({step})"
+    );
+    assert!(
+        !out.exists("log.txt") && !out.exists("half-b.txt"),
+        "a plan changes nothing"
+    );
+}
+
+#[test]
+fn a_remote_read_without_a_host_reads_nothing_in_a_plan() {
+    // The upload before it is only planned: reading the file now would see a state the plan
+    // never made, and say the step fails where the run succeeds.
+    let text = r#"runbook "r" {
+  procedure p on local {
+    step s {
+      upload("release", "deployed");
+      if remote_read("deployed/VERSION") != "2\n" { fail("not deployed"); }
+      download("deployed/VERSION", "copy");
+    }
+  }
+}"#;
+    let out = Test::new()
+        .runbook(text)
+        .file("release/VERSION", "2\n")
+        .args(["plan", "main.rb42", "--format", "json"])
+        .run();
+    out.code(0);
+    let plan: serde_json::Value = serde_json::from_str(&out.stdout).expect("JSON plan");
+    let step = &plan["items"][0];
+    assert_ne!(step["outlook"], "would_fail", "{step}");
+    assert_eq!(step["effect"], "change", "{step}");
+    assert!(!out.exists("deployed"), "a plan changes nothing");
+}

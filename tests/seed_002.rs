@@ -461,8 +461,8 @@ fn a_database_only_restore_stops_web_worker_and_beat_and_starts_them_again() {
     let lock = TableLock::take(&stage.database);
     let test = stage.test(&["restore-database", "--yes"]);
     let log = test.path().join("restore.log");
-    let mut restore = test
-        .command()
+    let (mut command, fidelity) = test.checked_command();
+    let mut restore = command
         .stdout(fs::File::create(&log).expect("log file"))
         .stderr(Stdio::inherit())
         .spawn()
@@ -504,6 +504,9 @@ fn a_database_only_restore_stops_web_worker_and_beat_and_starts_them_again() {
     };
     let output = fs::read_to_string(&log).unwrap_or_default();
     assert!(status.success(), "the restore failed:\n{output}");
+    if let Some(fidelity) = fidelity {
+        fidelity.check();
+    }
     assert!(output.contains("matches its manifest"), "{output}");
     assert!(output.contains("database restored from "), "{output}");
     assert_eq!(stage.orders(), ORIGINAL_ORDERS);

@@ -229,3 +229,30 @@ fn plan_base_shows_a_new_stop_as_a_change() {
         .stdout_has("~ 1. clean — Nettoyer")
         .stdout_has("stops on: none → `⟨output of ls -1 /var/spool/outgoing⟩`");
 }
+
+#[test]
+fn a_catch_does_not_hide_a_stop() {
+    // In a real run the decision could go either way: what the `catch` does next is unknown too.
+    let runbook = r#"runbook "r" {
+  procedure p {
+    step clean "Nettoyer" {
+      let files = sh("ls -1 /var/spool/outgoing", #{read: true}).stdout;
+      try {
+        if files.len() > 0 { sh("rm -rf /var/spool/outgoing"); }
+      } catch (err) {
+        log(`skipped: ${err}`);
+      }
+    }
+  }
+}"#;
+    let plan = Test::new()
+        .runbook(runbook)
+        .args(["plan", "main.rb42", "--format", "json"])
+        .run();
+    plan.code(0);
+    let clean = planned_step(&plan, "clean");
+    let (origin, location) = stop_of(&clean);
+    assert_eq!(origin, "⟨output of ls -1 /var/spool/outgoing⟩");
+    assert!(location.ends_with("main.rb42:6:18"), "{location}");
+    assert!(!clean.to_string().contains("skipped:"), "{clean}");
+}

@@ -207,6 +207,9 @@ pub enum Event {
         origin: String,
         /// Where the decision is, with the line's text for a caret.
         location: Option<Box<Snippet>>,
+        /// It is the preview of the step's rollback that stopped.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        rollback: bool,
     },
     ConfirmationAsked {
         id: String,

@@ -30,11 +30,13 @@ impl Unknown {
 /// What a stop says before the origin of the value.
 pub const STOP_SENTENCE: &str = "the rest of this step depends on ";
 
-/// The error of a decision on the unknown value `origin`.
+/// The error of a decision on the unknown value `origin`. No `try`/`catch` catches it (rhai
+/// lets a termination through): in a real run the decision could go either way, so what a
+/// `catch` would do next is unknown too, and the plan of the step stops there.
 pub fn stop_error(origin: &str) -> Box<EvalAltResult> {
     let mut value = Dynamic::from(format!("{STOP_SENTENCE}{origin}"));
     value.set_tag(STOP_TAG);
-    EvalAltResult::ErrorRuntime(value, Position::NONE).into()
+    EvalAltResult::ErrorTerminated(value, Position::NONE).into()
 }
 
 /// A value as a text: an unknown one as its origin (rhai would name its Rust type).

@@ -76,6 +76,9 @@ pub struct PlannedStep {
     pub stops: Vec<PlannedStop>,
     /// What its rollback would run; `None` when it has none.
     pub rollback: Option<Vec<PlannedAction>>,
+    /// Where the preview of its rollback stopped at a value only a real run knows.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rollback_stops: Vec<PlannedStop>,
     /// `change`, `read`, `might` or `none`: the strongest effect of its actions.
     pub effect: String,
 }

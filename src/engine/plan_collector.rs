@@ -66,6 +66,7 @@ impl PlanCollector {
                 notes: Vec::new(),
                 actions: Vec::new(),
                 stops: Vec::new(),
+                rollback_stops: Vec::new(),
                 rollback: step.rollback.as_ref().map(|_| Vec::new()),
                 effect: String::new(),
             };
@@ -180,6 +181,7 @@ impl Collecting {
                 notes: Vec::new(),
                 actions: Vec::new(),
                 stops: Vec::new(),
+                rollback_stops: Vec::new(),
                 rollback: None,
                 effect: String::new(),
             });
@@ -305,15 +307,26 @@ impl EventSink for PlanCollector {
                 host,
                 origin,
                 location,
+                rollback,
             } => {
                 let stop = PlannedStop {
                     host: host.clone(),
                     origin: origin.clone(),
                     location: location.as_ref().map(|l| l.to_string()),
                 };
-                let entry = state.step(step);
-                entry.notes.push(format!("might: {}", stop.describe()));
-                entry.stops.push(stop);
+                if *rollback {
+                    // Previewed once the step is in the plan.
+                    if let Some(entry) = state.step_by_id(step) {
+                        entry
+                            .notes
+                            .push(format!("might: rollback: {}", stop.describe()));
+                        entry.rollback_stops.push(stop);
+                    }
+                } else {
+                    let entry = state.step(step);
+                    entry.notes.push(format!("might: {}", stop.describe()));
+                    entry.stops.push(stop);
+                }
             }
             Event::Log { message, level, .. } => {
                 if let Some(s) = state.open.as_mut() {

@@ -41,7 +41,7 @@ pub fn explain(mut error: EvalAltResult) -> Explained {
         ..inner
     };
     match error {
-        EvalAltResult::ErrorRuntime(value, _) if value.tag() == STOP_TAG => Explained {
+        EvalAltResult::ErrorTerminated(value, _) if value.tag() == STOP_TAG => Explained {
             on_unknown: true,
             ..plain(value.to_string(), ErrorKind::Script)
         },

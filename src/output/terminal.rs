@@ -309,9 +309,13 @@ impl EventSink for TerminalView {
                 host,
                 origin,
                 location,
+                rollback,
             } => {
                 self.stop_spinning();
-                let on = host.as_ref().map(|h| format!("{h}: ")).unwrap_or_default();
+                let mut on = host.as_ref().map(|h| format!("{h}: ")).unwrap_or_default();
+                if *rollback {
+                    on.insert_str(0, "rollback: ");
+                }
                 let at = location
                     .as_ref()
                     .map(|l| format!(" ({l})"))

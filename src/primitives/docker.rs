@@ -204,7 +204,7 @@ fn containers_of(ctx: &RunContext, handle: &DockerHandle, opts: &Map) -> Outcome
         handle,
         &shown,
         Effect::Read,
-        unknown("containers"),
+        unknown(&format!("containers of {shown}")),
         async |e| {
             let found = containers::list(&e, &filter).await?;
             Ok(found.iter().map(dynamic).collect::<Array>().into())
@@ -449,7 +449,7 @@ fn logs(ctx: &RunContext, handle: &DockerHandle, name: &str, opts: &Map) -> Outc
         handle,
         &shown,
         Effect::Read,
-        unknown("log lines"),
+        unknown(&format!("log lines of {name}")),
         async |e| {
             let sink = line_sink(ctx, source(handle, name), quiet);
             let lines = containers::logs(&e, name, &query, sink).await?;

@@ -3,7 +3,9 @@
 
 use super::{Outcome, error};
 use crate::context::event::Effect;
-use crate::context::run_context::RunContext;
+use crate::context::run_context::{
+    RunContext, UNKNOWN_CLOSE, UNKNOWN_OPEN, placeholder, unknown_parts,
+};
 use crate::diagnostic::error_kind::ErrorKind;
 use rhai::{Dynamic, Engine, Map};
 use std::sync::Arc;
@@ -38,9 +40,27 @@ fn read_file(ctx: &RunContext, path: &str) -> Outcome<String> {
         .or_else(|e| error(ErrorKind::Io, format!("cannot read `{path}`: {e}")))
 }
 
+/// How a write is shown: `write 102 bytes (8 lines) to PATH`. A text built from values only a
+/// real run knows has no size yet: `write ⟨text with output of ls⟩ to PATH`, a *might*.
+pub(super) fn write_summary(content: &str, path: &str) -> String {
+    let unknown = unknown_parts(content);
+    if unknown.is_empty() {
+        let lines = content.lines().count();
+        return format!("write {} bytes ({lines} lines) to {path}", content.len());
+    }
+    let origins: Vec<&str> = unknown
+        .iter()
+        .map(|p| {
+            p.trim_start_matches(UNKNOWN_OPEN)
+                .trim_end_matches(UNKNOWN_CLOSE)
+        })
+        .collect();
+    let text = placeholder(&format!("text with {}", origins.join(", ")));
+    format!("write {text} to {path}")
+}
+
 fn write_file(ctx: &RunContext, path: &str, content: &str) -> Outcome<()> {
-    let lines = content.lines().count();
-    let summary = format!("write {} bytes ({lines} lines) to {path}", content.len());
+    let summary = write_summary(content, path);
     if !ctx.act("write_file", "local", &summary, Effect::Change) {
         return Ok(());
     }

@@ -3,6 +3,7 @@
 //! same methods for any other host; `target()` describes the current one. Every call records
 //! its action first, so a dry-run lists it per host without connecting.
 
+use super::files::write_summary;
 use super::local;
 use super::options::Options;
 use super::private_environment;
@@ -421,8 +422,7 @@ fn remote_write(
     let Some(spec) = acting(ctx, handle)? else {
         return here::write(ctx, &ctx.path(path), content, mode).map(|n| transferred(path, n));
     };
-    let lines = content.lines().count();
-    let summary = format!("write {} bytes ({lines} lines) to {path}", content.len());
+    let summary = write_summary(content, path);
     if !ctx.act("remote_write", &spec.name, &summary, Effect::Change) {
         return Ok(transferred(path, 0));
     }
@@ -474,6 +474,7 @@ fn quiet() -> Map {
 
 /// The same transfers when the body runs here (`on local`, or no target): plain file copies.
 mod here {
+    use super::super::files::write_summary;
     use super::super::{Outcome, error};
     use crate::context::event::Effect;
     use crate::context::run_context::RunContext;
@@ -540,12 +541,7 @@ mod here {
     }
 
     pub fn write(ctx: &RunContext, path: &Path, content: &str, mode: Option<u32>) -> Outcome<u64> {
-        let lines = content.lines().count();
-        let summary = format!(
-            "write {} bytes ({lines} lines) to {}",
-            content.len(),
-            path.display()
-        );
+        let summary = write_summary(content, &path.display().to_string());
         if !ctx.act("remote_write", "local", &summary, Effect::Change) {
             return Ok(0);
         }
@@ -568,12 +564,10 @@ mod here {
     }
 
     pub fn read(ctx: &RunContext, path: &Path) -> Outcome<String> {
-        ctx.act(
-            "remote_read",
-            "local",
-            &format!("read {}", path.display()),
-            Effect::Read,
-        );
+        let shown = format!("read {}", path.display());
+        if !ctx.act("remote_read", "local", &shown, Effect::Read) {
+            return Ok(ctx.unknown(&format!("content of {}", path.display())));
+        }
         std::fs::read_to_string(path).or_else(|e| {
             error(
                 ErrorKind::Io,

@@ -153,6 +153,7 @@ pub fn describe(event: &Event, local: &str) -> Described {
             host,
             origin,
             location,
+            ..
         } => (
             "step_stopped",
             host.clone().unwrap_or_else(here),

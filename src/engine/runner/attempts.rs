@@ -9,7 +9,6 @@ use super::{Ending, Runner, millis, plural};
 use crate::context::event::{Event, Level, Phase};
 use crate::context::stop_signal::StopReason;
 use crate::diagnostic::error_kind::ErrorKind;
-use crate::diagnostic::snippet::Snippet;
 use crate::engine::evaluator::{Failure, Slot};
 use crate::engine::rollback_stack::RollbackStack;
 use crate::language::ast::{Body, Step};
@@ -51,17 +50,7 @@ impl Runner<'_> {
                 .into_iter()
                 .partition(|(_, f)| self.ctx.is_dry_run() && f.from_unknown);
             for (slot, f) in unknown {
-                match f.unknown {
-                    Some(origin) => self.stopped(step, &slot, origin.into(), f.location),
-                    None => self.ctx.log(
-                        Level::Warn,
-                        format!(
-                            "{}planned up to an unknown value: {}",
-                            slot.prefix(),
-                            f.message
-                        ),
-                    ),
-                }
+                self.stopped(step, &slot, f, false);
                 self.publish_unknown(&step.body, &slot);
                 done.push(slot);
             }
@@ -112,10 +101,13 @@ impl Runner<'_> {
                     ),
                 );
                 self.finished(step, started);
-                stack.register(step, owing(done, &failed));
+                let owed = owing(done, &failed);
+                self.preview_owed(step, &owed);
+                stack.register(step, owed);
                 return Ok(true);
             }
-            stack.register(step, owing(done, &failed));
+            let owed = owing(done, &failed);
+            stack.register(step, owed.clone());
             let location = failed.first().and_then(|(_, f)| f.location.clone());
             let not_run: Vec<String> = spread.not_run.iter().map(Slot::to_string).collect();
             let message = if not_run.is_empty() {
@@ -123,18 +115,42 @@ impl Runner<'_> {
             } else {
                 format!("{summary} (not started on {})", not_run.join(", "))
             };
-            return self.fail(step, &message, location, kind);
+            let ending = self.fail(step, &message, location, kind);
+            self.preview_owed(step, &owed);
+            return ending;
         }
         Ok(true)
     }
 
-    /// Records that the plan of `step` on `slot` stopped at a decision on `origin`.
-    fn stopped(&self, step: &Step, slot: &Slot, origin: String, location: Option<Box<Snippet>>) {
+    /// In a dry-run, previews the rollback a step that would fail (or be tolerated) still owes
+    /// where it completed: the run would run it there.
+    fn preview_owed(&self, step: &Step, owed: &Place) {
+        if self.ctx.is_dry_run() && !owed.slots.is_empty() {
+            self.preview(step, owed);
+        }
+    }
+
+    /// Records that the plan of `step` (or of its rollback) on `slot` stopped at a decision on
+    /// a value only a real run knows, as `failure` tells.
+    pub(super) fn stopped(&self, step: &Step, slot: &Slot, failure: Failure, rollback: bool) {
+        let Some(origin) = failure.unknown else {
+            let what = if rollback { "rollback " } else { "" };
+            self.ctx.log(
+                Level::Warn,
+                format!(
+                    "{}{what}planned up to an unknown value: {}",
+                    slot.prefix(),
+                    failure.message
+                ),
+            );
+            return;
+        };
         self.ctx.emit(&Event::StepStopped {
             step: step.id.text.clone(),
             host: slot.host().map(str::to_string),
-            origin,
-            location,
+            origin: origin.into(),
+            location: failure.location,
+            rollback,
         });
     }
 

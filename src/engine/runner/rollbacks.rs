@@ -55,11 +55,15 @@ impl Runner<'_> {
         let id = step.id.text.as_str();
         let at = Moment::new(Some(id), Phase::Rollback);
         let spread = self.on(rollback, at, &place.slots, place.every_slot(), None);
-        for (_, f) in spread.failed.iter().filter(|(_, f)| !f.from_unknown) {
-            self.ctx.log(
-                Level::Warn,
-                format!("the rollback of `{id}` would fail: {}", f.describe()),
-            );
+        for (slot, f) in spread.failed {
+            if f.from_unknown {
+                self.stopped(step, &slot, f, true);
+            } else {
+                self.ctx.log(
+                    Level::Warn,
+                    format!("the rollback of `{id}` would fail: {}", f.describe()),
+                );
+            }
         }
     }
 
