@@ -32,9 +32,7 @@
 //! and every `run` made by a test of [`MODULES`], whose custom runbooks exercise the same
 //! seeds and lying cases. `RUNBOOK_FIDELITY=all` checks every real run of the suite (a survey).
 //! `RUNBOOK_FIDELITY_LOG=FILE` appends one line per checked run: the runbook, the procedure,
-//! the actions executed, how many each rule covered, and how many a known lie explains (see
-//! [`coverage::KNOWN_LIES`]: lies whose fix is under way elsewhere, counted apart, covered by no
-//! rule).
+//! the actions executed, and how many each rule covered.
 
 mod command_match;
 mod coverage;
@@ -267,7 +265,7 @@ fn journals(runs: &Path) -> BTreeSet<PathBuf> {
 }
 
 /// Appends the counts of a checked run to `RUNBOOK_FIDELITY_LOG`, one tab-separated line:
-/// runbook, file, procedure, actions, listed, might, stop, known lies.
+/// runbook, file, procedure, actions, listed, might, stop.
 fn log(plan: &Value, counts: &Counts) {
     let Some(path) = std::env::var_os("RUNBOOK_FIDELITY_LOG") else {
         return;
@@ -278,14 +276,13 @@ fn log(plan: &Value, counts: &Counts) {
         .file_name()
         .map_or(file.clone(), |f| f.to_string_lossy().into_owned());
     let line = format!(
-        "{}\t{file}\t{}\t{}\t{}\t{}\t{}\t{}\n",
+        "{}\t{file}\t{}\t{}\t{}\t{}\t{}\n",
         name("runbook"),
         name("procedure"),
         counts.actions,
         counts.listed,
         counts.might,
-        counts.stop,
-        counts.known_lies
+        counts.stop
     );
     use std::io::Write;
     let mut log = std::fs::OpenOptions::new()

@@ -12,7 +12,6 @@ pub struct Counts {
     pub listed: usize,
     pub might: usize,
     pub stop: usize,
-    pub known_lies: usize,
 }
 
 /// An action the run executed, as its journal tells it.
@@ -60,7 +59,6 @@ pub fn hold(plan: &Value, journal: &str) -> (Counts, String) {
             Some(Rule::Listed) => counts.listed += 1,
             Some(Rule::Might) => counts.might += 1,
             Some(Rule::Stop) => counts.stop += 1,
-            Some(Rule::KnownLie) => counts.known_lies += 1,
             None => {
                 let line = format!(
                     "\n  executed {} on {}: {}",
@@ -247,8 +245,6 @@ enum Rule {
     Listed,
     Might,
     Stop,
-    /// Not covered: one of [`KNOWN_LIES`].
-    KnownLie,
 }
 
 fn cover(action: &Executed, planned: &Planned<'_>) -> Option<Rule> {
@@ -269,39 +265,8 @@ fn cover(action: &Executed, planned: &Planned<'_>) -> Option<Rule> {
         return Some(Rule::Might);
     }
     let after_stop = planned.stopped && (!planned.exact || action.rank >= planned.actions.len());
-    if after_stop {
-        return Some(Rule::Stop);
-    }
-    KNOWN_LIES
-        .iter()
-        .any(|lie| candidates.iter().any(|(_, c)| (lie.explains)(c, &command)))
-        .then_some(Rule::KnownLie)
+    after_stop.then_some(Rule::Stop)
 }
-
-/// A lie of today's plans that a change under way fixes elsewhere.
-pub struct KnownLie {
-    /// What the plan hides, and where the fix is.
-    #[allow(dead_code, reason = "read by whoever removes the entry")]
-    what: &'static str,
-    /// Whether it explains an executed command, given a planned one (both normalized; the
-    /// planned one's `⟨…⟩` parts as wildcards).
-    explains: fn(&str, &str) -> bool,
-}
-
-/// The lies the harness knows of: an action they explain is no covered action, it is counted
-/// apart (`RUNBOOK_FIDELITY_LOG`'s last column) so that the closing note reports it. Remove an
-/// entry once its fix lands: the runs are then held to the three rules again.
-pub const KNOWN_LIES: &[KnownLie] = &[KnownLie {
-    what: "the plan names `docker compose` where the run uses `docker-compose`: stdlib/compose.rhai \
-           `cli()` decides on a dry-run's made-up answer (issue 15 item 6, \"the plan names the \
-           program the run uses\")",
-    explains: |planned, executed| {
-        wildcard_match(
-            &planned.replace("docker compose ", "docker-compose "),
-            executed,
-        )
-    },
-}];
 
 impl Part {
     fn describe(&self) -> String {
