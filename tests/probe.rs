@@ -229,7 +229,7 @@ fn a_docker_probe_changes_nothing_and_reads_nothing_after_a_planned_change() {
     out.code(0)
         .stdout_has("running: true")
         .stdout_has("change docker@local$ docker restart ")
-        .stdout_has("might: the rest of this step depends on ⟨containers⟩")
+        .stdout_has("might: the rest of this step depends on ⟨containers of docker ps⟩")
         .stdout_has(&format!(
             "might: the rest of this step depends on ⟨state of container {}⟩",
             web.name
