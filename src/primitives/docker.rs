@@ -4,7 +4,7 @@
 //! Changes are recorded with the engine named; reads run in a dry-run only with `--probe`.
 
 use super::options::Options;
-use super::process_output::{Finished, refuse_nul, shown_environment};
+use super::process_output::{Finished, planned_result, refuse_nul, shown_environment};
 use super::remote::host_named;
 use super::{Outcome, error, unless_stopped};
 use crate::context::acting_host;
@@ -39,6 +39,26 @@ impl DockerHandle {
         }
     }
 }
+
+/// The methods of a `Docker` handle.
+pub const METHODS: &[&str] = &[
+    "containers",
+    "inspect",
+    "stats",
+    "wait_running",
+    "wait_healthy",
+    "start",
+    "stop",
+    "restart",
+    "kill",
+    "remove",
+    "logs",
+    "exec",
+    "images",
+    "pull",
+    "tag",
+    "remove_image",
+];
 
 pub fn register(engine: &mut Rhai, ctx: &Arc<RunContext>) {
     engine.register_type_with_name::<DockerHandle>("Docker");
@@ -107,14 +127,6 @@ fn dynamic(value: &Value) -> Dynamic {
 
 fn unknown(what: &str) -> impl FnOnce(&RunContext) -> Dynamic + '_ {
     move |ctx| ctx.unknown_value(what)
-}
-
-/// A list only a real run knows: empty, and marked unknown.
-fn unknown_list(what: &str) -> impl FnOnce(&RunContext) -> Dynamic + '_ {
-    move |ctx| {
-        ctx.unknown(what);
-        Array::new().into()
-    }
 }
 
 fn register_reads(engine: &mut Rhai, ctx: &Arc<RunContext>) {
@@ -209,7 +221,7 @@ fn containers_of(ctx: &RunContext, handle: &DockerHandle, opts: &Map) -> Outcome
         handle,
         &shown,
         Effect::Read,
-        unknown_list("containers"),
+        unknown("containers"),
         async |e| {
             let found = containers::list(&e, &filter).await?;
             Ok(found.iter().map(dynamic).collect::<Array>().into())
@@ -440,7 +452,7 @@ fn logs(ctx: &RunContext, handle: &DockerHandle, name: &str, opts: &Map) -> Outc
         handle,
         &shown,
         Effect::Read,
-        unknown_list("log lines"),
+        unknown("log lines"),
         async |e| {
             let sink = line_sink(ctx, source(handle, name), quiet);
             let lines = containers::logs(&e, name, &query, sink).await?;
@@ -498,21 +510,19 @@ fn exec(
         words.join(" ")
     );
     let effect = if read { Effect::Read } else { Effect::Change };
-    let planned = |ctx: &RunContext| Finished {
-        code: 0,
-        stdout: ctx.unknown(&format!("output of exec in {name}")),
-        stderr: String::new(),
-    };
-    let finished = call(ctx, handle, &shown, effect, planned, async |e| {
+    let finished = call(ctx, handle, &shown, effect, |_| None, async |e| {
         let sink = line_sink(ctx, source(handle, name), quiet);
         let (code, stdout, stderr) = containers::exec(&e, name, &spec, sink).await?;
-        Ok(Finished {
+        Ok(Some(Finished {
             code,
             stdout,
             stderr,
-        })
+        }))
     })?;
-    finished.into_result(ctx, &shown, checks)
+    match finished {
+        Some(finished) => finished.into_result(ctx, &shown, checks),
+        None => Ok(planned_result(ctx, &shown, checks)),
+    }
 }
 
 fn register_images(engine: &mut Rhai, ctx: &Arc<RunContext>) {
@@ -523,7 +533,7 @@ fn register_images(engine: &mut Rhai, ctx: &Arc<RunContext>) {
             d,
             "docker images",
             Effect::Read,
-            unknown_list("images"),
+            unknown("images"),
             async |e| {
                 let found = images::list(&e).await?;
                 Ok(found.iter().map(dynamic).collect::<Array>().into())

@@ -13,6 +13,7 @@ pub mod process_output;
 pub mod remote;
 pub mod sql;
 pub mod time;
+mod unknown_arguments;
 
 use crate::context::run_context::RunContext;
 use crate::diagnostic::error_kind::{ErrorKind, TypedError};
@@ -75,6 +76,9 @@ pub const NAMES: &[&str] = &[
 
 /// Registers every primitive into `engine`, bound to `ctx`.
 pub fn register(engine: &mut Engine, ctx: &Arc<RunContext>) {
+    // First: a primitive of the same signature (all its arguments `Dynamic`) replaces its
+    // fallback.
+    unknown_arguments::register(engine, NAMES.iter().chain(docker::METHODS));
     local::register(engine, ctx);
     remote::register(engine, ctx);
     docker::register(engine, ctx);

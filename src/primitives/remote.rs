@@ -239,7 +239,7 @@ fn run(
     let spec = host_named(ctx, &name)?;
     let script = remote_script(&command, &opts)?;
     if !ctx.act("run", &spec.name, &script, opts.effect(ctx)) {
-        return Ok(planned_result(ctx, &script));
+        return Ok(planned_result(ctx, &script, opts.checks(ctx)));
     }
     tracing::debug!(host = %spec.name, command = %ctx.mask(&script), "running a remote command");
     let (private, fed) = private_script(&command, &opts)?;
@@ -433,29 +433,28 @@ fn remote_write(
     Ok(transferred(path, bytes))
 }
 
-fn remote_read(ctx: &Arc<RunContext>, handle: Option<String>, path: &str) -> Outcome<String> {
+fn remote_read(ctx: &Arc<RunContext>, handle: Option<String>, path: &str) -> Outcome<Dynamic> {
     let Some(spec) = acting(ctx, handle)? else {
-        return here::read(ctx, &ctx.path(path));
+        return here::read(ctx, &ctx.path(path)).map(Dynamic::from);
     };
     let shown = format!("cat -- {}", quote(path));
     if !ctx.act("remote_read", &spec.name, &shown, Effect::Read) {
-        return Ok(ctx.unknown(&format!("content of {}:{path}", spec.name)));
+        return Ok(ctx.unknown_value(&format!("content of {}:{path}", spec.name)));
     }
     let what = format!("reading {}:{path}", spec.name);
     let bytes = transfer_on(ctx, &spec, &what, |s| async move {
         transfer::read(&s, path).await
     })?;
-    Ok(String::from_utf8_lossy(&bytes).into_owned())
+    Ok(String::from_utf8_lossy(&bytes).into_owned().into())
 }
 
-fn remote_exists(ctx: &Arc<RunContext>, handle: Option<String>, path: &str) -> Outcome<bool> {
+fn remote_exists(ctx: &Arc<RunContext>, handle: Option<String>, path: &str) -> Outcome<Dynamic> {
     let Some(spec) = acting(ctx, handle)? else {
-        return Ok(ctx.path(path).exists());
+        return Ok(ctx.path(path).exists().into());
     };
     let script = format!("test -e {}", quote(path));
     if !ctx.act("remote_exists", &spec.name, &script, Effect::Read) {
-        ctx.unknown(&format!("whether {}:{path} exists", spec.name));
-        return Ok(false);
+        return Ok(ctx.unknown_value(&format!("whether {}:{path} exists", spec.name)));
     }
     let opts = CommandOptions::parse(&quiet(), "remote_exists", true)?;
     let command = Command::Shell(script.clone());
@@ -463,7 +462,7 @@ fn remote_exists(ctx: &Arc<RunContext>, handle: Option<String>, path: &str) -> O
     let finished = ctx
         .runtime
         .block_on(execute(ctx, &spec, &private, &command, &fed))?;
-    Ok(finished.code == 0)
+    Ok((finished.code == 0).into())
 }
 
 fn quiet() -> Map {

@@ -12,9 +12,8 @@ use crate::diagnostic::error_kind::ErrorKind;
 use crate::diagnostic::snippet::Snippet;
 use crate::engine::evaluator::{Failure, Slot};
 use crate::engine::rollback_stack::RollbackStack;
-use crate::language::ast::{Body, Step};
-use crate::language::script_scan;
-use std::collections::HashSet;
+use crate::engine::run_values::publish_unknown;
+use crate::language::ast::Step;
 use std::sync::PoisonError;
 use std::time::{Duration, Instant};
 
@@ -62,7 +61,9 @@ impl Runner<'_> {
                         ),
                     ),
                 }
-                self.publish_unknown(&step.body, &slot);
+                if let Some(ast) = self.compiled.get(&step.body) {
+                    publish_unknown(&self.ctx, ast, slot.host());
+                }
                 done.push(slot);
             }
             let owing =
@@ -136,29 +137,6 @@ impl Runner<'_> {
             origin,
             location,
         });
-    }
-
-    /// Every name `body` publishes that its stopped plan did not: an unknown value, so that
-    /// later steps and rollbacks still plan (and stop where they decide on it).
-    fn publish_unknown(&self, body: &Body, slot: &Slot) {
-        let Some(ast) = self.compiled.get(body) else {
-            return;
-        };
-        let names = script_scan::scan(ast).published;
-        let wanted: HashSet<&str> = names.iter().map(|(n, _)| n.as_str()).collect();
-        let host = slot.host();
-        let known: HashSet<String> = self
-            .ctx
-            .published_named(&wanted, host)
-            .into_iter()
-            .map(|(n, _)| n)
-            .collect();
-        for (name, _) in &names {
-            if !known.contains(name) {
-                let value = self.ctx.unknown_value(name);
-                self.ctx.publish(name, host, value);
-            }
-        }
     }
 
     fn finished(&self, step: &Step, started: Instant) {
