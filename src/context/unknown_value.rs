@@ -30,9 +30,13 @@ impl Unknown {
 /// What a stop says before the origin of the value.
 pub const STOP_SENTENCE: &str = "the rest of this step depends on ";
 
-/// The error of a decision on the unknown value `origin`.
+/// The error of a decision on the unknown value `origin`. What it throws is the value itself,
+/// so a `catch` can tell it from a failure (`type_of(err) == "unknown value"`: a checklist's
+/// row that only a real run can judge).
 pub fn stop_error(origin: &str) -> Box<EvalAltResult> {
-    let mut value = Dynamic::from(format!("{STOP_SENTENCE}{origin}"));
+    let mut value = Dynamic::from(Unknown {
+        origin: origin.to_string(),
+    });
     value.set_tag(STOP_TAG);
     EvalAltResult::ErrorRuntime(value, Position::NONE).into()
 }

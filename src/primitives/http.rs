@@ -76,15 +76,26 @@ pub fn register(engine: &mut Engine, ctx: &Arc<RunContext>) {
                 }
                 _ => value,
             };
+            // Parsing a body only a real run knows is a decision on it.
+            if let Some(unknown) = document.read_lock::<unknown_value::Unknown>() {
+                return Err(unknown.stop());
+            }
             let json: serde_json::Value = rhai::serde::from_dynamic(&document)?;
             Ok(json_path(&json, path).map_or(Dynamic::UNIT, to_dynamic))
         },
     );
-    engine.register_fn("body_contains", |response: Map, text: &str| {
-        response
-            .get("text")
-            .is_some_and(|t| t.to_string().contains(text))
-    });
+    engine.register_fn(
+        "body_contains",
+        |response: Map, text: &str| -> Outcome<bool> {
+            match response.get("text") {
+                Some(t) => match t.read_lock::<unknown_value::Unknown>() {
+                    Some(unknown) => Err(unknown.stop()),
+                    None => Ok(t.to_string().contains(text)),
+                },
+                None => Ok(false),
+            }
+        },
+    );
 }
 
 fn to_dynamic(value: &serde_json::Value) -> Dynamic {
@@ -227,17 +238,22 @@ fn response_map(r: &Response) -> Map {
     map
 }
 
-/// What a dry-run returns instead of a response.
+/// What a dry-run returns instead of a response: the URL, and what only a real run knows.
 fn planned(ctx: &RunContext, request: &Request) -> Map {
     let mut map = Map::new();
-    map.insert("status".into(), Dynamic::UNIT);
-    map.insert("ok".into(), Dynamic::UNIT);
     map.insert("url".into(), request.url.clone().into());
-    map.insert("headers".into(), Map::new().into());
-    let text = ctx.unknown_value(&format!("response of {} {}", request.method, request.url));
-    map.insert("text".into(), text);
-    map.insert("json".into(), Dynamic::UNIT);
-    map.insert("elapsed_ms".into(), Dynamic::UNIT);
+    let request = format!("{} {}", request.method, request.url);
+    for (key, what) in [
+        ("status", "status"),
+        ("ok", "success"),
+        ("headers", "headers"),
+        ("json", "JSON"),
+        ("elapsed_ms", "time"),
+        // Last: the origin a stop names when rhai names none.
+        ("text", "response"),
+    ] {
+        map.insert(key.into(), ctx.unknown_value(&format!("{what} of {request}")));
+    }
     map
 }
 

@@ -161,21 +161,19 @@ pub fn result_map(code: i64, stdout: String, stderr: String) -> Map {
     map
 }
 
-/// What a dry-run returns for a command it did not run: output only a real run knows, and so
-/// is the exit code unless a non-zero one fails the step (`checks`).
-pub fn planned_result(ctx: &RunContext, shown: &str, checks: bool) -> Map {
+/// What a dry-run returns for a command it did not run: output only a real run knows.
+pub fn planned_result(ctx: &RunContext, shown: &str) -> Map {
     let mut map = result_map(0, String::new(), String::new());
     let short = shortened(shown);
-    let mut unknown = |key: &str, what: &str| {
-        map.insert(key.into(), ctx.unknown_value(&format!("{what} of {short}")));
-    };
-    if !checks {
-        unknown("code", "exit code");
-        unknown("ok", "success");
-    }
-    unknown("stderr", "errors");
+    map.insert(
+        "stderr".into(),
+        ctx.unknown_value(&format!("errors of {short}")),
+    );
     // Last: the origin a stop names when rhai names none.
-    unknown("stdout", "output");
+    map.insert(
+        "stdout".into(),
+        ctx.unknown_value(&format!("output of {short}")),
+    );
     map
 }
 
