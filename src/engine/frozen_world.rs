@@ -19,7 +19,9 @@ pub fn freeze(engine: &mut Engine, ctx: &Arc<RunContext>) {
     });
     // The environment of the machine a page is made on is not the one a run sees.
     let c = Arc::clone(ctx);
-    engine.register_fn("env", move |name: &str| c.unknown_value(&format!("${name}")));
+    engine.register_fn("env", move |name: &str| {
+        c.unknown_value(&format!("${name}"))
+    });
     let c = Arc::clone(ctx);
     engine.register_fn("env", move |name: &str, _default: rhai::Dynamic| {
         c.unknown_value(&format!("${name}"))

@@ -510,15 +510,22 @@ fn exec(
         words.join(" ")
     );
     let effect = if read { Effect::Read } else { Effect::Change };
-    let finished = call(ctx, handle, &shown, effect, |_| None, async |e| {
-        let sink = line_sink(ctx, source(handle, name), quiet);
-        let (code, stdout, stderr) = containers::exec(&e, name, &spec, sink).await?;
-        Ok(Some(Finished {
-            code,
-            stdout,
-            stderr,
-        }))
-    })?;
+    let finished = call(
+        ctx,
+        handle,
+        &shown,
+        effect,
+        |_| None,
+        async |e| {
+            let sink = line_sink(ctx, source(handle, name), quiet);
+            let (code, stdout, stderr) = containers::exec(&e, name, &spec, sink).await?;
+            Ok(Some(Finished {
+                code,
+                stdout,
+                stderr,
+            }))
+        },
+    )?;
     match finished {
         Some(finished) => finished.into_result(ctx, &shown, checks),
         None => Ok(planned_result(ctx, &shown)),

@@ -252,7 +252,10 @@ fn planned(ctx: &RunContext, request: &Request) -> Map {
         // Last: the origin a stop names when rhai names none.
         ("text", "response"),
     ] {
-        map.insert(key.into(), ctx.unknown_value(&format!("{what} of {request}")));
+        map.insert(
+            key.into(),
+            ctx.unknown_value(&format!("{what} of {request}")),
+        );
     }
     map
 }
