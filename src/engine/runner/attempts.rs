@@ -62,7 +62,7 @@ impl Runner<'_> {
                     ),
                 }
                 if let Some(ast) = self.compiled.get(&step.body) {
-                    publish_unknown(&self.ctx, ast, slot.host());
+                    publish_unknown(self.ctx, ast, slot.host());
                 }
                 done.push(slot);
             }
