@@ -40,26 +40,6 @@ impl DockerHandle {
     }
 }
 
-/// The methods of a `Docker` handle.
-pub const METHODS: &[&str] = &[
-    "containers",
-    "inspect",
-    "stats",
-    "wait_running",
-    "wait_healthy",
-    "start",
-    "stop",
-    "restart",
-    "kill",
-    "remove",
-    "logs",
-    "exec",
-    "images",
-    "pull",
-    "tag",
-    "remove_image",
-];
-
 pub fn register(engine: &mut Rhai, ctx: &Arc<RunContext>) {
     engine.register_type_with_name::<DockerHandle>("Docker");
     engine.register_get("name", |d: &mut DockerHandle| d.label());

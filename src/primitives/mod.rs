@@ -76,9 +76,6 @@ pub const NAMES: &[&str] = &[
 
 /// Registers every primitive into `engine`, bound to `ctx`.
 pub fn register(engine: &mut Engine, ctx: &Arc<RunContext>) {
-    // First: a primitive of the same signature (all its arguments `Dynamic`) replaces its
-    // fallback.
-    unknown_arguments::register(engine, NAMES.iter().chain(docker::METHODS));
     local::register(engine, ctx);
     remote::register(engine, ctx);
     docker::register(engine, ctx);
@@ -88,6 +85,7 @@ pub fn register(engine: &mut Engine, ctx: &Arc<RunContext>) {
     interaction::register(engine, ctx);
     files::register(engine, ctx);
     time::register(engine);
+    unknown_arguments::register(engine);
 }
 
 /// Runs `future` unless the run is stopped first (Ctrl-C, step timeout); `what` names the

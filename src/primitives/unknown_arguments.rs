@@ -1,28 +1,54 @@
 //! An unknown value passed to a primitive where it takes a text: the primitive is called with
 //! the value's origin (`⟨output of ls …⟩`), so its action reads as depending on it (a *might*),
-//! instead of rhai finding no function for the type. One fallback per primitive name and
-//! number of arguments, found only when no primitive matches the arguments' types.
+//! instead of rhai finding no function for the type. One fallback per name and number of
+//! arguments of every registered function that takes a text, found only when no function
+//! matches the arguments' types.
 
 use crate::context::unknown_value::{self, Unknown};
-use rhai::{Dynamic, Engine, EvalAltResult, NativeCallContext, Position};
+use rhai::{Dynamic, Engine, EvalAltResult, ImmutableString, NativeCallContext, Position};
 use std::any::TypeId;
+use std::collections::BTreeSet;
 
-/// The most arguments a primitive takes (a method's receiver counted).
-const MOST_ARGUMENTS: usize = 4;
-
-/// Registers the fallback of every name in `names`, for every number of arguments.
-pub fn register<'a>(engine: &mut Engine, names: impl IntoIterator<Item = &'a &'a str>) {
-    for name in names {
-        for count in 1..=MOST_ARGUMENTS {
-            let owned = (*name).to_string();
-            engine.register_raw_fn(
-                *name,
-                vec![TypeId::of::<Dynamic>(); count],
-                move |context: NativeCallContext, args: &mut [&mut Dynamic]| {
-                    with_origins(&context, &owned, args)
-                },
-            );
-        }
+/// Registers the fallbacks of the functions registered so far (the primitives and methods).
+pub fn register(engine: &mut Engine) {
+    let text = TypeId::of::<ImmutableString>();
+    let any = TypeId::of::<Dynamic>();
+    let found = engine.collect_fn_metadata(
+        None,
+        |info| {
+            let f = info.metadata;
+            let kind = if f.param_types.iter().all(|t| *t == any) {
+                Some(false)
+            } else if f.param_types.contains(&text) {
+                Some(true)
+            } else {
+                None
+            };
+            kind.map(|takes_text| (f.name.to_string(), f.param_types.len(), takes_text))
+        },
+        false,
+    );
+    // A function whose arguments are all `Dynamic` matches already: no fallback in its place.
+    let taken: BTreeSet<(String, usize)> = found
+        .iter()
+        .filter(|(_, _, takes_text)| !takes_text)
+        .map(|(name, count, _)| (name.clone(), *count))
+        .collect();
+    let wanted: BTreeSet<(String, usize)> = found
+        .into_iter()
+        .filter(|(_, _, takes_text)| *takes_text)
+        .map(|(name, count, _)| (name, count))
+        .filter(|key| !taken.contains(key))
+        .collect();
+    for (name, count) in wanted {
+        let called = name.clone();
+        engine.register_raw_fn(
+            name,
+            vec![any; count],
+            move |context: NativeCallContext, args: &mut [&mut Dynamic]| {
+                with_origins(&context, &called, args)
+            },
+        );
     }
 }
 
