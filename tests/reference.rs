@@ -2,6 +2,7 @@
 //! `primitives::NAMES` and documented as a call, every method of the `docker()` and `host()`
 //! handles is documented, and every public function of a stdlib module is in the stdlib table.
 
+use rhai::Dynamic;
 use runbook::context::confirmation_gate::ConfirmationGate;
 use runbook::context::event::{Discard, Mode};
 use runbook::context::run_context::RunContext;
@@ -11,7 +12,6 @@ use runbook::primitives::NAMES;
 use runbook::primitives::docker::DockerHandle;
 use runbook::primitives::remote::RemoteHost;
 use runbook::ssh::pool::SshSettings;
-use rhai::Dynamic;
 use std::any::TypeId;
 use std::collections::BTreeSet;
 use std::sync::Arc;

@@ -4,6 +4,7 @@
 use super::{Outcome, error};
 use crate::context::event::Effect;
 use crate::context::run_context::RunContext;
+use crate::context::unknown_value;
 use crate::diagnostic::error_kind::ErrorKind;
 use rhai::{Dynamic, Engine, Map};
 use std::sync::Arc;
@@ -58,7 +59,8 @@ pub fn render(name: &str, source: &str, vars: Map) -> Outcome<String> {
     {
         env.set_syntax(syntax);
     }
-    let context: serde_json::Value = rhai::serde::from_dynamic(&Dynamic::from_map(vars))?;
+    let vars = unknown_value::written(&Dynamic::from_map(vars));
+    let context: serde_json::Value = rhai::serde::from_dynamic(&vars)?;
     env.add_template(name, source)
         .and_then(|_| {
             env.get_template(name)?

@@ -120,7 +120,9 @@ fn build(ctx: &RunContext, method: Method, url: &str, opts: &Map) -> Outcome<Req
             .collect())
     };
     let body = match (opts.get("json"), opts.get("form"), o.string("body")?) {
-        (Some(json), None, None) => Body::Json(rhai::serde::from_dynamic(json)?),
+        (Some(json), None, None) => {
+            Body::Json(rhai::serde::from_dynamic(&unknown_value::written(json))?)
+        }
         (None, Some(_), None) => Body::Form(pairs("form")?),
         (None, None, Some(text)) => Body::Text(text),
         (None, None, None) => Body::Empty,
