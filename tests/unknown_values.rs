@@ -291,6 +291,9 @@ const PUBLISHED_AFTER_A_STOP: &str = r#"runbook "r" {
       sh(["cp", latest, "/srv/restore"]);
       if latest.len() > 100 { log("a long name"); }
     }
+    step tidy "Ranger" when { latest != "" } {
+      sh(["rm", "-f", latest]);
+    }
   }
 }"#;
 
@@ -302,7 +305,8 @@ fn a_stopped_step_publishes_its_names_unknown_in_plans_and_docs() {
         .run();
     plan.code(0)
         .stdout_lacks("Variable not found")
-        .stdout_lacks("(no command)");
+        .stdout_lacks("(no command)")
+        .stdout_lacks("would_fail");
     let find = planned_step(&plan, "find");
     assert_eq!(stop_of(&find).0, "⟨output of ls -1t /srv/backups⟩");
     assert_eq!(find["rollback"][0]["command"], "rm -f '⟨latest⟩'", "{find}");
@@ -315,6 +319,11 @@ fn a_stopped_step_publishes_its_names_unknown_in_plans_and_docs() {
         )]
     );
     assert_eq!(stop_of(&copy).0, "⟨latest⟩");
+    let tidy = planned_step(&plan, "tidy");
+    assert_eq!(
+        tidy["outlook"], "will_run",
+        "a `when` on the unknown name is checked at run time: {tidy}"
+    );
 
     let doc = Test::new()
         .runbook(PUBLISHED_AFTER_A_STOP)
