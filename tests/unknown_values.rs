@@ -279,6 +279,35 @@ fn an_unknown_passed_to_a_primitive_makes_its_action_a_might_not_a_stop() {
         .stdout_lacks("Function not found");
 }
 
+#[test]
+fn a_switch_on_an_unknown_stops_the_plan_where_a_real_run_branches() {
+    let runbook = r#"runbook "r" {
+  procedure p {
+    step pick "Choisir" {
+      let mode = sh(["cat", "/etc/mode"], #{read: true}).stdout;
+      switch mode { "fast" => sh("restart --fast"), _ => log("default branch") }
+    }
+    step field "Lire un champ" {
+      let r = http_get("http://127.0.0.1:9/mode");
+      let word = switch r.status { 200 => "up", _ => "down" };
+      log(`the service is ${word}`);
+    }
+  }
+}"#;
+    let plan = Test::new()
+        .runbook(runbook)
+        .args(["plan", "main.rb42", "--format", "json"])
+        .run();
+    plan.code(0)
+        .stdout_lacks("default branch")
+        .stdout_lacks("the service is down");
+    let (origin, location) = stop_of(&planned_step(&plan, "pick"));
+    assert_eq!(origin, "⟨output of cat /etc/mode⟩");
+    assert!(location.ends_with("main.rb42:5:14"), "{location}");
+    let (origin, _) = stop_of(&planned_step(&plan, "field"));
+    assert_eq!(origin, "⟨status of GET http://127.0.0.1:9/mode⟩");
+}
+
 const PUBLISHED_AFTER_A_STOP: &str = r#"runbook "r" {
   procedure p {
     step find "Trouver" {
