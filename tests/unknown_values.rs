@@ -280,6 +280,27 @@ fn an_unknown_passed_to_a_primitive_makes_its_action_a_might_not_a_stop() {
 }
 
 #[test]
+fn an_unknown_given_to_a_string_method_stops_instead_of_answering() {
+    let runbook = r#"runbook "r" {
+  procedure p {
+    step keep "Garder" {
+      let prefix = sh(["cat", "/etc/prefix"], #{read: true}).stdout;
+      if "app_1.tgz".starts_with(prefix) { log("kept"); } else { sh("rm app_1.tgz"); }
+    }
+  }
+}"#;
+    let plan = Test::new()
+        .runbook(runbook)
+        .args(["plan", "main.rb42", "--format", "json"])
+        .run();
+    plan.code(0).stdout_lacks("rm app_1.tgz");
+    assert_eq!(
+        stop_of(&planned_step(&plan, "keep")).0,
+        "⟨output of cat /etc/prefix⟩"
+    );
+}
+
+#[test]
 fn a_switch_on_an_unknown_stops_the_plan_where_a_real_run_branches() {
     let runbook = r#"runbook "r" {
   procedure p {

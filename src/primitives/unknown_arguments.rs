@@ -1,22 +1,32 @@
 //! An unknown value passed to a primitive where it takes a text: the primitive is called with
 //! the value's origin (`⟨output of ls …⟩`), so its action reads as depending on it (a *might*),
 //! instead of rhai finding no function for the type. One fallback per name and number of
-//! arguments of every registered function that takes a text, found only when no function
-//! matches the arguments' types.
+//! arguments of every primitive and handle method that takes a text, found only when no
+//! function matches the arguments' types. Other functions (`starts_with`, `split`…) decide on
+//! their arguments: an unknown one still stops the plan there.
 
+use super::NAMES;
+use super::docker::DockerHandle;
+use super::remote::RemoteHost;
 use crate::context::unknown_value::{self, Unknown};
 use rhai::{Dynamic, Engine, EvalAltResult, ImmutableString, NativeCallContext, Position};
 use std::any::TypeId;
 use std::collections::BTreeSet;
 
-/// Registers the fallbacks of the functions registered so far (the primitives and methods).
+/// Registers the fallbacks of the primitives and handle methods registered so far.
 pub fn register(engine: &mut Engine) {
     let text = TypeId::of::<ImmutableString>();
     let any = TypeId::of::<Dynamic>();
+    let handles = [TypeId::of::<DockerHandle>(), TypeId::of::<RemoteHost>()];
     let found = engine.collect_fn_metadata(
         None,
         |info| {
             let f = info.metadata;
+            let primitive = NAMES.contains(&f.name.as_str())
+                || f.param_types.first().is_some_and(|t| handles.contains(t));
+            if !primitive {
+                return None;
+            }
             let kind = if f.param_types.iter().all(|t| *t == any) {
                 Some(false)
             } else if f.param_types.contains(&text) {
