@@ -2,6 +2,7 @@
 //! `primitives::NAMES` and documented as a call, every method of the `docker()` and `host()`
 //! handles is documented, and every public function of a stdlib module is in the stdlib table.
 
+use rhai::Dynamic;
 use runbook::context::confirmation_gate::ConfirmationGate;
 use runbook::context::event::{Discard, Mode};
 use runbook::context::run_context::RunContext;
@@ -51,23 +52,30 @@ fn registered() -> (BTreeSet<String>, BTreeSet<String>) {
                 return None;
             }
             let method = f.param_types.first().is_some_and(|t| handles.contains(t));
-            Some((f.name.to_string(), method))
+            let any = f.param_types.iter().all(|t| *t == TypeId::of::<Dynamic>());
+            Some((f.name.to_string(), method, any))
         },
         false,
     );
     let mut functions = BTreeSet::new();
     let mut methods = BTreeSet::new();
-    for (name, method) in found {
+    let mut untyped = Vec::new();
+    for (name, method, any) in found {
         // Property getters (`d.name`) and the string conversion are not calls to document.
         if name.starts_with("get$") || name.starts_with("set$") || name == "to_string" {
             continue;
         }
         if method {
             methods.insert(name);
+        } else if any {
+            untyped.push(name);
         } else {
             functions.insert(name);
         }
     }
+    // A function taking anything: a primitive, or the fallback of a method for an unknown
+    // argument (`d.inspect(⟨…⟩)`), which is the method's.
+    functions.extend(untyped.into_iter().filter(|name| !methods.contains(name)));
     (functions, methods)
 }
 

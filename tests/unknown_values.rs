@@ -230,6 +230,271 @@ fn plan_base_shows_a_new_stop_as_a_change() {
         .stdout_has("stops on: none → `⟨output of ls -1 /var/spool/outgoing⟩`");
 }
 
+/// The JSON plan's actions of a step: `(effect, command)`.
+fn actions_of(step: &Value) -> Vec<(String, String)> {
+    step["actions"]
+        .as_array()
+        .expect("actions")
+        .iter()
+        .map(|a| {
+            (
+                a["effect"].as_str().unwrap_or_default().to_string(),
+                a["command"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn an_unknown_passed_to_a_primitive_makes_its_action_a_might_not_a_stop() {
+    let runbook = r#"runbook "r" {
+  procedure p {
+    step drop "Déposer" {
+      let found = sh(["ls", "/srv/drop"], #{read: true}).stdout;
+      write_file(found, "done");
+      sh(found);
+      log("after the actions");
+    }
+  }
+}"#;
+    let plan = Test::new()
+        .runbook(runbook)
+        .args(["plan", "main.rb42", "--format", "json"])
+        .run();
+    plan.code(0);
+    let drop = planned_step(&plan, "drop");
+    assert!(drop["stops"].as_array().is_none_or(Vec::is_empty), "{drop}");
+    let actions = actions_of(&drop);
+    assert_eq!(actions.len(), 3, "{drop}");
+    for (effect, command) in &actions[1..] {
+        assert_eq!(effect, "might", "{drop}");
+        assert!(command.contains("⟨output of ls /srv/drop⟩"), "{command}");
+    }
+    Test::new()
+        .runbook(runbook)
+        .args(["plan", "main.rb42"])
+        .run()
+        .code(0)
+        .stdout_has("after the actions")
+        .stdout_lacks("Function not found");
+}
+
+#[test]
+fn an_unknown_given_to_a_string_method_stops_instead_of_answering() {
+    let runbook = r#"runbook "r" {
+  procedure p {
+    step keep "Garder" {
+      let prefix = sh(["cat", "/etc/prefix"], #{read: true}).stdout;
+      if "app_1.tgz".starts_with(prefix) { log("kept"); } else { sh("rm app_1.tgz"); }
+    }
+  }
+}"#;
+    let plan = Test::new()
+        .runbook(runbook)
+        .args(["plan", "main.rb42", "--format", "json"])
+        .run();
+    plan.code(0).stdout_lacks("rm app_1.tgz");
+    assert_eq!(
+        stop_of(&planned_step(&plan, "keep")).0,
+        "⟨output of cat /etc/prefix⟩"
+    );
+}
+
+#[test]
+fn a_switch_on_an_unknown_stops_the_plan_where_a_real_run_branches() {
+    let runbook = r#"runbook "r" {
+  procedure p {
+    step pick "Choisir" {
+      let mode = sh(["cat", "/etc/mode"], #{read: true}).stdout;
+      switch mode { "fast" => sh("restart --fast"), _ => log("default branch") }
+    }
+    step field "Lire un champ" {
+      let r = http_get("http://127.0.0.1:9/mode");
+      let word = switch r.status { 200 => "up", _ => "down" };
+      log(`the service is ${word}`);
+    }
+  }
+}"#;
+    let plan = Test::new()
+        .runbook(runbook)
+        .args(["plan", "main.rb42", "--format", "json"])
+        .run();
+    plan.code(0)
+        .stdout_lacks("default branch")
+        .stdout_lacks("the service is down");
+    let (origin, location) = stop_of(&planned_step(&plan, "pick"));
+    assert_eq!(origin, "⟨output of cat /etc/mode⟩");
+    assert!(location.ends_with("main.rb42:5:14"), "{location}");
+    let (origin, _) = stop_of(&planned_step(&plan, "field"));
+    assert_eq!(origin, "⟨status of GET http://127.0.0.1:9/mode⟩");
+}
+
+const PUBLISHED_AFTER_A_STOP: &str = r#"runbook "r" {
+  procedure p {
+    step find "Trouver" {
+      let out = sh(["ls", "-1t", "/srv/backups"], #{read: true}).stdout;
+      if out.len() > 0 { publish("latest", out); }
+    } rollback {
+      sh(["rm", "-f", latest]);
+    }
+    step copy "Copier" {
+      sh(["cp", latest, "/srv/restore"]);
+      if latest.len() > 100 { log("a long name"); }
+    }
+    step tidy "Ranger" when { latest != "" } {
+      sh(["rm", "-f", latest]);
+    }
+  }
+}"#;
+
+#[test]
+fn a_stopped_step_publishes_its_names_unknown_in_plans_and_docs() {
+    let plan = Test::new()
+        .runbook(PUBLISHED_AFTER_A_STOP)
+        .args(["plan", "main.rb42", "--format", "json"])
+        .run();
+    plan.code(0)
+        .stdout_lacks("Variable not found")
+        .stdout_lacks("(no command)")
+        .stdout_lacks("would_fail");
+    let find = planned_step(&plan, "find");
+    assert_eq!(stop_of(&find).0, "⟨output of ls -1t /srv/backups⟩");
+    assert_eq!(find["rollback"][0]["command"], "rm -f '⟨latest⟩'", "{find}");
+    let copy = planned_step(&plan, "copy");
+    assert_eq!(
+        actions_of(&copy),
+        vec![(
+            "might".to_string(),
+            "cp '⟨latest⟩' /srv/restore".to_string()
+        )]
+    );
+    assert_eq!(stop_of(&copy).0, "⟨latest⟩");
+    let tidy = planned_step(&plan, "tidy");
+    assert_eq!(
+        tidy["outlook"], "will_run",
+        "a `when` on the unknown name is checked at run time: {tidy}"
+    );
+
+    let doc = Test::new()
+        .runbook(PUBLISHED_AFTER_A_STOP)
+        .args(["doc", "main.rb42"])
+        .run();
+    doc.code(0);
+    let page = &doc.stdout;
+    assert!(page.contains("cp '⟨latest⟩' /srv/restore"), "{page}");
+    assert!(page.contains("rm -f '⟨latest⟩'"), "{page}");
+    assert!(
+        page.contains("the dry-run stops at: a decision on ⟨latest⟩"),
+        "the page marks the decision on the unknown name: {page}"
+    );
+    assert!(!page.contains("Variable not found"), "{page}");
+}
+
+#[test]
+fn a_remote_read_is_unknown_in_a_plan_and_a_decision_on_it_stops() {
+    let runbook = r#"runbook "r" {
+  host vm { address "vm.example" }
+  procedure p {
+    step conf "Relire la configuration" on vm {
+      let text = remote_read("/etc/app.conf");
+      if text.contains("debug") { run("systemctl restart app"); }
+    }
+  }
+}"#;
+    let plan = Test::new()
+        .runbook(runbook)
+        .args(["plan", "main.rb42", "--format", "json"])
+        .run();
+    plan.code(0);
+    let conf = planned_step(&plan, "conf");
+    let (origin, location) = stop_of(&conf);
+    assert_eq!(origin, "⟨content of vm:/etc/app.conf⟩");
+    assert!(location.ends_with("main.rb42:6:15"), "{location}");
+}
+
+#[test]
+fn the_database_dump_and_restore_plan_through_to_the_restore() {
+    let runbook = r#"runbook "r" {
+  param db: string = "postgres://app@127.0.0.1:5432/shop"
+  use "stdlib/database.rhai" as database
+  procedure p {
+    step dump "Sauvegarder" {
+      let manifest = database::dump(db, "/srv/shop.dump");
+      log(`${manifest.bytes} bytes`);
+    }
+    step restore "Restaurer" {
+      database::restore(db, "/srv/shop.dump");
+    }
+  }
+}"#;
+    let plan = Test::new()
+        .runbook(runbook)
+        .args(["plan", "main.rb42", "--format", "json"])
+        .run();
+    plan.code(0)
+        .stdout_lacks("Error parsing")
+        .stdout_lacks("Syntax error");
+    let dump = planned_step(&plan, "dump");
+    let commands: Vec<String> = actions_of(&dump).into_iter().map(|(_, c)| c).collect();
+    assert!(
+        commands[0].contains("pg_dump --no-owner -Fc"),
+        "{commands:?}"
+    );
+    assert!(commands[1].contains("manifest.json"), "{commands:?}");
+    assert!(stop_of(&dump).0.starts_with("⟨output of sh -c "), "{dump}");
+    let restore = planned_step(&plan, "restore");
+    let commands: Vec<String> = actions_of(&restore).into_iter().map(|(_, c)| c).collect();
+    assert!(
+        commands[0].contains("does not match its manifest"),
+        "{commands:?}"
+    );
+    assert!(
+        commands[1].contains("pg_restore --clean --if-exists"),
+        "{commands:?}"
+    );
+    let doc = Test::new()
+        .runbook(runbook)
+        .args(["doc", "main.rb42"])
+        .run();
+    doc.code(0);
+    let page = &doc.stdout;
+    assert!(page.contains("pg_restore --clean --if-exists"), "{page}");
+    assert!(!page.contains("Syntax error"), "{page}");
+}
+
+#[test]
+fn a_checklist_stops_at_the_first_check_deciding_on_an_unknown() {
+    // No catch catches a stop, not even a checklist's: what the checks after it would do is
+    // unknown too, and the plan says so where it stops.
+    let runbook = r#"runbook "r" {
+  use "stdlib/checklist.rhai" as checklist
+  procedure p {
+    step check "Vérifier" {
+      checklist::verify("Avant la démo", [
+        #{name: "Toujours", check: || true},
+        #{name: "Fichiers", check: || sh(["ls", "/srv"], #{read: true}).stdout.len() > 0},
+        #{name: "Front", check: || http_get("http://127.0.0.1:9/")},
+      ]);
+      log("après la liste");
+    }
+  }
+}"#;
+    let plan = Test::new()
+        .runbook(runbook)
+        .args(["plan", "main.rb42", "--format", "json"])
+        .run();
+    plan.code(0);
+    let (origin, _) = stop_of(&planned_step(&plan, "check"));
+    assert_eq!(origin, "⟨output of ls /srv⟩");
+    Test::new()
+        .runbook(runbook)
+        .args(["plan", "main.rb42"])
+        .run()
+        .code(0)
+        .stdout_lacks("après la liste")
+        .stdout_lacks("Avant la démo: ");
+}
+
 #[test]
 fn a_catch_does_not_hide_a_stop() {
     // In a real run the decision could go either way: what the `catch` does next is unknown too.

@@ -289,8 +289,9 @@ impl RunContext {
         answer == Answer::Yes
     }
 
-    /// A dry-run stand-in for a value only a real run knows.
-    pub fn unknown(&self, what: &str) -> String {
+    /// A dry-run's value only a real run knows, as a value of its own type: any decision on it
+    /// stops the plan of the step (see [`Unknown`]).
+    pub fn unknown_value(&self, what: &str) -> Dynamic {
         self.unknown_used.store(true, Ordering::SeqCst);
         let origin = placeholder(what);
         origin.clone_into(
@@ -299,15 +300,7 @@ impl RunContext {
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner),
         );
-        origin
-    }
-
-    /// A dry-run's value only a real run knows, as a value of its own type: any decision on it
-    /// stops the plan of the step (see [`Unknown`]).
-    pub fn unknown_value(&self, what: &str) -> Dynamic {
-        Dynamic::from(Unknown {
-            origin: self.unknown(what),
-        })
+        Dynamic::from(Unknown { origin })
     }
 
     /// The origin of the last unknown value handed out.

@@ -5,7 +5,7 @@
 //! `len`, `parse_*`, conversion) raises a [`STOP_TAG`]ged error that stops the plan of the
 //! step at that point.
 
-use rhai::{Dynamic, Engine, EvalAltResult, Position};
+use rhai::{Array, Dynamic, Engine, EvalAltResult, Map, Position};
 
 /// The name rhai gives the type in its messages.
 pub const TYPE_NAME: &str = "unknown value";
@@ -34,7 +34,9 @@ pub const STOP_SENTENCE: &str = "the rest of this step depends on ";
 /// lets a termination through): in a real run the decision could go either way, so what a
 /// `catch` would do next is unknown too, and the plan of the step stops there.
 pub fn stop_error(origin: &str) -> Box<EvalAltResult> {
-    let mut value = Dynamic::from(format!("{STOP_SENTENCE}{origin}"));
+    let mut value = Dynamic::from(Unknown {
+        origin: origin.to_string(),
+    });
     value.set_tag(STOP_TAG);
     EvalAltResult::ErrorTerminated(value, Position::NONE).into()
 }
@@ -44,6 +46,25 @@ pub fn shown(value: &Dynamic) -> String {
     value
         .read_lock::<Unknown>()
         .map_or_else(|| value.to_string(), |u| u.origin.clone())
+}
+
+/// A value written into a text or a document (a template's variables, a request's JSON body):
+/// every unknown value inside it as its origin, so that what is written depends on it.
+pub fn written(value: &Dynamic) -> Dynamic {
+    if let Some(u) = value.read_lock::<Unknown>() {
+        return u.origin.clone().into();
+    }
+    if let Some(map) = value.read_lock::<Map>() {
+        return map
+            .iter()
+            .map(|(k, v)| (k.clone(), written(v)))
+            .collect::<Map>()
+            .into();
+    }
+    if let Some(array) = value.read_lock::<Array>() {
+        return array.iter().map(written).collect::<Array>().into();
+    }
+    value.clone()
 }
 
 type Stop = Result<Dynamic, Box<EvalAltResult>>;

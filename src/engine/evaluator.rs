@@ -142,7 +142,10 @@ impl Evaluator<'_> {
                 kind,
                 on_unknown,
             } = explain(*error);
-            let from_unknown = self.ctx.is_dry_run() && self.ctx.take_unknown_used();
+            // A decision on an unknown value handed out before this body (a published name)
+            // comes from an unknown too.
+            let used = self.ctx.take_unknown_used();
+            let from_unknown = self.ctx.is_dry_run() && (used || on_unknown);
             let unknown = (from_unknown && on_unknown && stopped.is_none()).then(|| {
                 if let Some(origin) = sentence.strip_prefix(STOP_SENTENCE) {
                     return origin.into();

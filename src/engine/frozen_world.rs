@@ -10,19 +10,21 @@ use std::sync::Arc;
 
 /// Replaces the clock, environment and local file reads of `engine` with fixed answers.
 pub fn freeze(engine: &mut Engine, ctx: &Arc<RunContext>) {
-    // The time of a run is a value only the run knows: a placeholder, like a command's output.
+    // The time of a run is a value only the run knows, like a command's output.
     let c = Arc::clone(ctx);
-    engine.register_fn("now", move || c.unknown("now"));
+    engine.register_fn("now", move || c.unknown_value("now"));
     let c = Arc::clone(ctx);
     engine.register_fn("now", move |format: &str| {
-        c.unknown(&format!("now {format}"))
+        c.unknown_value(&format!("now {format}"))
     });
     // The environment of the machine a page is made on is not the one a run sees.
     let c = Arc::clone(ctx);
-    engine.register_fn("env", move |name: &str| c.unknown(&format!("${name}")));
+    engine.register_fn("env", move |name: &str| {
+        c.unknown_value(&format!("${name}"))
+    });
     let c = Arc::clone(ctx);
     engine.register_fn("env", move |name: &str, _default: rhai::Dynamic| {
-        c.unknown(&format!("${name}"))
+        c.unknown_value(&format!("${name}"))
     });
     // A number is needed for arithmetic on it (deadlines): the clock stands at 0.
     engine.register_fn("timestamp", || 0_i64);
@@ -31,6 +33,6 @@ pub fn freeze(engine: &mut Engine, ctx: &Arc<RunContext>) {
     engine.register_fn("exists", |_: &str| false);
     let c = Arc::clone(ctx);
     engine.register_fn("read_file", move |path: &str| {
-        c.unknown(&format!("content of {path}"))
+        c.unknown_value(&format!("content of {path}"))
     });
 }

@@ -14,4 +14,5 @@ pub mod rollback_stack;
 pub mod run_values;
 pub mod runner;
 pub mod script_engine;
+mod switch_guard;
 pub mod trace;

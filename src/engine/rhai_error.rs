@@ -2,7 +2,7 @@
 //! the kind of failure (carried by the error value's tag, see `diagnostic::error_kind`). The
 //! one explanation used by the runner, the tracer and the REPL.
 
-use crate::context::unknown_value::{STOP_TAG, TYPE_NAME};
+use crate::context::unknown_value::{self, STOP_SENTENCE, STOP_TAG, TYPE_NAME, Unknown};
 use crate::diagnostic::error_kind::ErrorKind;
 use rhai::{EvalAltResult, Position};
 
@@ -43,7 +43,10 @@ pub fn explain(mut error: EvalAltResult) -> Explained {
     match error {
         EvalAltResult::ErrorTerminated(value, _) if value.tag() == STOP_TAG => Explained {
             on_unknown: true,
-            ..plain(value.to_string(), ErrorKind::Script)
+            ..plain(
+                format!("{STOP_SENTENCE}{}", unknown_value::shown(&value)),
+                ErrorKind::Script,
+            )
         },
         EvalAltResult::ErrorRuntime(value, _) => plain(
             value.to_string(),
@@ -88,10 +91,12 @@ pub fn explain(mut error: EvalAltResult) -> Explained {
             on_unknown: true,
             ..plain(other.to_string(), ErrorKind::Script)
         },
+        // Where a `bool` is needed (`if`, `&&`, `||`), rhai names the Rust type.
         other => {
             let message = other.to_string();
             Explained {
-                on_unknown: message.contains(TYPE_NAME),
+                on_unknown: message.contains(TYPE_NAME)
+                    || message.contains(std::any::type_name::<Unknown>()),
                 ..plain(message, ErrorKind::Script)
             }
         }

@@ -1,8 +1,11 @@
 //! The values of a run, as the runner binds them into each body's scope: parameters (with how
 //! each prints) and secrets. Where they come from is the session's business (`session/`).
 
+use crate::context::run_context::RunContext;
 use crate::language::ast::Literal;
-use rhai::{Array, Dynamic};
+use crate::language::script_scan;
+use rhai::{AST, Array, Dynamic};
+use std::collections::HashSet;
 
 /// A resolved parameter: its rhai value and how it prints.
 #[derive(Debug, Clone)]
@@ -42,4 +45,22 @@ pub fn show(value: &Dynamic) -> String {
         return format!("[{}]", shown.join(", "));
     }
     value.to_string()
+}
+
+/// Every name the body `ast` publishes that its dry-run did not (it stopped, or took another
+/// branch): an unknown value, so that later steps and rollbacks still plan, and stop where they
+/// decide on it. `host`: the host the body acted on.
+pub fn publish_unknown(ctx: &RunContext, ast: &AST, host: Option<&str>) {
+    let names = script_scan::scan(ast).published;
+    let wanted: HashSet<&str> = names.iter().map(|(n, _)| n.as_str()).collect();
+    let known: HashSet<String> = ctx
+        .published_named(&wanted, host)
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
+    for (name, _) in &names {
+        if !known.contains(name) {
+            ctx.publish(name, host, ctx.unknown_value(name));
+        }
+    }
 }

@@ -2,6 +2,7 @@
 //! operations, depth and sizes; the stop signal checked between operations; `use` modules
 //! loaded from the embedded stdlib or beside the runbook.
 
+use super::switch_guard::{self, Switches};
 use crate::context::event::Level;
 use crate::context::run_context::RunContext;
 use crate::context::unknown_value;
@@ -24,7 +25,13 @@ pub const MAX_OPERATIONS: u64 = 20_000_000;
 
 /// Builds the engine with every primitive bound to `ctx`.
 pub fn build(ctx: &Arc<RunContext>) -> Engine {
+    build_guarding(ctx, Switches::default())
+}
+
+/// [`build`], stopping at the `switch` statements of `switches` (see [`switch_guard`]).
+fn build_guarding(ctx: &Arc<RunContext>, switches: Switches) -> Engine {
     let mut engine = limited();
+    switch_guard::register(&mut engine, switches);
     engine.register_global_module(StandardPackage::new().as_shared_module());
     let c = Arc::clone(ctx);
     engine.on_progress(move |ops| {
@@ -92,10 +99,14 @@ fn prepare_keeping(
     inventory: Option<&Path>,
     keep: Keep,
 ) -> (Engine, Checked) {
-    let mut engine = build(ctx);
+    let switches = Switches::default();
+    let mut engine = build_guarding(ctx, switches.clone());
     let problems = load_modules(&mut engine, runbook, source);
     let targets = target_check::check(runbook, source, inventory);
     let mut checked = check::check(runbook, source, &engine, keep, targets);
+    for ast in checked.compiled.asts() {
+        switches.add(ast);
+    }
     checked.diagnostics.splice(0..0, problems);
     (engine, checked)
 }

@@ -15,19 +15,18 @@ use super::frozen_world;
 use super::message_filling;
 use super::plan::PlannedAction;
 use crate::context::event::{Event, EventSink, Level, Phase};
-use crate::context::run_context::{RunContext, UNKNOWN_OPEN, placeholder};
+use crate::context::run_context::{RunContext, UNKNOWN_OPEN};
 use crate::context::secret_mask::SecretMask;
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::source::SourceFile;
-use crate::engine::run_values::{ParamValue, SecretValue};
+use crate::engine::run_values::{ParamValue, SecretValue, publish_unknown};
 use crate::engine::script_engine;
 use crate::hosts::resolution::Hosts;
 use crate::language::ast::{Body, Item, Procedure, Runbook};
 use crate::language::check::Compiled;
-use crate::language::script_scan;
 use rhai::Engine;
 use serde::Serialize;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -224,7 +223,9 @@ impl<'a> Tracer<'a> {
                 .map(|t| t.name.text.as_str());
             let hosts = self.hosts_of(on);
             let body = self.body(&step.body, Some(id), Phase::Body, &hosts);
-            self.stand_in_for_unpublished(&step.body);
+            if let Some(ast) = self.compiled.get(&step.body) {
+                publish_unknown(&self.ctx, ast, None);
+            }
             let rollback = step
                 .rollback
                 .as_ref()
@@ -243,27 +244,6 @@ impl<'a> Tracer<'a> {
             .as_ref()
             .map(|f| self.body(f, None, Phase::Finally, &trace.hosts));
         trace
-    }
-
-    /// A value a step publishes but whose dry-run stopped (or branched) before publishing it
-    /// becomes a placeholder, so the later steps that read it are still traced.
-    fn stand_in_for_unpublished(&self, body: &Body) {
-        let Some(ast) = self.compiled.get(body) else {
-            return;
-        };
-        let names = script_scan::scan(ast).published;
-        let wanted: HashSet<&str> = names.iter().map(|(n, _)| n.as_str()).collect();
-        let known: HashSet<String> = self
-            .ctx
-            .published_named(&wanted, None)
-            .into_iter()
-            .map(|(n, _)| n)
-            .collect();
-        for (name, _) in &names {
-            if !known.contains(name) {
-                self.ctx.publish(name, None, placeholder(name).into());
-            }
-        }
     }
 
     /// Records a title or message as the run would show it at this point of the procedure.

@@ -87,6 +87,11 @@ impl Compiled {
     pub fn get(&self, body: &Body) -> Option<&AST> {
         self.asts.get(&body.origin)
     }
+
+    /// Every compiled body.
+    pub fn asts(&self) -> impl Iterator<Item = &AST> {
+        self.asts.values()
+    }
 }
 
 /// What `check` found, and the bodies it compiled.

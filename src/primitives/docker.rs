@@ -5,7 +5,7 @@
 //! looks once where a run would wait, and leaves unknown what it could not read.
 
 use super::options::Options;
-use super::process_output::{Finished, refuse_nul, shown_environment};
+use super::process_output::{Finished, planned_result, refuse_nul, shown_environment};
 use super::remote::host_named;
 use super::{Outcome, error, probed, unless_stopped};
 use crate::context::acting_host;
@@ -507,21 +507,26 @@ fn exec(
         words.join(" ")
     );
     let effect = if read { Effect::Read } else { Effect::Change };
-    let planned = |ctx: &RunContext| Finished {
-        code: 0,
-        stdout: ctx.unknown(&format!("output of exec in {name}")),
-        stderr: String::new(),
-    };
-    let finished = call(ctx, handle, &shown, effect, planned, async |e| {
-        let sink = line_sink(ctx, source(handle, name), quiet);
-        let (code, stdout, stderr) = containers::exec(&e, name, &spec, sink).await?;
-        Ok(Finished {
-            code,
-            stdout,
-            stderr,
-        })
-    })?;
-    finished.into_result(ctx, &shown, checks)
+    let finished = call(
+        ctx,
+        handle,
+        &shown,
+        effect,
+        |_| None,
+        async |e| {
+            let sink = line_sink(ctx, source(handle, name), quiet);
+            let (code, stdout, stderr) = containers::exec(&e, name, &spec, sink).await?;
+            Ok(Some(Finished {
+                code,
+                stdout,
+                stderr,
+            }))
+        },
+    )?;
+    match finished {
+        Some(finished) => finished.into_result(ctx, &shown, checks),
+        None => Ok(planned_result(ctx, &shown)),
+    }
 }
 
 fn register_images(engine: &mut Rhai, ctx: &Arc<RunContext>) {

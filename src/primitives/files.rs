@@ -6,6 +6,7 @@ use crate::context::event::Effect;
 use crate::context::run_context::{
     RunContext, UNKNOWN_CLOSE, UNKNOWN_OPEN, placeholder, unknown_parts,
 };
+use crate::context::unknown_value;
 use crate::diagnostic::error_kind::ErrorKind;
 use rhai::{Dynamic, Engine, Map};
 use std::sync::Arc;
@@ -78,7 +79,8 @@ pub fn render(name: &str, source: &str, vars: Map) -> Outcome<String> {
     {
         env.set_syntax(syntax);
     }
-    let context: serde_json::Value = rhai::serde::from_dynamic(&Dynamic::from_map(vars))?;
+    let vars = unknown_value::written(&Dynamic::from_map(vars));
+    let context: serde_json::Value = rhai::serde::from_dynamic(&vars)?;
     env.add_template(name, source)
         .and_then(|_| {
             env.get_template(name)?

@@ -77,6 +77,7 @@ pub fn register(engine: &mut Engine, ctx: &Arc<RunContext>) {
                 }
                 _ => value,
             };
+            // Parsing a body only a real run knows is a decision on it.
             if let Some(unknown) = document.read_lock::<unknown_value::Unknown>() {
                 return Err(unknown.stop());
             }
@@ -119,7 +120,9 @@ fn build(ctx: &RunContext, method: Method, url: &str, opts: &Map) -> Outcome<Req
             .collect())
     };
     let body = match (opts.get("json"), opts.get("form"), o.string("body")?) {
-        (Some(json), None, None) => Body::Json(rhai::serde::from_dynamic(json)?),
+        (Some(json), None, None) => {
+            Body::Json(rhai::serde::from_dynamic(&unknown_value::written(json))?)
+        }
         (None, Some(_), None) => Body::Form(pairs("form")?),
         (None, None, Some(text)) => Body::Text(text),
         (None, None, None) => Body::Empty,
@@ -239,14 +242,23 @@ fn response_map(r: &Response) -> Map {
 
 /// What a dry-run returns instead of a response: every part of it only a real run knows.
 fn planned(ctx: &RunContext, request: &Request) -> Map {
-    let unknown = ctx.unknown_value(&format!("response of {} {}", request.method, request.url));
     let mut map = Map::new();
-    for key in ["status", "ok", "headers", "text", "json"] {
-        map.insert(key.into(), unknown.clone());
-    }
     map.insert("url".into(), request.url.clone().into());
-    let elapsed = ctx.unknown_value(&format!("time of {} {}", request.method, request.url));
-    map.insert("elapsed_ms".into(), elapsed);
+    let request = format!("{} {}", request.method, request.url);
+    for (key, what) in [
+        ("status", "status"),
+        ("ok", "success"),
+        ("headers", "headers"),
+        ("json", "JSON"),
+        ("elapsed_ms", "time"),
+        // Last: the origin a stop names when rhai names none.
+        ("text", "response"),
+    ] {
+        map.insert(
+            key.into(),
+            ctx.unknown_value(&format!("{what} of {request}")),
+        );
+    }
     map
 }
 

@@ -14,6 +14,7 @@ mod program_choice;
 pub mod remote;
 pub mod sql;
 pub mod time;
+mod unknown_arguments;
 
 use crate::context::event::Level;
 use crate::context::run_context::RunContext;
@@ -88,6 +89,7 @@ pub fn register(engine: &mut Engine, ctx: &Arc<RunContext>) {
     interaction::register(engine, ctx);
     files::register(engine, ctx);
     time::register(engine);
+    unknown_arguments::register(engine);
 }
 
 /// Runs `future` unless the run is stopped first (Ctrl-C, step timeout); `what` names the

@@ -180,8 +180,16 @@ pub fn result_map(code: i64, stdout: String, stderr: String) -> Map {
 /// What a dry-run returns for a command it did not run: output only a real run knows.
 pub fn planned_result(ctx: &RunContext, shown: &str) -> Map {
     let mut map = result_map(0, String::new(), String::new());
-    let stdout = ctx.unknown_value(&format!("output of {}", shortened(shown)));
-    map.insert("stdout".into(), stdout);
+    let short = shortened(shown);
+    map.insert(
+        "stderr".into(),
+        ctx.unknown_value(&format!("errors of {short}")),
+    );
+    // Last: the origin a stop names when rhai names none.
+    map.insert(
+        "stdout".into(),
+        ctx.unknown_value(&format!("output of {short}")),
+    );
     map
 }
 

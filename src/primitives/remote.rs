@@ -433,29 +433,28 @@ fn remote_write(
     Ok(transferred(path, bytes))
 }
 
-fn remote_read(ctx: &Arc<RunContext>, handle: Option<String>, path: &str) -> Outcome<String> {
+fn remote_read(ctx: &Arc<RunContext>, handle: Option<String>, path: &str) -> Outcome<Dynamic> {
     let Some(spec) = acting(ctx, handle)? else {
         return here::read(ctx, &ctx.path(path));
     };
     let shown = format!("cat -- {}", quote(path));
     if !ctx.act("remote_read", &spec.name, &shown, Effect::Read) {
-        return Ok(ctx.unknown(&format!("content of {}:{path}", spec.name)));
+        return Ok(ctx.unknown_value(&format!("content of {}:{path}", spec.name)));
     }
     let what = format!("reading {}:{path}", spec.name);
     let bytes = transfer_on(ctx, &spec, &what, |s| async move {
         transfer::read(&s, path).await
     })?;
-    Ok(String::from_utf8_lossy(&bytes).into_owned())
+    Ok(String::from_utf8_lossy(&bytes).into_owned().into())
 }
 
-fn remote_exists(ctx: &Arc<RunContext>, handle: Option<String>, path: &str) -> Outcome<bool> {
+fn remote_exists(ctx: &Arc<RunContext>, handle: Option<String>, path: &str) -> Outcome<Dynamic> {
     let Some(spec) = acting(ctx, handle)? else {
-        return Ok(ctx.path(path).exists());
+        return Ok(ctx.path(path).exists().into());
     };
     let script = format!("test -e {}", quote(path));
     if !ctx.act("remote_exists", &spec.name, &script, Effect::Read) {
-        ctx.unknown(&format!("whether {}:{path} exists", spec.name));
-        return Ok(false);
+        return Ok(ctx.unknown_value(&format!("whether {}:{path} exists", spec.name)));
     }
     let opts = CommandOptions::parse(&quiet(), "remote_exists", true)?;
     let command = Command::Shell(script.clone());
@@ -463,7 +462,7 @@ fn remote_exists(ctx: &Arc<RunContext>, handle: Option<String>, path: &str) -> O
     let finished = ctx
         .runtime
         .block_on(execute(ctx, &spec, &private, &command, &fed))?;
-    Ok(finished.code == 0)
+    Ok((finished.code == 0).into())
 }
 
 fn quiet() -> Map {
@@ -563,12 +562,12 @@ mod here {
         Ok(content.len() as u64)
     }
 
-    pub fn read(ctx: &RunContext, path: &Path) -> Outcome<String> {
+    pub fn read(ctx: &RunContext, path: &Path) -> Outcome<rhai::Dynamic> {
         let shown = format!("read {}", path.display());
         if !ctx.act("remote_read", "local", &shown, Effect::Read) {
-            return Ok(ctx.unknown(&format!("content of {}", path.display())));
+            return Ok(ctx.unknown_value(&format!("content of {}", path.display())));
         }
-        std::fs::read_to_string(path).or_else(|e| {
+        std::fs::read_to_string(path).map(rhai::Dynamic::from).or_else(|e| {
             error(
                 ErrorKind::Io,
                 format!("cannot read {}: {e}", path.display()),

@@ -11,9 +11,8 @@ use crate::context::stop_signal::StopReason;
 use crate::diagnostic::error_kind::ErrorKind;
 use crate::engine::evaluator::{Failure, Slot};
 use crate::engine::rollback_stack::RollbackStack;
-use crate::language::ast::{Body, Step};
-use crate::language::script_scan;
-use std::collections::HashSet;
+use crate::engine::run_values::publish_unknown;
+use crate::language::ast::Step;
 use std::sync::PoisonError;
 use std::time::{Duration, Instant};
 
@@ -51,7 +50,9 @@ impl Runner<'_> {
                 .partition(|(_, f)| self.ctx.is_dry_run() && f.from_unknown);
             for (slot, f) in unknown {
                 self.stopped(step, &slot, f, false);
-                self.publish_unknown(&step.body, &slot);
+                if let Some(ast) = self.compiled.get(&step.body) {
+                    publish_unknown(self.ctx, ast, slot.host());
+                }
                 done.push(slot);
             }
             let owing =
@@ -152,29 +153,6 @@ impl Runner<'_> {
             location: failure.location,
             rollback,
         });
-    }
-
-    /// Every name `body` publishes that its stopped plan did not: an unknown value, so that
-    /// later steps and rollbacks still plan (and stop where they decide on it).
-    fn publish_unknown(&self, body: &Body, slot: &Slot) {
-        let Some(ast) = self.compiled.get(body) else {
-            return;
-        };
-        let names = script_scan::scan(ast).published;
-        let wanted: HashSet<&str> = names.iter().map(|(n, _)| n.as_str()).collect();
-        let host = slot.host();
-        let known: HashSet<String> = self
-            .ctx
-            .published_named(&wanted, host)
-            .into_iter()
-            .map(|(n, _)| n)
-            .collect();
-        for (name, _) in &names {
-            if !known.contains(name) {
-                let value = self.ctx.unknown_value(name);
-                self.ctx.publish(name, host, value);
-            }
-        }
     }
 
     fn finished(&self, step: &Step, started: Instant) {
