@@ -567,11 +567,13 @@ mod here {
         if !ctx.act("remote_read", "local", &shown, Effect::Read) {
             return Ok(ctx.unknown_value(&format!("content of {}", path.display())));
         }
-        std::fs::read_to_string(path).map(rhai::Dynamic::from).or_else(|e| {
-            error(
-                ErrorKind::Io,
-                format!("cannot read {}: {e}", path.display()),
-            )
-        })
+        std::fs::read_to_string(path)
+            .map(rhai::Dynamic::from)
+            .or_else(|e| {
+                error(
+                    ErrorKind::Io,
+                    format!("cannot read {}: {e}", path.display()),
+                )
+            })
     }
 }
