@@ -593,5 +593,5 @@ fn a_step_after_one_whose_dry_run_stops_is_still_documented() {
         .stdout_has(
             "> ⚠️ **Only when** `false`\n\nOn `local`:\n\n```sh\necho 'documented anyway'\n```",
         )
-        .stdout_has("```sh\necho '⟨version⟩'\n```");
+        .stdout_has("```sh\necho ⟨version⟩\n```");
 }

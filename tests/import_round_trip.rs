@@ -7,7 +7,9 @@ use crate::import::{DOCUMENTS, fixture, import, on_draft};
 /// The words of a line as the page shows them: quotes dropped, `docker-compose` as
 /// `docker compose` (the stdlib runs whichever Compose the host has).
 fn words(line: &str) -> Vec<String> {
-    line.replace("docker-compose ", "docker compose ")
+    // A page says which Compose program runs only when the run chooses it.
+    line.replace("⟨docker compose or docker-compose, chosen at run time⟩", "docker compose")
+        .replace("docker-compose ", "docker compose ")
         .split_whitespace()
         .map(|w| w.trim_matches(|c| c == '\'' || c == '"').to_string())
         .filter(|w| !w.is_empty())

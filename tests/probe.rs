@@ -70,7 +70,7 @@ fn an_http_read_that_fails_is_unknown_and_so_is_what_its_step_publishes() {
         .stdout_has("could not probe: ")
         .stdout_has(&format!("GET {closed}/x"))
         .stdout_has("expected 200, got 500")
-        .stdout_has("might: the rest of this step depends on ⟨response of GET")
+        .stdout_has("might: the rest of this step depends on ⟨status of GET")
         .stdout_has("asks the operator: ship ⟨backup_file⟩ (⟨response of GET")
         .stdout_has("rm /srv/⟨backup_file⟩")
         .stdout_lacks("would fail")

@@ -359,7 +359,7 @@ fn a_stopped_step_publishes_its_names_unknown_in_plans_and_docs() {
         .stdout_lacks("would_fail");
     let find = planned_step(&plan, "find");
     assert_eq!(stop_of(&find).0, "⟨output of ls -1t /srv/backups⟩");
-    assert_eq!(find["rollback"][0]["command"], "rm -f '⟨latest⟩'", "{find}");
+    assert_eq!(find["rollback"][0]["command"], "rm -f ⟨latest⟩", "{find}");
     let copy = planned_step(&plan, "copy");
     assert_eq!(
         actions_of(&copy),
@@ -382,7 +382,7 @@ fn a_stopped_step_publishes_its_names_unknown_in_plans_and_docs() {
     doc.code(0);
     let page = &doc.stdout;
     assert!(page.contains("cp '⟨latest⟩' /srv/restore"), "{page}");
-    assert!(page.contains("rm -f '⟨latest⟩'"), "{page}");
+    assert!(page.contains("rm -f ⟨latest⟩"), "{page}");
     assert!(
         page.contains("the dry-run stops at: a decision on ⟨latest⟩"),
         "the page marks the decision on the unknown name: {page}"

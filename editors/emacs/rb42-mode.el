@@ -63,7 +63,7 @@
     "docker" "query" "query_one" "scalar" "execute" "transaction"
     "wait_ready" "pg_env" "http_get" "http_head" "http_post" "http_put"
     "http_patch" "http_delete" "http_wait" "ws_check" "expect_status"
-    "json_path" "body_contains")
+    "json_path" "body_contains" "first_answering")
   "The primitives a body may call.")
 
 (defconst rb42--id "[A-Za-z_][A-Za-z0-9_-]*"

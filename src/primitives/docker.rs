@@ -525,7 +525,7 @@ fn exec(
     )?;
     match finished {
         Some(finished) => finished.into_result(ctx, &shown, checks),
-        None => Ok(planned_result(ctx, &shown)),
+        None => Ok(planned_result(ctx, &shown, checks)),
     }
 }
 

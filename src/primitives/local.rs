@@ -65,7 +65,7 @@ pub fn run_here(
         None => format!("{environment}{shown}"),
     };
     if !ctx.act(primitive, "local", &shown_with_dir, opts.effect(ctx)) {
-        return Ok(planned_result(ctx, &shown));
+        return Ok(planned_result(ctx, &shown, opts.checks(ctx)));
     }
     tracing::debug!(command = %ctx.mask(&shown), "spawning a local command");
     let finished = ctx.runtime.block_on(execute(ctx, command, opts))?;

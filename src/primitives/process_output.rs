@@ -178,18 +178,21 @@ pub fn result_map(code: i64, stdout: String, stderr: String) -> Map {
 }
 
 /// What a dry-run returns for a command it did not run: output only a real run knows.
-pub fn planned_result(ctx: &RunContext, shown: &str) -> Map {
+pub fn planned_result(ctx: &RunContext, shown: &str, checks: bool) -> Map {
     let mut map = result_map(0, String::new(), String::new());
     let short = shortened(shown);
-    map.insert(
-        "stderr".into(),
-        ctx.unknown_value(&format!("errors of {short}")),
-    );
+    let mut unknown = |key: &str, what: &str| {
+        map.insert(key.into(), ctx.unknown_value(&format!("{what} of {short}")));
+    };
+    // A command whose failure fails the step exits 0 if the run goes on; one that may fail
+    // (`check: false`, a condition) has an exit code only a real run knows.
+    if !checks {
+        unknown("code", "exit code");
+        unknown("ok", "success");
+    }
+    unknown("stderr", "errors");
     // Last: the origin a stop names when rhai names none.
-    map.insert(
-        "stdout".into(),
-        ctx.unknown_value(&format!("output of {short}")),
-    );
+    unknown("stdout", "output");
     map
 }
 

@@ -240,7 +240,7 @@ pub(super) fn run(
     let spec = host_named(ctx, &name)?;
     let script = remote_script(&command, &opts)?;
     if !ctx.act("run", &spec.name, &script, opts.effect(ctx)) {
-        return Ok(planned_result(ctx, &script));
+        return Ok(planned_result(ctx, &script, opts.checks(ctx)));
     }
     tracing::debug!(host = %spec.name, command = %ctx.mask(&script), "running a remote command");
     let (private, fed) = private_script(&command, &opts)?;
