@@ -365,7 +365,7 @@ fn a_stopped_step_publishes_its_names_unknown_in_plans_and_docs() {
         actions_of(&copy),
         vec![(
             "might".to_string(),
-            "cp '⟨latest⟩' /srv/restore".to_string()
+            "cp ⟨latest⟩ /srv/restore".to_string()
         )]
     );
     assert_eq!(stop_of(&copy).0, "⟨latest⟩");
@@ -381,7 +381,7 @@ fn a_stopped_step_publishes_its_names_unknown_in_plans_and_docs() {
         .run();
     doc.code(0);
     let page = &doc.stdout;
-    assert!(page.contains("cp '⟨latest⟩' /srv/restore"), "{page}");
+    assert!(page.contains("cp ⟨latest⟩ /srv/restore"), "{page}");
     assert!(page.contains("rm -f ⟨latest⟩"), "{page}");
     assert!(
         page.contains("the dry-run stops at: a decision on ⟨latest⟩"),
