@@ -8,12 +8,15 @@ use crate::import::{DOCUMENTS, fixture, import, on_draft};
 /// `docker compose` (the stdlib runs whichever Compose the host has).
 fn words(line: &str) -> Vec<String> {
     // A page says which Compose program runs only when the run chooses it.
-    line.replace("⟨docker compose or docker-compose, chosen at run time⟩", "docker compose")
-        .replace("docker-compose ", "docker compose ")
-        .split_whitespace()
-        .map(|w| w.trim_matches(|c| c == '\'' || c == '"').to_string())
-        .filter(|w| !w.is_empty())
-        .collect()
+    line.replace(
+        "⟨docker compose or docker-compose, chosen at run time⟩",
+        "docker compose",
+    )
+    .replace("docker-compose ", "docker compose ")
+    .split_whitespace()
+    .map(|w| w.trim_matches(|c| c == '\'' || c == '"').to_string())
+    .filter(|w| !w.is_empty())
+    .collect()
 }
 
 /// Whether a word of the source is a placeholder the draft made a parameter of.

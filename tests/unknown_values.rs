@@ -363,10 +363,7 @@ fn a_stopped_step_publishes_its_names_unknown_in_plans_and_docs() {
     let copy = planned_step(&plan, "copy");
     assert_eq!(
         actions_of(&copy),
-        vec![(
-            "might".to_string(),
-            "cp ⟨latest⟩ /srv/restore".to_string()
-        )]
+        vec![("might".to_string(), "cp ⟨latest⟩ /srv/restore".to_string())]
     );
     assert_eq!(stop_of(&copy).0, "⟨latest⟩");
     let tidy = planned_step(&plan, "tidy");
