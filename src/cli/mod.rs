@@ -409,13 +409,29 @@ pub fn main(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
     }
 }
 
+/// The log targets of the TLS libraries (HTTP and PostgreSQL).
+const TLS_LOG_TARGETS: [&str; 5] = [
+    "rustls",
+    "rustls_platform_verifier",
+    "tokio_rustls",
+    "hyper_rustls",
+    "tokio_postgres_rustls",
+];
+
 fn init_tracing(verbose: u8, log_file: Option<&std::path::Path>) {
     use tracing_subscriber::EnvFilter;
-    let default = match verbose {
-        0 => "warn",
-        1 => "runbook=info",
-        _ => "runbook=debug",
+    // The TLS libraries log a refused certificate as an ERROR line of their own; the step's
+    // error already says it, so their lines belong to -v.
+    let (own, tls) = match verbose {
+        0 => ("warn", "off"),
+        1 => ("runbook=info", "warn"),
+        _ => ("runbook=debug", "debug"),
     };
+    let default = TLS_LOG_TARGETS
+        .iter()
+        .fold(own.to_string(), |filter, target| {
+            format!("{filter},{target}={tls}")
+        });
     let filter = EnvFilter::try_from_env("RUNBOOK_LOG").unwrap_or_else(|_| EnvFilter::new(default));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)

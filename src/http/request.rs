@@ -38,7 +38,8 @@ pub enum TlsPolicy {
     /// Against the system's roots (the default).
     #[default]
     Verified,
-    /// Against the system's roots and this CA (PEM).
+    /// Against the system's roots and the certificates in this file (PEM), each trusted as a
+    /// CA or as the exact certificate the server presents.
     ExtraCa(PathBuf),
     /// Not at all (`insecure: true`), shown in plans.
     Unverified,
@@ -79,12 +80,7 @@ fn client(request: &Request) -> Result<reqwest::Client, TypedError> {
     match &request.tls {
         TlsPolicy::Verified => {}
         TlsPolicy::ExtraCa(path) => {
-            let pem = std::fs::read(path)
-                .map_err(|e| Io.error(format!("cannot read the CA {}: {e}", path.display())))?;
-            let cert = reqwest::Certificate::from_pem(&pem).map_err(|e| {
-                Io.error(format!("{} is not a PEM certificate: {e}", path.display()))
-            })?;
-            builder = builder.add_root_certificate(cert);
+            builder = builder.tls_backend_preconfigured(super::pinned::client_config(path)?);
         }
         TlsPolicy::Unverified => builder = builder.tls_danger_accept_invalid_certs(true),
     }
