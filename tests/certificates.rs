@@ -1,5 +1,6 @@
 //! A throwaway certificate authority and a server certificate for `127.0.0.1` and `localhost`,
-//! made with the `openssl` command, for the TLS tests (PostgreSQL, HTTPS).
+//! made with the `openssl` command, for the TLS tests (PostgreSQL, HTTPS); and the plain
+//! self-signed certificate a new user makes (`openssl req -x509`, marked CA:TRUE).
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
@@ -13,9 +14,9 @@ pub const SERVER_CERT: &str = "server.pem";
 /// The server's private key (PEM), mode 0600.
 pub const SERVER_KEY: &str = "server.key";
 
-/// Writes [`CA_FILE`], [`SERVER_CERT`] and [`SERVER_KEY`] (and their by-products) into `dir`.
-pub fn make(dir: &Path) -> Result<(), String> {
-    let openssl = |args: &[&str]| -> Result<(), String> {
+/// Runs `openssl ARGS` in `dir`.
+fn openssl(dir: &Path, args: &[&str]) -> Result<(), String> {
+    {
         let out = Command::new("openssl")
             .args(args)
             .current_dir(dir)
@@ -31,7 +32,12 @@ pub fn make(dir: &Path) -> Result<(), String> {
                 String::from_utf8_lossy(&out.stderr)
             ))
         }
-    };
+    }
+}
+
+/// Writes [`CA_FILE`], [`SERVER_CERT`] and [`SERVER_KEY`] (and their by-products) into `dir`.
+pub fn make(dir: &Path) -> Result<(), String> {
+    let openssl = |args: &[&str]| openssl(dir, args);
     let key = [
         "-newkey",
         "ec",
@@ -84,4 +90,31 @@ pub fn make(dir: &Path) -> Result<(), String> {
     let key = dir.join(SERVER_KEY);
     fs::set_permissions(&key, fs::Permissions::from_mode(0o600))
         .map_err(|e| format!("chmod {}: {e}", key.display()))
+}
+
+/// Writes [`SERVER_CERT`] and [`SERVER_KEY`] into `dir`: one self-signed certificate for
+/// `names` (`DNS:localhost,IP:127.0.0.1`), made the way the openssl manual shows, which marks
+/// it CA:TRUE. Its own certificate is what a client pins.
+pub fn make_self_signed(dir: &Path, names: &str) -> Result<(), String> {
+    let names = format!("subjectAltName={names}");
+    openssl(
+        dir,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            SERVER_KEY,
+            "-out",
+            SERVER_CERT,
+            "-days",
+            "3",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            &names,
+        ],
+    )
 }

@@ -231,9 +231,15 @@ struct HttpsServer {
 }
 
 impl HttpsServer {
+    /// With a certificate signed by a throwaway CA ([`CA_FILE`]).
     fn start() -> HttpsServer {
+        HttpsServer::start_with(certificates::make)
+    }
+
+    /// With the certificate and key `make` writes into the server's directory.
+    fn start_with(make: impl FnOnce(&std::path::Path) -> Result<(), String>) -> HttpsServer {
         let dir = tempfile::tempdir().expect("temp dir");
-        certificates::make(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+        make(dir.path()).unwrap_or_else(|e| panic!("{e}"));
         let port = free_port();
         let child = Command::new("openssl")
             .args([
@@ -310,4 +316,81 @@ fn https_is_verified_against_the_given_ca_and_an_exception_is_shown() {
     plan.code(0)
         .stdout_has("[TLS: also trusts ops/certs/ca.pem]")
         .stdout_has("[TLS NOT VERIFIED]");
+}
+
+#[test]
+fn a_plain_self_signed_certificate_given_as_ca_is_pinned_and_its_name_still_checked() {
+    let server = HttpsServer::start_with(|dir| {
+        certificates::make_self_signed(dir, "DNS:localhost,IP:127.0.0.1")
+    });
+    let elsewhere =
+        HttpsServer::start_with(|dir| certificates::make_self_signed(dir, "DNS:elsewhere.test"));
+    let read = |server: &HttpsServer| {
+        std::fs::read(server.dir.path().join(SERVER_CERT)).expect("the certificate")
+    };
+    let text = format!(
+        r#"runbook "tls" {{
+  procedure p {{
+    step s {{
+      log(`by address: ${{http_get("https://127.0.0.1:{port}/", #{{ca: "server.pem"}}).status}}`);
+      log(`by name: ${{http_get("https://localhost:{port}/", #{{ca: "server.pem"}}).status}}`);
+      try {{ http_get("https://127.0.0.1:{other}/", #{{ca: "elsewhere.pem"}}); }} catch (e) {{ log(`other name: ${{e}}`); }}
+      try {{ http_get("https://127.0.0.1:{port}/"); }} catch (e) {{ log(`not pinned: ${{e}}`); }}
+    }}
+  }}
+}}"#,
+        port = server.port,
+        other = elsewhere.port,
+    );
+    let out = Test::new()
+        .runbook(&text)
+        .file("server.pem", read(&server))
+        .file("elsewhere.pem", read(&elsewhere))
+        .args(["run", "main.rb42"])
+        .run();
+    out.code(0)
+        .stdout_has("by address: 200")
+        .stdout_has("by name: 200")
+        .stdout_has("not pinned: GET https://127.0.0.1:");
+    let refused = out.lines_with(&["other name:"]).join("\n");
+    assert!(
+        refused.contains(r#"certificate not valid for name "127.0.0.1""#)
+            && refused.contains("elsewhere.test"),
+        "a pinned certificate for another name is refused, naming both: {refused}"
+    );
+}
+
+#[test]
+fn the_tls_library_s_own_error_lines_appear_only_with_verbose() {
+    let server = HttpsServer::start_with(|dir| {
+        certificates::make_self_signed(dir, "DNS:localhost,IP:127.0.0.1")
+    });
+    let text = format!(
+        "runbook \"tls\" {{\n  procedure p {{\n    step s {{ http_get(\"https://127.0.0.1:{}/\"); }}\n  }}\n}}",
+        server.port
+    );
+    let run = |verbose: &[&str]| {
+        let args: Vec<&str> = verbose
+            .iter()
+            .copied()
+            .chain(["run", "main.rb42"])
+            .collect();
+        Test::new().runbook(&text).args(args).run()
+    };
+    let library_line = "failed to verify TLS certificate";
+    let quiet = run(&[]);
+    quiet.code(1).stdout_has("GET https://127.0.0.1:");
+    for (name, text) in [("stdout", &quiet.stdout), ("stderr", &quiet.stderr)] {
+        assert!(
+            !text.contains(library_line) && !text.contains(" ERROR "),
+            "no library log line on {name} without -v:\n{text}"
+        );
+    }
+    let verbose = run(&["-v"]);
+    verbose.code(1);
+    assert!(
+        verbose.stderr.contains(library_line),
+        "-v shows the library's own line:\n{}",
+        verbose.stderr
+    );
 }
