@@ -34,22 +34,36 @@ pub fn client_config(path: &Path) -> Result<rustls::ClientConfig, TypedError> {
     let chain =
         rustls_platform_verifier::Verifier::new_with_extra_roots(pinned.clone(), provider.clone())
             .map_err(setup)?;
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add_parsable_certificates(pinned.clone());
+    let pinned_chain = rustls::client::WebPkiServerVerifier::builder_with_provider(
+        Arc::new(roots),
+        provider.clone(),
+    )
+    .build()
+    .map_err(|e| Io.error(format!("cannot set up TLS with {}: {e}", path.display())))?;
     Ok(rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(setup)?
         .dangerous()
         .with_custom_certificate_verifier(Arc::new(PinnedOrChain {
             chain: Arc::new(chain),
+            pinned_chain,
             pinned,
         }))
         .with_no_client_auth())
 }
 
-/// Chain verification first; an exact match with a named certificate when the chain is refused
-/// only because that certificate is a CA.
+/// A server presenting one of the named certificates: checked against those alone, accepted by
+/// exact match when refused only for being a CA, else by the full chain. Any other certificate:
+/// the full chain.
 #[derive(Debug)]
 struct PinnedOrChain {
+    /// The system's roots and the named certificates (the platform verifier).
     chain: Arc<dyn ServerCertVerifier>,
+    /// The named certificates alone, for a server presenting one of them: the platform
+    /// verifier would log its expected refusal as an error.
+    pinned_chain: Arc<dyn ServerCertVerifier>,
     pinned: Vec<CertificateDer<'static>>,
 }
 
@@ -62,23 +76,22 @@ impl ServerCertVerifier for PinnedOrChain {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, Error> {
-        match self.chain.verify_server_cert(
-            end_entity,
-            intermediates,
-            server_name,
-            ocsp_response,
-            now,
-        ) {
+        let verify = |verifier: &Arc<dyn ServerCertVerifier>| {
+            verifier.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+        };
+        if !self.pinned.iter().any(|pinned| pinned == end_entity) {
+            return verify(&self.chain);
+        }
+        match verify(&self.pinned_chain) {
             // WebPKI checks validity dates before basic constraints: this certificate is current.
-            Err(error)
-                if is_ca_used_as_end_entity(&error)
-                    && self.pinned.iter().any(|pinned| pinned == end_entity) =>
-            {
+            Err(error) if is_ca_used_as_end_entity(&error) => {
                 let parsed = rustls::server::ParsedCertificate::try_from(end_entity)?;
                 rustls::client::verify_server_name(&parsed, server_name)?;
                 Ok(ServerCertVerified::assertion())
             }
-            answer => answer,
+            // A pinned certificate a public CA issued: its chain decides.
+            Err(_) => verify(&self.chain),
+            verified => verified,
         }
     }
 
