@@ -110,6 +110,7 @@ pub fn recover(args: &RecoverArgs, what: Recovery) -> i32 {
         args.ssh.inventory.clone(),
         args.age_identity.clone(),
         gate,
+        args.journal.journal_output,
         view,
     );
     let (mut session, writer) = match reopened {

@@ -17,6 +17,7 @@ use crate::context::confirmation_gate::ConfirmationGate;
 use crate::context::event::Mode;
 use crate::diagnostic::Diagnostic;
 use crate::exit_code;
+use crate::journal::output_bound::OutputLimit;
 use crate::output::console::{self, errln};
 use crate::output::style::Style;
 use crate::session::inputs::param_pairs;
@@ -74,6 +75,21 @@ enum Command {
     Lsp,
 }
 
+/// How much of each step's output a real run journals (it is all streamed live).
+#[derive(Args, Clone, Copy)]
+struct JournalOutputArgs {
+    /// Output lines the journal keeps per step and host: the first half and the last half,
+    /// with a count and size of the lines left out between them; `all` keeps every line.
+    #[arg(
+        long,
+        value_name = "LINES|all",
+        env = "RUNBOOK_JOURNAL_OUTPUT",
+        default_value = "1000",
+        value_parser = OutputLimit::parse
+    )]
+    journal_output: OutputLimit,
+}
+
 /// Where journals and locks are kept.
 #[derive(Args, Clone, Default)]
 struct StateArgs {
@@ -126,6 +142,8 @@ struct RecoverArgs {
     age_identity: Option<PathBuf>,
     #[command(flatten)]
     ssh: SshArgs,
+    #[command(flatten)]
+    journal: JournalOutputArgs,
 }
 
 #[derive(Args)]
@@ -256,6 +274,8 @@ struct RunArgs {
     break_lock: bool,
     #[command(flatten)]
     state: StateArgs,
+    #[command(flatten)]
+    journal: JournalOutputArgs,
 }
 
 #[derive(Args)]

@@ -44,13 +44,14 @@ pub fn run(args: &RunArgs) -> i32 {
     let state = state_dir::resolve(args.state.state_dir.as_deref(), &args.target.file);
     let run = state_dir::new_run_id();
     let request = args.target.request(Mode::Run, false, gate);
-    let (mut session, writer) = match journaled::open(&request, &state, &run, view) {
-        Ok(opened) => opened,
-        Err(diagnostics) => {
-            print_diagnostics(&diagnostics);
-            return exit_code::USAGE;
-        }
-    };
+    let (mut session, writer) =
+        match journaled::open(&request, &state, &run, args.journal.journal_output, view) {
+            Ok(opened) => opened,
+            Err(diagnostics) => {
+                print_diagnostics(&diagnostics);
+                return exit_code::USAGE;
+            }
+        };
     match partial_start(
         session.procedure(),
         args.from.as_deref(),

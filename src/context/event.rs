@@ -143,6 +143,16 @@ pub enum Event {
         stream: Stream,
         line: String,
     },
+    /// Journal only: output lines of a step (on a host) the journal left out, between the head
+    /// it kept and the tail it keeps; they were streamed live. Never in the live stream.
+    OutputLeftOut {
+        step: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        host: Option<String>,
+        lines: u64,
+        /// Their size, newlines included.
+        bytes: u64,
+    },
     Action {
         step: Option<String>,
         phase: Phase,

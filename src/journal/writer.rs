@@ -1,6 +1,8 @@
 //! Appends a run's events to its journal, synced at each step boundary so a crash loses at most
-//! the step in progress. A journal that cannot be written stops the run.
+//! the step in progress, each step's output bounded (`output_bound`). A journal that cannot be
+//! written stops the run.
 
+use super::output_bound::{OutputBound, OutputLimit};
 use super::state_permissions;
 use crate::context::event::{Event, EventSink};
 use serde::{Deserialize, Serialize};
@@ -31,14 +33,15 @@ pub struct Header {
 
 pub struct JournalWriter {
     path: PathBuf,
-    file: Mutex<File>,
+    file: Mutex<(File, OutputBound)>,
     /// Set when a write failed; the run is stopped by whoever polls it.
     failed: Mutex<Option<String>>,
 }
 
 impl JournalWriter {
     /// Creates the journal and writes its header, synced: if this fails nothing has run yet.
-    pub fn create(path: &Path, header: &Header) -> Result<Self, String> {
+    /// It keeps `limit` of each step's output.
+    pub fn create(path: &Path, header: &Header, limit: OutputLimit) -> Result<Self, String> {
         let say = |e: std::io::Error| format!("cannot write the journal {}: {e}", path.display());
         // The journal is STATE/runs/RUN.jsonl.
         if let Some(state) = path.parent().and_then(Path::parent) {
@@ -50,21 +53,21 @@ impl JournalWriter {
         file.sync_data().map_err(say)?;
         Ok(Self {
             path: path.to_path_buf(),
-            file: Mutex::new(file),
+            file: Mutex::new((file, OutputBound::new(limit))),
             failed: Mutex::new(None),
         })
     }
 
     /// Continues an existing journal (a rollback or resume of its run is journaled there; its
-    /// state directory was checked when it was found).
-    pub fn append(path: &Path) -> Result<Self, String> {
+    /// state directory was checked when it was found), keeping `limit` of each step's output.
+    pub fn append(path: &Path, limit: OutputLimit) -> Result<Self, String> {
         let file = std::fs::OpenOptions::new()
             .append(true)
             .open(path)
             .map_err(|e| format!("cannot write the journal {}: {e}", path.display()))?;
         Ok(Self {
             path: path.to_path_buf(),
-            file: Mutex::new(file),
+            file: Mutex::new((file, OutputBound::new(limit))),
             failed: Mutex::new(None),
         })
     }
@@ -82,9 +85,12 @@ impl JournalWriter {
     }
 
     fn write(&self, event: &Event) -> std::io::Result<()> {
-        let line = stamped(event, now_ms()).map_err(std::io::Error::other)?;
-        let mut file = self.file.lock().unwrap_or_else(PoisonError::into_inner);
-        writeln!(file, "{line}")?;
+        let mut guard = self.file.lock().unwrap_or_else(PoisonError::into_inner);
+        let (file, bound) = &mut *guard;
+        bound.pass(event, &mut |event: &Event| {
+            let line = stamped(event, now_ms()).map_err(std::io::Error::other)?;
+            writeln!(file, "{line}")
+        })?;
         if boundary(event) {
             file.sync_data()?;
         }

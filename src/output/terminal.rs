@@ -3,6 +3,7 @@
 
 use super::action_line::action_line;
 use super::console::outln;
+use super::left_out::left_out;
 use super::style::{Style, understands_escapes};
 use crate::context::event::{
     Answer, AnsweredBy, Event, EventSink, GuardStatus, Level, Phase, Status, Stream,
@@ -225,6 +226,20 @@ impl EventSink for TerminalView {
                     .map(|h| format!("{} ", s.cyan(&format!("[{h}]"))))
                     .unwrap_or_default();
                 self.line(&format!("  {bar} {from}{line}"));
+            }
+            // Only in a journal, replayed by `runbook show`.
+            Event::OutputLeftOut {
+                host, lines, bytes, ..
+            } => {
+                let from = host
+                    .as_ref()
+                    .map(|h| format!("{} ", s.cyan(&format!("[{h}]"))))
+                    .unwrap_or_default();
+                self.line(&format!(
+                    "  {} {from}{}",
+                    s.dim("│"),
+                    s.dim(&left_out(*lines, *bytes))
+                ));
             }
             Event::HostFinished {
                 host,

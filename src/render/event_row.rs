@@ -4,6 +4,7 @@
 use crate::context::event::Event;
 use crate::context::unknown_value::STOP_SENTENCE;
 use crate::output::action_line::action_line;
+use crate::output::left_out::left_out;
 use crate::output::style::Style;
 
 /// What a row shows of an event.
@@ -79,6 +80,17 @@ pub fn describe(event: &Event, local: &str) -> Described {
             host.clone().unwrap_or_else(here),
             step.clone(),
             line.clone(),
+        ),
+        Event::OutputLeftOut {
+            step,
+            host,
+            lines,
+            bytes,
+        } => (
+            "output_left_out",
+            host.clone().unwrap_or_else(here),
+            step.clone(),
+            left_out(*lines, *bytes),
         ),
         // Worded as the plan and the live view word it.
         Event::Action {

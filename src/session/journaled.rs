@@ -6,6 +6,7 @@ use super::request::Request;
 use crate::context::event::{EventSink, FanOut, Status};
 use crate::diagnostic::Diagnostic;
 use crate::journal::lock::{self, Holder};
+use crate::journal::output_bound::OutputLimit;
 use crate::journal::state_dir;
 use crate::journal::writer::{Header, JournalWriter};
 use crate::language::ast::Procedure;
@@ -55,17 +56,20 @@ fn header(request: &Request, run: &str, procedure: &Procedure) -> Result<Header,
 }
 
 /// Opens the session of a new run `run`, journaled in `state`: its events go to `view` and to
-/// the journal. A journal that cannot be written stops it here, before anything runs.
+/// the journal, which keeps `limit` of each step's output. A journal that cannot be written
+/// stops it here, before anything runs.
 pub fn open(
     request: &Request,
     state: &Path,
     run: &str,
+    limit: OutputLimit,
     view: Arc<dyn EventSink>,
 ) -> Result<(Session, Arc<JournalWriter>), Vec<Diagnostic>> {
     let mut journal: Result<Arc<JournalWriter>, String> = Err(String::new());
     let session = Session::open(request, |procedure| {
-        journal = header(request, run, procedure)
-            .and_then(|h| JournalWriter::create(&state_dir::journal(state, run), &h).map(Arc::new));
+        journal = header(request, run, procedure).and_then(|h| {
+            JournalWriter::create(&state_dir::journal(state, run), &h, limit).map(Arc::new)
+        });
         match &journal {
             Ok(writer) => Arc::new(FanOut(vec![view, Arc::clone(writer) as Arc<dyn EventSink>])),
             Err(_) => view,

@@ -8,6 +8,7 @@ use crate::context::confirmation_gate::ConfirmationGate;
 use crate::context::event::{EventSink, FanOut, Mode, Status};
 use crate::diagnostic::Diagnostic;
 use crate::engine::runner::Start;
+use crate::journal::output_bound::OutputLimit;
 use crate::journal::record::{RunRecord, RunState};
 use crate::journal::state_dir;
 use crate::journal::writer::JournalWriter;
@@ -75,16 +76,17 @@ pub fn refusal(record: &RunRecord, what: Recovery, force: bool) -> Option<Refusa
 }
 
 /// Reopens the run's runbook as it was started, to finish it: its events go to `view` and to
-/// the end of its journal, and the values it published are published again.
+/// the end of its journal (keeping `limit` of each step's output), and the values it published are published again.
 pub fn reopen(
     record: &RunRecord,
     ssh: SshSettings,
     inventory: Option<PathBuf>,
     age_identity: Option<PathBuf>,
     gate: ConfirmationGate,
+    limit: OutputLimit,
     view: Arc<dyn EventSink>,
 ) -> Result<(Session, Arc<JournalWriter>), Vec<Diagnostic>> {
-    let writer = JournalWriter::append(&record.path)
+    let writer = JournalWriter::append(&record.path, limit)
         .map(Arc::new)
         .map_err(|e| vec![Diagnostic::error(e)])?;
     let request = request(record, ssh, inventory, age_identity, gate);
