@@ -25,6 +25,7 @@ mod import;
 mod import_round_trip;
 mod injection;
 mod journal;
+mod journal_output;
 mod layers;
 mod list;
 mod lsp;
