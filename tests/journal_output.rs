@@ -4,7 +4,6 @@
 
 use crate::harness::{Test, run_id};
 use crate::journal::{kill9, wait_for};
-use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Stdio;
 
