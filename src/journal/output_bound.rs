@@ -137,3 +137,85 @@ impl OutputBound {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{OutputBound, OutputLimit};
+    use crate::context::event::{Event, Stream};
+
+    fn line(host: &str, n: u32) -> Event {
+        Event::Output {
+            step: Some("s".into()),
+            host: Some(host.into()),
+            stream: Stream::Stdout,
+            line: n.to_string(),
+        }
+    }
+
+    fn finished() -> Event {
+        Event::StepFinished {
+            step: "s".into(),
+            duration_ms: 1,
+        }
+    }
+
+    /// What the journal gets of `events` under `limit`.
+    fn journaled(limit: OutputLimit, events: &[Event]) -> Vec<Event> {
+        let mut bound = OutputBound::new(limit);
+        let mut out = Vec::new();
+        for event in events {
+            bound
+                .pass(event, &mut |e: &Event| {
+                    out.push(e.clone());
+                    Ok::<(), ()>(())
+                })
+                .unwrap();
+        }
+        out
+    }
+
+    #[test]
+    fn each_host_keeps_its_head_and_tail_in_order() {
+        let mut events: Vec<Event> = (1..=10)
+            .flat_map(|n| [line("a", n), line("b", n)])
+            .collect();
+        events.push(finished());
+        let kept = journaled(OutputLimit::lines(4), &events);
+        let left_out = |host: &str| Event::OutputLeftOut {
+            step: Some("s".into()),
+            host: Some(host.into()),
+            lines: 6,
+            bytes: 12,
+        };
+        let expected = vec![
+            line("a", 1),
+            line("b", 1),
+            line("a", 2),
+            line("b", 2),
+            left_out("a"),
+            line("a", 9),
+            line("a", 10),
+            left_out("b"),
+            line("b", 9),
+            line("b", 10),
+            finished(),
+        ];
+        assert_eq!(kept, expected);
+    }
+
+    #[test]
+    fn all_keeps_every_line_and_few_lines_need_no_count() {
+        let events = vec![line("a", 1), line("a", 2), line("a", 3), finished()];
+        assert_eq!(journaled(OutputLimit::All, &events), events);
+        assert_eq!(journaled(OutputLimit::lines(4), &events), events);
+        assert_eq!(OutputLimit::parse("all"), Ok(OutputLimit::All));
+        assert_eq!(
+            OutputLimit::parse("1001"),
+            Ok(OutputLimit::Lines {
+                head: 500,
+                tail: 501
+            })
+        );
+        assert!(OutputLimit::parse("-3").is_err());
+    }
+}
