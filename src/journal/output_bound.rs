@@ -104,9 +104,12 @@ impl OutputBound {
             return Ok(());
         }
         self.release(journal)?;
-        // A new attempt of a step, or its rollback, starts a new head.
+        // A new attempt of a step, or its rollback, starts a new head; a step that ended
+        // forgets its counts (a runbook may have thousands of steps).
         match event {
-            Event::StepStarted { step, .. } => {
+            Event::StepStarted { step, .. }
+            | Event::StepFinished { step, .. }
+            | Event::StepFailed { step, .. } => {
                 self.kept.retain(|(s, _), _| s.as_ref() != Some(step))
             }
             Event::RollbackStarted { step, host, .. } => {
