@@ -12,6 +12,14 @@ use serde_json::Value;
 const QUICKSTART: &str = include_str!("../runbooks/quickstart.rb42");
 const TEMPLATE: &str = include_str!("../runbooks/templates/release-notes.md.j2");
 
+/// The real binary run on `runbook` as `main.rb42` with `args`.
+fn of(runbook: &str, args: &[&str]) -> Output {
+    Test::new()
+        .runbook(runbook)
+        .args(args.iter().copied())
+        .run()
+}
+
 /// The JSON plan's step `id`.
 fn planned_step(out: &Output, id: &str) -> Value {
     let plan: Value = serde_json::from_str(&out.stdout).expect("JSON plan");
@@ -257,10 +265,7 @@ fn an_unknown_passed_to_a_primitive_makes_its_action_a_might_not_a_stop() {
     }
   }
 }"#;
-    let plan = Test::new()
-        .runbook(runbook)
-        .args(["plan", "main.rb42", "--format", "json"])
-        .run();
+    let plan = of(runbook, &["plan", "main.rb42", "--format", "json"]);
     plan.code(0);
     let drop = planned_step(&plan, "drop");
     assert!(drop["stops"].as_array().is_none_or(Vec::is_empty), "{drop}");
@@ -270,10 +275,7 @@ fn an_unknown_passed_to_a_primitive_makes_its_action_a_might_not_a_stop() {
         assert_eq!(effect, "might", "{drop}");
         assert!(command.contains("⟨output of ls /srv/drop⟩"), "{command}");
     }
-    Test::new()
-        .runbook(runbook)
-        .args(["plan", "main.rb42"])
-        .run()
+    of(runbook, &["plan", "main.rb42"])
         .code(0)
         .stdout_has("after the actions")
         .stdout_lacks("Function not found");
@@ -289,10 +291,7 @@ fn an_unknown_given_to_a_string_method_stops_instead_of_answering() {
     }
   }
 }"#;
-    let plan = Test::new()
-        .runbook(runbook)
-        .args(["plan", "main.rb42", "--format", "json"])
-        .run();
+    let plan = of(runbook, &["plan", "main.rb42", "--format", "json"]);
     plan.code(0).stdout_lacks("rm app_1.tgz");
     assert_eq!(
         stop_of(&planned_step(&plan, "keep")).0,
@@ -315,10 +314,7 @@ fn a_switch_on_an_unknown_stops_the_plan_where_a_real_run_branches() {
     }
   }
 }"#;
-    let plan = Test::new()
-        .runbook(runbook)
-        .args(["plan", "main.rb42", "--format", "json"])
-        .run();
+    let plan = of(runbook, &["plan", "main.rb42", "--format", "json"]);
     plan.code(0)
         .stdout_lacks("default branch")
         .stdout_lacks("the service is down");
@@ -349,10 +345,10 @@ const PUBLISHED_AFTER_A_STOP: &str = r#"runbook "r" {
 
 #[test]
 fn a_stopped_step_publishes_its_names_unknown_in_plans_and_docs() {
-    let plan = Test::new()
-        .runbook(PUBLISHED_AFTER_A_STOP)
-        .args(["plan", "main.rb42", "--format", "json"])
-        .run();
+    let plan = of(
+        PUBLISHED_AFTER_A_STOP,
+        &["plan", "main.rb42", "--format", "json"],
+    );
     plan.code(0)
         .stdout_lacks("Variable not found")
         .stdout_lacks("(no command)")
@@ -372,10 +368,7 @@ fn a_stopped_step_publishes_its_names_unknown_in_plans_and_docs() {
         "a `when` on the unknown name is checked at run time: {tidy}"
     );
 
-    let doc = Test::new()
-        .runbook(PUBLISHED_AFTER_A_STOP)
-        .args(["doc", "main.rb42"])
-        .run();
+    let doc = of(PUBLISHED_AFTER_A_STOP, &["doc", "main.rb42"]);
     doc.code(0);
     let page = &doc.stdout;
     assert!(page.contains("cp ⟨latest⟩ /srv/restore"), "{page}");
@@ -398,10 +391,7 @@ fn a_remote_read_is_unknown_in_a_plan_and_a_decision_on_it_stops() {
     }
   }
 }"#;
-    let plan = Test::new()
-        .runbook(runbook)
-        .args(["plan", "main.rb42", "--format", "json"])
-        .run();
+    let plan = of(runbook, &["plan", "main.rb42", "--format", "json"]);
     plan.code(0);
     let conf = planned_step(&plan, "conf");
     let (origin, location) = stop_of(&conf);
@@ -424,10 +414,7 @@ fn the_database_dump_and_restore_plan_through_to_the_restore() {
     }
   }
 }"#;
-    let plan = Test::new()
-        .runbook(runbook)
-        .args(["plan", "main.rb42", "--format", "json"])
-        .run();
+    let plan = of(runbook, &["plan", "main.rb42", "--format", "json"]);
     plan.code(0)
         .stdout_lacks("Error parsing")
         .stdout_lacks("Syntax error");
@@ -449,10 +436,7 @@ fn the_database_dump_and_restore_plan_through_to_the_restore() {
         commands[1].contains("pg_restore --clean --if-exists"),
         "{commands:?}"
     );
-    let doc = Test::new()
-        .runbook(runbook)
-        .args(["doc", "main.rb42"])
-        .run();
+    let doc = of(runbook, &["doc", "main.rb42"]);
     doc.code(0);
     let page = &doc.stdout;
     assert!(page.contains("pg_restore --clean --if-exists"), "{page}");
@@ -476,17 +460,11 @@ fn a_checklist_stops_at_the_first_check_deciding_on_an_unknown() {
     }
   }
 }"#;
-    let plan = Test::new()
-        .runbook(runbook)
-        .args(["plan", "main.rb42", "--format", "json"])
-        .run();
+    let plan = of(runbook, &["plan", "main.rb42", "--format", "json"]);
     plan.code(0);
     let (origin, _) = stop_of(&planned_step(&plan, "check"));
     assert_eq!(origin, "⟨output of ls /srv⟩");
-    Test::new()
-        .runbook(runbook)
-        .args(["plan", "main.rb42"])
-        .run()
+    of(runbook, &["plan", "main.rb42"])
         .code(0)
         .stdout_lacks("après la liste")
         .stdout_lacks("Avant la démo: ");
@@ -507,10 +485,7 @@ fn a_catch_does_not_hide_a_stop() {
     }
   }
 }"#;
-    let plan = Test::new()
-        .runbook(runbook)
-        .args(["plan", "main.rb42", "--format", "json"])
-        .run();
+    let plan = of(runbook, &["plan", "main.rb42", "--format", "json"]);
     plan.code(0);
     let clean = planned_step(&plan, "clean");
     let (origin, location) = stop_of(&clean);

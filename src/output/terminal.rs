@@ -8,7 +8,7 @@ use super::style::{Style, understands_escapes};
 use crate::context::event::{
     Answer, AnsweredBy, Event, EventSink, GuardStatus, Level, Phase, Status, Stream,
 };
-use crate::context::unknown_value::STOP_SENTENCE;
+use crate::engine::plan::PlannedStop;
 use crate::language::duration;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::collections::BTreeMap;
@@ -327,17 +327,16 @@ impl EventSink for TerminalView {
                 rollback,
             } => {
                 self.stop_spinning();
-                let mut on = host.as_ref().map(|h| format!("{h}: ")).unwrap_or_default();
-                if *rollback {
-                    on.insert_str(0, "rollback: ");
-                }
-                let at = location
-                    .as_ref()
-                    .map(|l| format!(" ({l})"))
-                    .unwrap_or_default();
+                let stop = PlannedStop {
+                    host: host.clone(),
+                    origin: origin.clone(),
+                    location: location.as_ref().map(ToString::to_string),
+                };
+                let what = if *rollback { "rollback: " } else { "" };
                 self.line(&format!(
-                    "  {} {step}: {on}{STOP_SENTENCE}{origin}{at}",
-                    s.yellow("?")
+                    "  {} {step}: {what}{}",
+                    s.yellow("?"),
+                    stop.describe()
                 ));
             }
             Event::ConfirmationAsked { message, next, .. } => {
