@@ -320,3 +320,80 @@ fn the_help_of_run_plan_check_and_repl_offers_dash_i() {
             .stdout_has("ansible-playbook -i");
     }
 }
+
+#[test]
+fn every_called_function_resolves_with_its_argument_count() {
+    let runbook = r#"runbook "t" {
+  use "stdlib/database.rhai" as database
+  procedure p "P" {
+    step a "A" {
+      database::dumpp("x", "y");
+      htttp_get("http://127.0.0.1:9/");
+      http_get("http://127.0.0.1:9/", #{}, 3);
+      fn twice(x) { x * 2 }
+      let f = |x| x + 1;
+      log(`${twice(f(1))} ${len("abc")}`);
+    }
+  }
+}
+"#;
+    let out = Test::new()
+        .file("main.rb42", runbook)
+        .args(["check", "main.rb42"])
+        .run();
+    out.code(2)
+        .stderr_has("main.rb42:5:17")
+        .stderr_has("unknown function `database::dumpp`")
+        .stderr_has("did you mean `database::dump`?")
+        .stderr_has("main.rb42:6:7")
+        .stderr_has("unknown function `htttp_get`")
+        .stderr_has("did you mean `http_get`?")
+        .stderr_has("main.rb42:7:7")
+        .stderr_has("`http_get` takes 1 or 2 arguments, not 3")
+        .stderr_has("checked 1 file: 3 errors, 0 warnings");
+}
+
+#[test]
+fn a_function_missing_at_run_time_is_named_in_the_language_s_types() {
+    let runbook = r#"runbook "t" {
+  procedure p "P" {
+    step a "A" {
+      let name = "http_get";
+      call(Fn(name + "x"), "u", 3);
+    }
+  }
+}
+"#;
+    let out = Test::new()
+        .runbook(runbook)
+        .args(["run", "main.rb42"])
+        .run();
+    out.code(1)
+        .stdout_has("no function `http_getx` takes (string, int)")
+        .stdout_lacks("ImmutableString");
+}
+
+#[test]
+fn a_value_used_in_the_step_that_publishes_it_is_one_diagnostic() {
+    let runbook = r#"runbook "t" {
+  procedure p "P" {
+    step a "A" {
+      publish("version", "1.2");
+      publish("tag", "v1");
+      log(version);
+    }
+    step b "B" {
+      log(`${version} ${tag}`);
+    }
+  }
+}
+"#;
+    let out = Test::new()
+        .runbook(runbook)
+        .args(["check", "main.rb42"])
+        .run();
+    out.code(2)
+        .stderr_has("main.rb42:6:11")
+        .stderr_has("`version` is published by this same step")
+        .stderr_has("checked 1 file: 1 error, 0 warnings");
+}

@@ -85,6 +85,12 @@ pub fn explain(mut error: EvalAltResult) -> Explained {
             ),
             ErrorKind::Timeout,
         ),
+        EvalAltResult::ErrorFunctionNotFound(signature, _)
+            if !signature.contains(TYPE_NAME)
+                && !signature.contains(std::any::type_name::<Unknown>()) =>
+        {
+            plain(missing_function(&signature), ErrorKind::Script)
+        }
         // rhai names the type of an unknown value when nothing is registered for a use of it
         // (`if`, `&&`, a function of its own), and has no name in a `for` over one.
         other @ EvalAltResult::ErrorFor(..) => Explained {
@@ -100,6 +106,38 @@ pub fn explain(mut error: EvalAltResult) -> Explained {
                 ..plain(message, ErrorKind::Script)
             }
         }
+    }
+}
+
+/// rhai's `http_getx (&str | ImmutableString | String, i64)` in the language's words:
+/// ``no function `http_getx` takes (string, int)``.
+fn missing_function(signature: &str) -> String {
+    let (name, types) = match signature.split_once(" (") {
+        Some((name, rest)) => (name, rest.strip_suffix(')').unwrap_or(rest)),
+        None => (signature, ""),
+    };
+    let types: Vec<&str> = if types.is_empty() {
+        Vec::new()
+    } else {
+        types.split(", ").map(language_type).collect()
+    };
+    format!("no function `{name}` takes ({})", types.join(", "))
+}
+
+/// The name a runbook author knows for one of rhai's Rust type names.
+fn language_type(rust: &str) -> &str {
+    match rust {
+        "&str | ImmutableString | String" | "string" => "string",
+        "i64" | "i32" | "u64" | "usize" => "int",
+        "f64" | "f32" => "float",
+        "bool" => "bool",
+        "char" => "char",
+        "()" => "()",
+        other if other.ends_with("Map") => "map",
+        other if other.ends_with("Array") || other.starts_with("Vec<") => "array",
+        other if other.ends_with("FnPtr") => "function pointer",
+        other if other.ends_with("Blob") => "blob",
+        other => other.rsplit("::").next().unwrap_or(other),
     }
 }
 
@@ -135,6 +173,15 @@ mod tests {
         assert_eq!(e.message, "no route to host (in `helper`)");
         assert_eq!(e.sentence, "no route to host");
         assert_eq!(e.position.and_then(|p| p.line()), Some(5));
+    }
+
+    #[test]
+    fn a_missing_function_is_named_in_the_language_s_types() {
+        let e = failing("let f = \"nope\"; call(Fn(f), \"u\", 3, #{}, [1]);");
+        assert_eq!(
+            e.message,
+            "no function `nope` takes (string, int, map, array)"
+        );
     }
 
     #[test]

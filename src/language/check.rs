@@ -3,6 +3,7 @@
 //! lints warn about what reviewers miss. Each finding points at its `.rb42` line.
 
 use super::ast::{Body, Item, Literal, ParamType, Procedure, Runbook};
+use super::function_names::KnownFunctions;
 use super::message_text;
 use super::script_scan::{self, Scan};
 use super::secret_flow;
@@ -155,6 +156,7 @@ pub fn check(
         compiled: Compiled::default(),
         keep,
         variables_read: BTreeSet::new(),
+        functions: KnownFunctions::of(engine),
     };
     checker.declarations();
     checker.procedures();
@@ -180,6 +182,7 @@ struct Checker<'a> {
     compiled: Compiled,
     keep: Keep,
     variables_read: BTreeSet<String>,
+    functions: KnownFunctions,
 }
 
 /// What a body may read besides its own locals.
@@ -472,6 +475,10 @@ impl Checker<'_> {
                         ));
                     }
                 }
+                for call in self.functions.unresolved(&ast) {
+                    let span = span_in_body(body.origin, call.at);
+                    self.error(span, call.message).help = call.help;
+                }
                 for leak in secret_flow::leaks(&ast, &names.secrets) {
                     let span = span_in_body(body.origin, leak.at);
                     self.warning(
@@ -499,9 +506,16 @@ impl Checker<'_> {
                     return None;
                 }
                 let span = span_in_body(body.origin, e.position());
+                // What the body publishes is still known: later steps keep those names, so one
+                // mistake is one diagnostic.
+                let lenient = self.lenient_scan(body);
                 let (message, help) = match e.err_type() {
                     ParseErrorType::VariableUndefined(name) => {
+                        let own = lenient
+                            .as_ref()
+                            .is_some_and(|s| s.published.iter().any(|(p, _)| p == name));
                         let help = match did_you_mean(name, names.all()) {
+                            _ if own => format!("`{name}` is published by this same step: a published value is visible from the next step on; keep it in a `let` to use it here"),
                             Some(close) => format!("did you mean `{close}`?"),
                             None => "declare it with `param`, `secret`, or publish it from an earlier step".into(),
                         };
@@ -521,9 +535,24 @@ impl Checker<'_> {
                 };
                 let d = self.error(span, message);
                 d.help = help;
-                None
+                lenient
             }
         }
+    }
+
+    /// What a body that did not compile for an unknown name publishes, compiled again with
+    /// every word it contains declared; none if it does not compile even so.
+    fn lenient_scan(&self, body: &Body) -> Option<Scan> {
+        let mut scope = Scope::new();
+        for word in body.words() {
+            scope.push(word.to_string(), ());
+        }
+        let ast = self.engine.compile_with_scope(&scope, &body.code).ok()?;
+        // Its names only: the body's other findings wait until it compiles.
+        Some(Scan {
+            published: script_scan::scan(&ast).published,
+            ..Scan::default()
+        })
     }
 
     fn unused_params(&mut self) {

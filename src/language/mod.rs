@@ -4,6 +4,7 @@ pub mod ast;
 pub mod check;
 pub mod duration;
 pub mod fan_out_wording;
+pub mod function_names;
 pub mod message_text;
 pub mod needs;
 pub mod parser;
