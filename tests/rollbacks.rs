@@ -88,3 +88,55 @@ fn show_lists_only_the_steps_with_a_rollback_as_owed() {
         .stdout_has("rollbacks owed (newest last):\n  a\n")
         .stdout_lacks("  record\n");
 }
+
+const NO_ROLLBACK: &str = r#"runbook "r" {
+  procedure p {
+    step backup { sh("touch backup"); } rollback none "backups are kept: nothing to undo"
+
+    step a { sh("touch a"); } rollback { sh("rm a"); }
+  }
+}
+"#;
+
+#[test]
+fn a_step_says_why_it_owes_no_rollback_and_every_view_shows_it() {
+    let check = Test::new()
+        .runbook(NO_ROLLBACK)
+        .args(["check", "--deny-warnings", "main.rb42"])
+        .run();
+    check.code(0).stderr_has("0 errors, 0 warnings");
+    let plan = Test::new()
+        .runbook(NO_ROLLBACK)
+        .args(["plan", "main.rb42"])
+        .run();
+    plan.code(0)
+        .stdout_has("no rollback: backups are kept: nothing to undo");
+    let doc = Test::new()
+        .runbook(NO_ROLLBACK)
+        .args(["doc", "main.rb42"])
+        .run();
+    doc.code(0)
+        .stdout_has("**No rollback** for `backup`: backups are kept: nothing to undo");
+    let fmt = Test::new()
+        .runbook(NO_ROLLBACK)
+        .args(["fmt", "--check", "main.rb42"])
+        .run();
+    fmt.code(0);
+    let out = Test::new()
+        .runbook(NO_ROLLBACK.replace("touch a", "false").as_str())
+        .args(["run", "main.rb42"])
+        .run();
+    // `backup` owes nothing: the failed run has nothing to roll back.
+    out.code(1).stdout_lacks("rolling back");
+}
+
+#[test]
+fn rollback_none_without_a_reason_is_an_error() {
+    let out = Test::new()
+        .runbook(&NO_ROLLBACK.replace("none \"backups are kept: nothing to undo\"", "none \"\""))
+        .args(["check", "main.rb42"])
+        .run();
+    out.code(2)
+        .stderr_has("`rollback none` on step `backup` must say why")
+        .stderr_has("main.rb42:3:10");
+}

@@ -57,6 +57,9 @@ impl PlanCollector {
             if step.rollback_always {
                 attrs.push("rollback always (also if this step fails)".into());
             }
+            if let Some(why) = &step.rollback_none {
+                attrs.push(format!("no rollback: {why}"));
+            }
             let blank = PlannedStep {
                 id: step.id.text.clone(),
                 title: step.title().to_string(),

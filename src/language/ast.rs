@@ -309,6 +309,8 @@ pub struct Step {
     pub rollback: Option<Body>,
     /// `rollback always`: the rollback also runs when the step itself fails.
     pub rollback_always: bool,
+    /// `rollback none "why"`: the step deliberately owes no rollback, for this reason.
+    pub rollback_none: Option<String>,
 }
 
 impl Step {

@@ -414,6 +414,14 @@ impl Checker<'_> {
             }
             if let Some(rollback) = &step.rollback {
                 self.body(rollback, &names);
+            } else if let Some(why) = &step.rollback_none {
+                if why.trim().is_empty() {
+                    self.error(
+                        step.id.span,
+                        format!("`rollback none` on step `{}` must say why", step.id.text),
+                    )
+                    .help = Some("rollback none \"backups are kept, nothing to undo\"".into());
+                }
             } else if has_rollbacks && let Some(at) = scan.first_change {
                 let span = span_in_body(step.body.origin, at);
                 self.warning(
@@ -423,7 +431,7 @@ impl Checker<'_> {
                         step.id.text, procedure.id.text
                     ),
                 )
-                .help = Some("add `rollback { … }`, or mark reads with #{read: true}".into());
+                .help = Some("add `rollback { … }`, mark reads with #{read: true}, or say why there is none: `rollback none \"…\"`".into());
             }
         }
         if let Some(finally) = &procedure.finally {

@@ -389,7 +389,10 @@ impl Flow<'_> {
             lines.push(format!("timeout {}", duration::format(timeout)));
         }
         if step.rollback.is_none() {
-            lines.push("no rollback".into());
+            lines.push(match &step.rollback_none {
+                Some(why) => format!("no rollback: {why}"),
+                None => "no rollback".into(),
+            });
         }
         lines
     }

@@ -127,6 +127,8 @@ fn step_marks(s: &Step, style: Style) -> String {
         marks.push("rollback always".to_string());
     } else if s.rollback.is_some() {
         marks.push("rollback".to_string());
+    } else if s.rollback_none.is_some() {
+        marks.push("rollback none".to_string());
     }
     if let Some(r) = s.retry {
         marks.push(format!("retry {}", r.times));
@@ -180,6 +182,7 @@ pub fn render_json(runbook: &Runbook) -> String {
                         "title": s.title(),
                         "rollback": s.rollback.is_some(),
                         "rollback_always": s.rollback_always,
+                        "rollback_none": s.rollback_none,
                         "retry": s.retry.map(|r| r.times),
                         "timeout": s.timeout.map(duration::format),
                         "when": s.when.as_ref().map(|w| w.code.trim().to_string()),

@@ -195,6 +195,8 @@ pub struct StepDoc {
     pub rollback: Option<BodyDoc>,
     /// `rollback always`: the rollback also runs when the step itself fails.
     pub rollback_always: bool,
+    /// `rollback none "why"`: no rollback, deliberately, for this reason.
+    pub rollback_none: Option<String>,
 }
 
 /// Every page of a directory, for the index.
@@ -532,6 +534,7 @@ fn step_doc(
         body: body_doc(&traced.body),
         rollback: traced.rollback.as_ref().map(body_doc),
         rollback_always: step.rollback_always,
+        rollback_none: step.rollback_none.clone(),
     }
 }
 

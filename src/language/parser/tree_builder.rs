@@ -399,6 +399,7 @@ impl Builder<'_> {
         let mut body = None;
         let mut rollback = None;
         let mut rollback_always = false;
+        let mut rollback_none = None;
         for part in inner {
             let twice = |what: &str| {
                 self.error(
@@ -451,6 +452,10 @@ impl Builder<'_> {
                 Rule::body => body = Some(Self::body(&part)),
                 Rule::rollback => {
                     let b = kids(&part).next().ok_or_else(|| twice("rollback"))?;
+                    if b.as_rule() == Rule::string {
+                        rollback_none = Some(self.string(&b)?);
+                        continue;
+                    }
                     rollback = Some(Self::body(&b));
                     rollback_always = part
                         .clone()
@@ -472,6 +477,7 @@ impl Builder<'_> {
             confirm,
             rollback,
             rollback_always,
+            rollback_none,
         })
     }
 }
@@ -515,6 +521,7 @@ fn rule_name_of_keyword(rule: Rule) -> bool {
             | Rule::kw_confirm
             | Rule::kw_rollback
             | Rule::kw_always
+            | Rule::kw_none
             | Rule::kw_finally
             | Rule::kw_host
             | Rule::kw_group
