@@ -125,12 +125,38 @@ fn unknown_names_get_close_suggestions() {
 #[test]
 fn a_container_that_never_becomes_healthy_shows_why() {
     let web = Container::start(WEB_BROKEN, "sick", &[], &[]);
-    let out = step(r#"docker().wait_healthy(name, 4);"#, &web.name);
+    // The engine gives up after its retries (2 checks, 1 s apart): no need to wait 60 s.
+    let out = step(r#"docker().wait_healthy(name, 60);"#, &web.name);
     out.code(1)
-        .stdout_has("is not healthy after 4s")
+        .stdout_has("is unhealthy: its health check failed as many times as it retries")
+        .stdout_has("of the 60s allowed")
         .stdout_has("last health check:")
         .stdout_has("last log lines: ")
         .stdout_has("ERROR websocket");
+    let waited = out
+        .stdout
+        .split("(after ")
+        .nth(1)
+        .and_then(|rest| rest.split('s').next())
+        .and_then(|secs| secs.parse::<u64>().ok())
+        .expect("the message says how long it waited");
+    assert!(
+        waited < 60,
+        "stopped at the engine's verdict, not the timeout: {waited}s"
+    );
+}
+
+#[test]
+fn keep_waiting_waits_out_the_timeout_of_an_unhealthy_container() {
+    let web = Container::start(WEB_BROKEN, "sick", &[], &[]);
+    docker_env::wait_for_health(&web.name, "unhealthy");
+    let out = step(
+        r#"docker().wait_healthy(name, 3, #{keep_waiting: true});"#,
+        &web.name,
+    );
+    out.code(1)
+        .stdout_has("is not healthy after 3s (status running, health unhealthy)")
+        .stdout_has("last health check:");
 }
 
 #[test]
@@ -278,7 +304,7 @@ fn running_image(project: &ComposeProject) -> String {
 fn an_unhealthy_release_is_rolled_back_to_the_previous_tag() {
     let (out, project) = deploy("2", false);
     out.code(1)
-        .stdout_has("is not healthy after 6s")
+        .stdout_has("is unhealthy: its health check failed")
         .stdout_has("rolled back to runbook-test/web:1");
     assert_eq!(running_image(&project), "runbook-test/web:1");
 }
@@ -294,7 +320,7 @@ fn a_healthy_release_passes_the_log_check() {
 fn the_same_deploy_runs_against_a_remote_engine_over_ssh() {
     let (out, project) = deploy("2", true);
     out.code(1)
-        .stdout_has("on vm is not healthy after 6s")
+        .stdout_has("on vm is unhealthy: its health check failed")
         .stdout_has("rolled back to runbook-test/web:1");
     assert_eq!(running_image(&project), "runbook-test/web:1");
 }

@@ -468,7 +468,7 @@ fn the_env_checklist_restarts_the_stack_and_looks_at_every_healthcheck() {
     assert!(row(&out, "api").ends_with("healthy"));
     assert!(row(&out, "postgres").starts_with("✗ postgres"));
     assert!(
-        row(&out, "postgres").contains("not healthy"),
+        row(&out, "postgres").contains("is unhealthy"),
         "{}",
         row(&out, "postgres")
     );

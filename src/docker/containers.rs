@@ -448,12 +448,15 @@ pub enum Until {
 }
 
 /// Polls until the container is running (or healthy); on timeout the error carries its last
-/// health check output and last log lines. `progress` hears each new state.
+/// health check output and last log lines. `progress` hears each new state. Waiting for health
+/// stops at once when the engine reports `unhealthy` (its health check used up its retries),
+/// unless `keep_waiting`: a container that may recover is waited for until the timeout.
 pub async fn wait(
     engine: &Engine,
     name: &str,
     until: Until,
     timeout: Duration,
+    keep_waiting: bool,
     mut progress: impl FnMut(&str),
 ) -> Result<Value, String> {
     let started = Instant::now();
@@ -481,11 +484,27 @@ pub async fn wait(
             return Ok(state);
         }
         let exited = matches!(state["status"].as_str(), Some("exited" | "dead"));
-        if exited || started.elapsed() >= timeout {
-            return Err(not_ready(engine, name, until, timeout, &state, exited).await);
+        let unhealthy = until == Until::Healthy && health == "unhealthy" && !keep_waiting;
+        if exited || unhealthy || started.elapsed() >= timeout {
+            let why = if exited {
+                NotReady::Exited
+            } else if unhealthy {
+                NotReady::Unhealthy(started.elapsed())
+            } else {
+                NotReady::TimedOut
+            };
+            return Err(not_ready(engine, name, until, timeout, &state, why).await);
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
+}
+
+/// Why a wait gave up.
+enum NotReady {
+    Exited,
+    /// The engine marked the container unhealthy after this long.
+    Unhealthy(Duration),
+    TimedOut,
 }
 
 async fn not_ready(
@@ -494,25 +513,31 @@ async fn not_ready(
     until: Until,
     timeout: Duration,
     state: &Value,
-    exited: bool,
+    why: NotReady,
 ) -> String {
     let wanted = match until {
         Until::Running => "running",
         Until::Healthy => "healthy",
     };
-    let mut message = if exited {
-        format!(
+    let mut message = match why {
+        NotReady::Exited => format!(
             "{name} on {} exited (code {}) instead of becoming {wanted}",
             engine.name, state["exit_code"]
-        )
-    } else {
-        format!(
+        ),
+        NotReady::Unhealthy(after) => format!(
+            "{name} on {} is unhealthy: its health check failed as many times as it retries \
+             (after {}s of the {}s allowed; `#{{keep_waiting: true}}` waits for a recovery)",
+            engine.name,
+            after.as_secs(),
+            timeout.as_secs()
+        ),
+        NotReady::TimedOut => format!(
             "{name} on {} is not {wanted} after {}s (status {}, health {})",
             engine.name,
             timeout.as_secs(),
             state["status"].as_str().unwrap_or("?"),
             state["health"].as_str().unwrap_or("none")
-        )
+        ),
     };
     if let Some(output) = state["health_output"].as_str().filter(|o| !o.is_empty()) {
         message.push_str(&format!("; last health check: {output}"));

@@ -176,9 +176,20 @@ fn register_reads(engine: &mut Rhai, ctx: &Arc<RunContext>) {
         let c = Arc::clone(ctx);
         engine.register_fn(
             method,
-            move |d: &mut DockerHandle, name: &str, timeout: i64| wait(&c, d, name, until, timeout),
+            move |d: &mut DockerHandle, name: &str, timeout: i64| {
+                wait(&c, d, name, until, timeout, false)
+            },
         );
     }
+    let c = Arc::clone(ctx);
+    engine.register_fn(
+        "wait_healthy",
+        move |d: &mut DockerHandle, name: &str, timeout: i64, opts: Map| {
+            let o = Options::new(&opts, "wait_healthy", &["keep_waiting"])?;
+            let keep_waiting = o.bool("keep_waiting")?.unwrap_or(false);
+            wait(&c, d, name, Until::Healthy, timeout, keep_waiting)
+        },
+    );
 }
 
 fn containers_of(ctx: &RunContext, handle: &DockerHandle, opts: &Map) -> Outcome<Dynamic> {
@@ -221,6 +232,7 @@ fn wait(
     name: &str,
     until: Until,
     timeout: i64,
+    keep_waiting: bool,
 ) -> Outcome<Dynamic> {
     let wanted = match until {
         Until::Running => "running",
@@ -250,7 +262,7 @@ fn wait(
                     message: format!("{name} on {}: {state}", e.name),
                 });
             };
-            containers::wait(&e, name, until, limit, progress)
+            containers::wait(&e, name, until, limit, keep_waiting, progress)
                 .await
                 .map(|v| dynamic(&v))
                 .map_err(|e| {
