@@ -22,6 +22,7 @@ pub mod shell_quote;
 pub mod sql;
 pub mod ssh;
 pub mod stdlib;
+pub mod value_table;
 
 /// Runs the command line and returns the exit code.
 pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {

@@ -22,7 +22,7 @@ const LAYERS: &[&[&str]] = &[
     &["format"],
     &["language"],
     &["diagnostic"],
-    &["exit_code", "stdlib", "shell_quote"],
+    &["exit_code", "stdlib", "shell_quote", "value_table"],
 ];
 
 /// Imports between folders of one layer, each with its reason.

@@ -776,3 +776,38 @@ fn backup_prune_removes_only_the_oldest_archives_that_start_with_the_prefix() {
         "a name that only contains the prefix is not an archive of the series"
     );
 }
+
+#[test]
+fn log_table_aligns_rows_in_the_columns_given() {
+    let out = Test::new()
+        .runbook(
+            r#"runbook "t" {
+  procedure p {
+    step s {
+      let rows = [#{id: 1, full_name: "Ada Lovelace", email: "ada@example.org"},
+                  #{id: 22, full_name: "Bo", email: "bo@example.org"}];
+      log_table(rows, ["id", "full_name", "email"]);
+      log_table(rows);
+      log_table([]);
+    }
+  }
+}"#,
+        )
+        .args(["run", "main.rb42"])
+        .run();
+    out.code(0);
+    // Each row is one log line (`· ` in the live view).
+    let lines = out.lines_with(&["│"]);
+    assert_eq!(
+        lines,
+        [
+            "· id │ full_name    │ email",
+            "· 1  │ Ada Lovelace │ ada@example.org",
+            "· 22 │ Bo           │ bo@example.org",
+            "· email           │ full_name    │ id",
+            "· ada@example.org │ Ada Lovelace │ 1",
+            "· bo@example.org  │ Bo           │ 22",
+        ]
+    );
+    out.stdout_has("(no rows)");
+}

@@ -1,4 +1,4 @@
-//! Flow and state inside bodies: `log`, `warn`, `assert`, `fail`, `sleep`, `wait_until`, `env`,
+//! Flow and state inside bodies: `log`, `log_table`, `warn`, `assert`, `fail`, `sleep`, `wait_until`, `env`,
 //! `publish`, `dry_run`.
 
 use super::{Outcome, error};
@@ -19,6 +19,13 @@ pub fn register(engine: &mut Engine, ctx: &Arc<RunContext>) {
     let c = Arc::clone(ctx);
     engine.register_fn("warn", move |message: Dynamic| {
         c.log(Level::Warn, message.to_string())
+    });
+    let c = Arc::clone(ctx);
+    engine.register_fn("log_table", move |rows: Dynamic| log_table(&c, &rows, None));
+    let c = Arc::clone(ctx);
+    engine.register_fn("log_table", move |rows: Dynamic, columns: rhai::Array| {
+        let columns = columns.iter().map(ToString::to_string).collect();
+        log_table(&c, &rows, Some(columns))
     });
     engine.register_fn("assert", |ok: bool| {
         if ok {
@@ -160,5 +167,18 @@ fn wait_until(
             ),
         );
         pause(ctx, interval.min(timeout - waited))?;
+    }
+}
+
+/// `log_table(rows)`: an array of maps logged as an aligned table, one log line per row (the
+/// columns given, or every key met); anything else is logged as `log` would.
+fn log_table(ctx: &RunContext, rows: &Dynamic, columns: Option<Vec<String>>) {
+    let text = match rows.read_lock::<rhai::Array>() {
+        Some(items) if !items.is_empty() => crate::value_table::rows_table(&items, columns),
+        Some(_) => "(no rows)".to_string(),
+        None => rows.to_string(),
+    };
+    for line in text.lines() {
+        ctx.log(Level::Info, line.to_string());
     }
 }

@@ -33,6 +33,7 @@ pub const NAMES: &[&str] = &[
     "now",
     "timestamp",
     "log",
+    "log_table",
     "warn",
     "assert",
     "fail",

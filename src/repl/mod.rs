@@ -15,5 +15,4 @@ pub mod repl_prompter;
 pub mod repl_view;
 pub mod shell;
 pub mod stdlib_modules;
-pub mod value_table;
 pub mod workspace;

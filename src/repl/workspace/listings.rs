@@ -3,7 +3,7 @@
 use super::{Workspace, header, out, report};
 use crate::output::style::Style;
 use crate::render::listing;
-use crate::repl::value_table::{inline, table};
+use crate::value_table::{inline, table};
 
 impl Workspace {
     /// `:list`.

@@ -7,10 +7,10 @@ use crate::diagnostic::did_you_mean;
 use crate::engine::run_values::{ParamValue, SecretValue};
 use crate::language::ast::SecretSource;
 use crate::language::needs;
-use crate::repl::value_table::table;
 use crate::session::host_resolution::resolve_hosts;
 use crate::session::masking::secret_mask;
 use crate::session::secrets;
+use crate::value_table::table;
 use std::collections::BTreeSet;
 
 impl Workspace {

@@ -1,5 +1,6 @@
-//! How the REPL shows a value: `()` not at all, a string as its text, a map as a two-column
-//! table, an array of maps as a table with one column per key, anything else as rhai prints it.
+//! How a value shows as text, in the REPL and in `log_table`: `()` not at all, a string as its
+//! text, a map as a two-column table, an array of maps as a table with one column per key,
+//! anything else as rhai prints it.
 
 use rhai::{Array, Dynamic, Map};
 
@@ -26,30 +27,42 @@ pub fn render(value: &Dynamic) -> Option<String> {
         && !items.is_empty()
         && items.iter().all(|i| i.is_map())
     {
-        let maps: Vec<Map> = items
-            .iter()
-            .filter_map(|i| i.read_lock::<Map>().map(|m| m.clone()))
-            .collect();
-        let mut columns: Vec<String> = Vec::new();
+        return Some(rows_table(&items, None));
+    }
+    Some(value.to_string())
+}
+
+/// An array of maps as a table: one row per map, the columns given (in that order), or else
+/// every key met, in the order met. A row that is not a map is one cell.
+pub fn rows_table(items: &[Dynamic], columns: Option<Vec<String>>) -> String {
+    let maps: Vec<Map> = items
+        .iter()
+        .map(|i| match i.read_lock::<Map>() {
+            Some(m) => m.clone(),
+            None => Map::from_iter([("".into(), i.clone())]),
+        })
+        .collect();
+    let columns = columns.unwrap_or_else(|| {
+        let mut met: Vec<String> = Vec::new();
         for map in &maps {
             for key in map.keys() {
-                if !columns.iter().any(|c| c == key.as_str()) {
-                    columns.push(key.to_string());
+                if !met.iter().any(|c| c == key.as_str()) {
+                    met.push(key.to_string());
                 }
             }
         }
-        let rows = maps
-            .iter()
-            .map(|m| {
-                columns
-                    .iter()
-                    .map(|c| m.get(c.as_str()).map(inline).unwrap_or_default())
-                    .collect()
-            })
-            .collect();
-        return Some(table(&columns, rows));
-    }
-    Some(value.to_string())
+        met
+    });
+    let rows = maps
+        .iter()
+        .map(|m| {
+            columns
+                .iter()
+                .map(|c| m.get(c.as_str()).map(inline).unwrap_or_default())
+                .collect()
+        })
+        .collect();
+    table(&columns, rows)
 }
 
 /// A value on one line, as inside a table cell.
