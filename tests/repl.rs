@@ -497,3 +497,40 @@ fn a_runbook_loads_with_the_inventory_given_with_dash_i() {
         .stdout_has("loaded r (main.rb42)")
         .stdout_has("10.0.0.12:2222");
 }
+
+#[test]
+fn on_runs_a_command_on_every_host_of_a_group_tagged_by_host() {
+    use crate::sshd::Sshd;
+    let servers = [Sshd::start(), Sshd::start()];
+    let runbook = r#"runbook "r" {
+@HOSTS@
+  group web [a, b]
+  procedure p { step s on web { run("true"); } }
+}"#;
+    let (test, _remote) =
+        crate::ssh::remote_test(runbook, &[("a", &servers[0]), ("b", &servers[1])]);
+    let out = session(
+        test,
+        &["main.rb42"],
+        ":on web echo \"hello from $SSH_CONNECTION\" | cut -c1-10; exit 0\n\
+         :on web echo oops >&2; exit 3\n\
+         :on webb uptime\n\
+         :on a\n",
+    );
+    out.code(0)
+        .stdout_has("a │ ✓ exit 0")
+        .stdout_has("a │   hello from")
+        .stdout_has("b │ ✓ exit 0")
+        .stdout_has("b │   hello from")
+        .stdout_has("2 host(s): 2 ok, 0 failed")
+        .stdout_has("a │ ✗ exit 3")
+        .stdout_has("b │   oops")
+        .stdout_has("2 host(s): 0 ok, 2 failed")
+        .stderr_has("unknown target `webb`")
+        .stderr_has("did you mean `web`?")
+        .stderr_has(":on a needs a command after the target");
+    // Tagged in inventory order, a before b.
+    let a = out.stdout.find("a │ ✓").expect("a answered");
+    let b = out.stdout.find("b │ ✓").expect("b answered");
+    assert!(a < b, "{}", out.stdout);
+}

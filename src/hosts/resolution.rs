@@ -186,6 +186,11 @@ impl Hosts {
         self.targets.get(name).map(Vec::as_slice)
     }
 
+    /// Every name a target may use: hosts and groups.
+    pub fn target_names(&self) -> impl Iterator<Item = &str> {
+        self.targets.keys().map(String::as_str)
+    }
+
     pub fn spec(&self, name: &str) -> Option<&HostSpec> {
         self.specs.get(name)
     }

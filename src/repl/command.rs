@@ -16,6 +16,8 @@ pub enum Command {
     Dry(Option<bool>),
     Vars,
     Hosts,
+    /// `:on TARGET COMMAND`: a shell command on every host of a target.
+    On(String, String),
     History,
     Quit,
 }
@@ -60,6 +62,11 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
         ":hosts",
         "",
         "the hosts and groups, and the open connections",
+    ),
+    (
+        ":on",
+        "TARGET COMMAND",
+        "run a shell command on every host of a host or group, output tagged by host",
     ),
     (":history", "", "the lines typed before"),
     (":quit", "", "leave (Ctrl-D too)"),
@@ -110,6 +117,15 @@ pub fn parse(line: &str) -> Result<Command, String> {
         },
         ":vars" => none(Command::Vars),
         ":hosts" => none(Command::Hosts),
+        ":on" => {
+            let all = required("a host or group, then a command")?;
+            match all.split_once(char::is_whitespace) {
+                Some((target, command)) if !command.trim().is_empty() => {
+                    Ok(Command::On(target.to_string(), command.trim().to_string()))
+                }
+                _ => Err(format!(":on {all} needs a command after the target")),
+            }
+        }
         ":history" => none(Command::History),
         ":quit" | ":q" | ":exit" => none(Command::Quit),
         other => {

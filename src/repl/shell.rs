@@ -93,6 +93,7 @@ fn execute(workspace: &mut Workspace, command: Command) {
         Command::Dry(on) => workspace.dry(on),
         Command::Vars => workspace.vars(),
         Command::Hosts => workspace.hosts(),
+        Command::On(target, command) => workspace.on(&target, &command),
         // Handled by the loop, which owns the history and the session.
         Command::History | Command::Quit => {}
     }

@@ -8,6 +8,7 @@
 //! `cli` or `lsp`.
 
 mod listings;
+mod on_hosts;
 mod procedure_inputs;
 mod steps;
 
