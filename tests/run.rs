@@ -811,3 +811,89 @@ fn log_table_aligns_rows_in_the_columns_given() {
     );
     out.stdout_has("(no rows)");
 }
+
+const CONDITIONAL_CONFIRM: &str = r#"runbook "c" {
+  param env: string = "staging"
+
+  procedure p {
+    step build { log("built"); }
+
+    confirm "Deploy to ${env}?" if { env == "production" }
+
+    step deploy confirm "Restart ${env}?" if { env == "production" } {
+      log("deployed");
+    }
+  }
+}
+"#;
+
+#[test]
+fn a_confirmation_with_if_asks_only_where_its_condition_holds() {
+    let staging = Test::new()
+        .runbook(CONDITIONAL_CONFIRM)
+        .args(["run", "main.rb42"])
+        .run();
+    staging
+        .code(0)
+        .stdout_has("not asked: `if { env == \"production\" }` is false")
+        .stdout_has("deployed")
+        .stdout_lacks("Deploy to staging?");
+    let production = Test::new()
+        .runbook(CONDITIONAL_CONFIRM)
+        .args(["run", "main.rb42", "-p", "env=production"])
+        .run();
+    production
+        .code(3)
+        .stdout_has("Deploy to production?")
+        .stdout_lacks("deployed");
+    let answered = Test::new()
+        .runbook(CONDITIONAL_CONFIRM)
+        .args([
+            "run",
+            "main.rb42",
+            "-p",
+            "env=production",
+            "--confirm",
+            "deploy",
+        ])
+        .run();
+    answered.code(0).stdout_has("deployed");
+    let plan = Test::new()
+        .runbook(CONDITIONAL_CONFIRM)
+        .args(["plan", "main.rb42", "-p", "env=production"])
+        .run();
+    plan.code(0)
+        .stdout_has("confirm before `deploy`: Deploy to production?")
+        .stdout_has("confirm before `deploy`: Restart production?")
+        .stdout_has("[confirm (only if env == \"production\")]");
+    let quiet_plan = Test::new()
+        .runbook(CONDITIONAL_CONFIRM)
+        .args(["plan", "main.rb42"])
+        .run();
+    quiet_plan.code(0).stdout_lacks("confirm before");
+    let doc = Test::new()
+        .runbook(CONDITIONAL_CONFIRM)
+        .args(["doc", "main.rb42"])
+        .run();
+    doc.code(0)
+        .stdout_has("**Confirmation:** Restart staging? (only if env == \"production\")");
+    let fmt = Test::new()
+        .runbook(CONDITIONAL_CONFIRM)
+        .args(["fmt", "--check", "main.rb42"])
+        .run();
+    fmt.code(0);
+}
+
+#[test]
+fn a_confirmation_condition_that_is_not_a_bool_fails_its_step() {
+    let out = Test::new()
+        .runbook(&CONDITIONAL_CONFIRM.replace(
+            r#"confirm "Restart ${env}?" if { env == "production" }"#,
+            r#"confirm "Restart ${env}?" if { env }"#,
+        ))
+        .args(["run", "main.rb42"])
+        .run();
+    out.code(1)
+        .stdout_has("`confirm … if` must be true or false, not string")
+        .stdout_lacks("deployed");
+}

@@ -57,6 +57,12 @@ impl PlanCollector {
             if step.rollback_always {
                 attrs.push("rollback always (also if this step fails)".into());
             }
+            if step.confirm.is_some() && step.confirm_if.is_some() {
+                attrs.push(format!(
+                    "confirm{}",
+                    crate::language::ast::only_if(step.confirm_if.as_ref())
+                ));
+            }
             if let Some(why) = &step.rollback_none {
                 attrs.push(format!("no rollback: {why}"));
             }

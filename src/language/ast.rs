@@ -285,6 +285,8 @@ pub enum Item {
 pub struct Gate {
     pub message: String,
     pub span: Span,
+    /// `confirm "…" if { … }`: asked only where this holds.
+    pub condition: Option<Body>,
 }
 
 /// `retry N every D backoff F`.
@@ -305,6 +307,8 @@ pub struct Step {
     pub timeout: Option<Duration>,
     pub when: Option<Body>,
     pub confirm: Option<String>,
+    /// `confirm "…" if { … }`: the question is asked only where this holds.
+    pub confirm_if: Option<Body>,
     pub body: Body,
     pub rollback: Option<Body>,
     /// `rollback always`: the rollback also runs when the step itself fails.
@@ -317,4 +321,13 @@ impl Step {
     pub fn title(&self) -> &str {
         self.title.as_deref().unwrap_or(&self.id.text)
     }
+}
+
+/// How a confirmation's `if { … }` reads after its question: ` (only if env == "production")`,
+/// or nothing.
+pub fn only_if(condition: Option<&Body>) -> String {
+    condition.map_or_else(String::new, |c| {
+        let code: Vec<&str> = c.code.split_whitespace().collect();
+        format!(" (only if {})", code.join(" "))
+    })
 }

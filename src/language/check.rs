@@ -372,6 +372,9 @@ impl Checker<'_> {
             let step = match item {
                 Item::Gate(gate) => {
                     self.message(&gate.message, gate.span, &names);
+                    if let Some(condition) = &gate.condition {
+                        self.body(condition, &names);
+                    }
                     if last_step.is_none_or(|last| index > last) {
                         self.error(
                             gate.span,
@@ -394,6 +397,9 @@ impl Checker<'_> {
             self.message(step.title(), step.id.span, &names);
             if let Some(question) = &step.confirm {
                 self.message(question, step.id.span, &names);
+            }
+            if let Some(condition) = &step.confirm_if {
+                self.body(condition, &names);
             }
             if let Some(when) = &step.when {
                 self.body(when, &names);

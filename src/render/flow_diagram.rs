@@ -9,7 +9,7 @@
 //! [`FOLD_ABOVE`] steps is folded: its steps go in rows (subgraphs) split at confirmations, and
 //! each row has one failure edge to one rollback node listing that row's rollbacks.
 
-use crate::language::ast::{Guard, Item, Procedure, Step, Target};
+use crate::language::ast::{Guard, Item, Procedure, Step, Target, only_if};
 use crate::language::duration;
 use crate::language::fan_out_wording;
 
@@ -197,7 +197,11 @@ impl Flow<'_> {
                     let id = format!("c{gates}");
                     chart.node(format!(
                         "{id}{{\"{}\"}}:::ask",
-                        label(&[format!("confirm: {}", (self.text)(&gate.message))])
+                        label(&[format!(
+                            "confirm: {}{}",
+                            (self.text)(&gate.message),
+                            only_if(gate.condition.as_ref())
+                        )])
                     ));
                     chart.follow(&id, Some("yes"));
                     chart.edge(&id, &entry(&owed), Some("no"), true);
@@ -218,7 +222,11 @@ impl Flow<'_> {
                         let id = format!("a{number}");
                         chart.node(format!(
                             "{id}{{\"{}\"}}:::ask",
-                            label(&[format!("confirm: {}", (self.text)(question))])
+                            label(&[format!(
+                                "confirm: {}{}",
+                                (self.text)(question),
+                                only_if(step.confirm_if.as_ref())
+                            )])
                         ));
                         chart.follow(&id, Some("yes"));
                         chart.edge(&id, &entry(&owed), Some("no"), true);
@@ -284,7 +292,14 @@ impl Flow<'_> {
                     if !open.is_empty() {
                         rows.push(std::mem::take(&mut open));
                     }
-                    gates.push((rows.len(), (self.text)(&gate.message)));
+                    gates.push((
+                        rows.len(),
+                        format!(
+                            "{}{}",
+                            (self.text)(&gate.message),
+                            only_if(gate.condition.as_ref())
+                        ),
+                    ));
                 }
                 Item::Step(step) => {
                     number += 1;
@@ -328,7 +343,11 @@ impl Flow<'_> {
                     lines.push(format!("only when {}", one_line(&when.code)));
                 }
                 if let Some(question) = &step.confirm {
-                    lines.push(format!("asks first: {}", (self.text)(question)));
+                    lines.push(format!(
+                        "asks first: {}{}",
+                        (self.text)(question),
+                        only_if(step.confirm_if.as_ref())
+                    ));
                 }
                 chart.node(format!("  s{n}[\"{}\"]", label(&lines)));
                 self.link(chart, &format!("s{n}"), step);

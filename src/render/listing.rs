@@ -1,7 +1,7 @@
 //! `runbook list`: procedures, parameters, secrets and steps of a runbook.
 
 use crate::engine::run_values::{literal_value, show};
-use crate::language::ast::{Item, Param, Runbook, Step};
+use crate::language::ast::{Item, Param, Runbook, Step, only_if};
 use crate::language::duration;
 use crate::output::style::Style;
 use serde_json::json;
@@ -75,7 +75,12 @@ pub fn render_text(runbook: &Runbook, style: Style) -> String {
         let mut n = 0;
         for item in &p.items {
             match item {
-                Item::Gate(g) => line(format!("      {} {}", style.yellow("confirm:"), g.message)),
+                Item::Gate(g) => line(format!(
+                    "      {} {}{}",
+                    style.yellow("confirm:"),
+                    g.message,
+                    only_if(g.condition.as_ref())
+                )),
                 Item::Step(s) => {
                     n += 1;
                     let marks = step_marks(s, style);
@@ -140,7 +145,14 @@ fn step_marks(s: &Step, style: Style) -> String {
         marks.push("when".into());
     }
     if s.confirm.is_some() {
-        marks.push("confirm".into());
+        marks.push(
+            if s.confirm_if.is_some() {
+                "confirm if"
+            } else {
+                "confirm"
+            }
+            .into(),
+        );
     }
     if marks.is_empty() {
         String::new()

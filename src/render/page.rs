@@ -8,6 +8,7 @@ use crate::engine::run_values::ParamValue;
 use crate::engine::trace::{ProcedureTrace, StepTrace, TracedBody, TracedRunbook};
 use crate::language::ast::{
     Guard, HostDecl, Item, Literal, Procedure, Runbook, Step, Target, Tolerance, Value, ValueAt,
+    only_if,
 };
 use crate::language::duration;
 use crate::language::fan_out_wording;
@@ -459,7 +460,11 @@ fn procedure_doc(
                     })
                     .unwrap_or_default();
                 items.push(ItemDoc::Gate {
-                    message: trace.text(&gate.message),
+                    message: format!(
+                        "{}{}",
+                        trace.text(&gate.message),
+                        only_if(gate.condition.as_ref())
+                    ),
                     before,
                 });
             }
@@ -530,7 +535,13 @@ fn step_doc(
         }),
         timeout: step.timeout.map(duration::format),
         when: step.when.as_ref().map(|w| one_line(&w.code)),
-        confirm: step.confirm.as_deref().map(|c| procedure_trace.text(c)),
+        confirm: step.confirm.as_deref().map(|c| {
+            format!(
+                "{}{}",
+                procedure_trace.text(c),
+                only_if(step.confirm_if.as_ref())
+            )
+        }),
         body: body_doc(&traced.body),
         rollback: traced.rollback.as_ref().map(body_doc),
         rollback_always: step.rollback_always,

@@ -102,6 +102,60 @@ impl Runner<'_> {
         all_ok
     }
 
+    /// Whether a confirmation with `if { … }` is asked: where its condition holds on some slot
+    /// of `place`, or cannot be known before a run. `step` is the step it guards (its own, or
+    /// the one after a gate), which a failing condition fails.
+    pub(super) fn asks(
+        &self,
+        condition: &Body,
+        step: &Step,
+        place: &Place,
+    ) -> Result<bool, Ending> {
+        let id = step.id.text.as_str();
+        let code = condition.code.trim();
+        let mut asked = false;
+        let mut unknown = None;
+        for (slot, answer) in self.condition(condition, Moment::new(Some(id), Phase::When), place) {
+            let on = slot.prefix();
+            match answer {
+                Answer::True => asked = true,
+                Answer::False => {}
+                Answer::Unknown(origin) => {
+                    asked = true;
+                    unknown.get_or_insert(origin);
+                }
+                Answer::NotBool(kind) => {
+                    return self.fail(
+                        step,
+                        &format!("{on}`confirm … if` must be true or false, not {kind}"),
+                        None,
+                        ErrorKind::Script,
+                    );
+                }
+                Answer::Failed(f) => {
+                    return self.fail(
+                        step,
+                        &format!("{on}`confirm … if` failed: {}", f.message),
+                        f.location,
+                        f.kind,
+                    );
+                }
+            }
+        }
+        if let Some(origin) = unknown {
+            self.ctx.log(
+                Level::Info,
+                format!("asks only if `{code}`: unknown until a real run (decided on {origin})"),
+            );
+        } else if !asked {
+            self.ctx.log(
+                Level::Info,
+                format!("not asked: `if {{ {code} }}` is false"),
+            );
+        }
+        Ok(asked)
+    }
+
     /// Evaluates a step's `when` on each slot: the slots where the step runs.
     pub(super) fn when(
         &self,

@@ -188,6 +188,14 @@ impl Runner<'_> {
                         })
                         .collect();
                     let id = next.first().map_or("", |s| s.id.text.as_str());
+                    if let (Some(condition), Some(first)) = (&gate.condition, next.first()) {
+                        let place = self.place(first.target.as_ref().or(procedure.target.as_ref()));
+                        match self.asks(condition, first, &place) {
+                            Ok(true) => {}
+                            Ok(false) => continue,
+                            Err(ending) => return ending,
+                        }
+                    }
                     let coming = next.iter().map(|s| self.message(s.title())).collect();
                     if !self.ctx.confirm(id, &self.message(&gate.message), coming) {
                         return self.refusal();
@@ -262,7 +270,12 @@ impl Runner<'_> {
             }
             None => place.clone(),
         };
+        let asked = match (&step.confirm, &step.confirm_if) {
+            (Some(_), Some(condition)) => self.asks(condition, step, &place)?,
+            (confirm, _) => confirm.is_some(),
+        };
         if let Some(question) = &step.confirm
+            && asked
             && !self.ctx.confirm(
                 id,
                 &self.message(question),

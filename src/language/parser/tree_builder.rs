@@ -114,6 +114,14 @@ impl Builder<'_> {
         }
     }
 
+    /// The `if { … }` of a confirmation, if any.
+    fn confirm_if(pair: &Pair<'_, Rule>) -> Option<Body> {
+        kids(pair)
+            .find(|p| p.as_rule() == Rule::confirm_if)
+            .and_then(|c| kids(&c).next())
+            .map(|b| Self::body(&b))
+    }
+
     fn only_string(&self, pair: &Pair<'_, Rule>) -> Built<String> {
         let inner = kids(pair)
             .next()
@@ -365,6 +373,7 @@ impl Builder<'_> {
                 Rule::gate => procedure.items.push(Item::Gate(Gate {
                     message: self.only_string(&item)?,
                     span: Span::of(&item),
+                    condition: Self::confirm_if(&item),
                 })),
                 Rule::finally => {
                     let body = Self::body(
@@ -396,6 +405,7 @@ impl Builder<'_> {
         let mut timeout = None;
         let mut when = None;
         let mut confirm = None;
+        let mut confirm_if = None;
         let mut body = None;
         let mut rollback = None;
         let mut rollback_always = false;
@@ -447,7 +457,8 @@ impl Builder<'_> {
                     set_once(&mut when, Self::body(&b), || twice("when"))?;
                 }
                 Rule::step_confirm => {
-                    set_once(&mut confirm, self.only_string(&part)?, || twice("confirm"))?
+                    set_once(&mut confirm, self.only_string(&part)?, || twice("confirm"))?;
+                    confirm_if = Self::confirm_if(&part);
                 }
                 Rule::body => body = Some(Self::body(&part)),
                 Rule::rollback => {
@@ -475,6 +486,7 @@ impl Builder<'_> {
             timeout,
             when,
             confirm,
+            confirm_if,
             rollback,
             rollback_always,
             rollback_none,
@@ -522,6 +534,7 @@ fn rule_name_of_keyword(rule: Rule) -> bool {
             | Rule::kw_rollback
             | Rule::kw_always
             | Rule::kw_none
+            | Rule::kw_if
             | Rule::kw_finally
             | Rule::kw_host
             | Rule::kw_group

@@ -4,7 +4,7 @@
 use super::{Change, Line, ProcedureDiff, StepDiff};
 use crate::engine::plan::PlannedAction;
 use crate::engine::trace::{ProcedureTrace, StepTrace, TracedBody};
-use crate::language::ast::{Guard, Item, Procedure, Runbook, Step, Target};
+use crate::language::ast::{Guard, Item, Procedure, Runbook, Step, Target, only_if};
 use crate::language::duration;
 use crate::language::fan_out_wording;
 
@@ -67,15 +67,25 @@ fn diff_lines(old: &[String], new: &[String]) -> Vec<Line> {
 }
 
 /// The confirmation written right before a step (a gate), if any.
-fn gate_before<'p>(procedure: &'p Procedure, id: &str) -> Option<&'p str> {
+fn gate_before(procedure: &Procedure, id: &str) -> Option<String> {
     let position = procedure
         .items
         .iter()
         .position(|i| matches!(i, Item::Step(s) if s.id.text == id))?;
     match position.checked_sub(1).and_then(|p| procedure.items.get(p)) {
-        Some(Item::Gate(gate)) => Some(gate.message.as_str()),
+        Some(Item::Gate(gate)) => Some(format!(
+            "{}{}",
+            gate.message,
+            only_if(gate.condition.as_ref())
+        )),
         _ => None,
     }
+}
+
+/// A step's own confirmation with its condition, as a diff compares it.
+fn asked(step: &Step) -> Option<String> {
+    let question = step.confirm.as_ref()?;
+    Some(format!("{question}{}", only_if(step.confirm_if.as_ref())))
 }
 
 fn retry_text(step: &Step) -> Option<String> {
@@ -374,14 +384,14 @@ impl Sides<'_> {
         confirmation(
             &mut notes,
             "confirmation",
-            before.confirm.as_deref(),
-            step.confirm.as_deref(),
+            asked(before).as_deref(),
+            asked(step).as_deref(),
         );
         confirmation(
             &mut notes,
             "confirmation before the step",
-            gate_before(self.old, id),
-            gate_before(self.new, id),
+            gate_before(self.old, id).as_deref(),
+            gate_before(self.new, id).as_deref(),
         );
         // Where a plan stops is part of what a reviewer approves.
         attribute(
