@@ -897,3 +897,85 @@ fn a_confirmation_condition_that_is_not_a_bool_fails_its_step() {
         .stdout_has("`confirm … if` must be true or false, not string")
         .stdout_lacks("deployed");
 }
+
+const OPTIONAL: &str = r#"runbook "o" {
+  procedure p {
+    step diagnose { log("diagnosed"); }
+
+    step restart "Redémarrer l'API" optional {
+      log("restarted");
+    }
+
+    step migrate "Migrations" optional {
+      log("migrated");
+    } rollback {
+      log("unmigrated");
+    }
+
+    step verify { fail("still broken"); }
+  }
+}
+"#;
+
+#[test]
+fn an_optional_step_is_run_skipped_or_refused_and_the_procedure_goes_on() {
+    let alone = Test::new()
+        .runbook(OPTIONAL)
+        .args(["run", "main.rb42"])
+        .run();
+    // No terminal: skipped, and a skipped step owes no rollback.
+    alone
+        .code(1)
+        .stdout_has("restart skipped: optional: skipped, no terminal to ask")
+        .stdout_has("migrate skipped: optional")
+        .stdout_lacks("restarted")
+        .stdout_lacks("unmigrated")
+        .stdout_has("still broken");
+    let chosen = Test::new()
+        .runbook(OPTIONAL)
+        .args([
+            "run",
+            "main.rb42",
+            "--confirm",
+            "migrate",
+            "--skip",
+            "restart",
+        ])
+        .run();
+    chosen
+        .code(1)
+        .stdout_has("restart skipped: optional: skipped with --skip")
+        .stdout_has("migrated")
+        .stdout_has("unmigrated");
+    let all = Test::new()
+        .runbook(OPTIONAL)
+        .args(["run", "main.rb42", "--yes"])
+        .run();
+    all.code(1).stdout_has("restarted").stdout_has("migrated");
+    let typo = Test::new()
+        .runbook(OPTIONAL)
+        .args(["run", "main.rb42", "--skip", "verify"])
+        .run();
+    typo.code(2)
+        .stderr_has("--skip verify: no optional step `verify` in procedure `p`")
+        .stderr_has("optional steps: restart, migrate");
+    let plan = Test::new()
+        .runbook(OPTIONAL)
+        .args(["plan", "main.rb42"])
+        .run();
+    plan.code(0)
+        .stdout_has("2. restart — Redémarrer l'API  [optional: the operator runs, skips or aborts")
+        .stdout_has("· restarted");
+    let doc = Test::new()
+        .runbook(OPTIONAL)
+        .args(["doc", "main.rb42"])
+        .run();
+    doc.code(0)
+        .stdout_has("**Optional:** the operator runs it, skips it or aborts; `--yes` runs it, `--skip restart` skips it");
+    let list = Test::new()
+        .runbook(OPTIONAL)
+        .args(["list", "main.rb42"])
+        .run();
+    list.code(0)
+        .stdout_has("restart — Redémarrer l'API [optional]");
+}

@@ -99,9 +99,8 @@ pub fn recover(args: &RecoverArgs, what: Recovery) -> i32 {
     let interactive = std::io::stdin().is_terminal();
     let gate = ConfirmationGate {
         yes: args.yes,
-        allowed: Default::default(),
-        each_step: false,
         prompter: interactive.then(|| Arc::new(TerminalPrompter::default()) as Arc<dyn Prompter>),
+        ..ConfirmationGate::default()
     };
     let view = Arc::new(TerminalView::default());
     let reopened = recovery::reopen(

@@ -254,6 +254,9 @@ struct RunArgs {
     /// Ask before every step: run, skip or abort.
     #[arg(long)]
     step: bool,
+    /// Skip this optional step without asking (repeatable).
+    #[arg(long = "skip", value_name = "STEP")]
+    skip: Vec<String>,
     /// Change nothing: print the plan instead.
     #[arg(long)]
     dry_run: bool,

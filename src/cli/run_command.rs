@@ -35,6 +35,7 @@ pub fn run(args: &RunArgs) -> i32 {
         yes: args.yes,
         allowed: args.confirm.iter().cloned().collect(),
         each_step: args.step,
+        skipped: args.skip.iter().cloned().collect(),
         prompter: interactive.then(|| Arc::new(TerminalPrompter::default()) as Arc<dyn Prompter>),
     };
     let view: Arc<dyn EventSink> = match args.format {

@@ -28,11 +28,33 @@ pub struct ConfirmationGate {
     pub allowed: BTreeSet<String>,
     /// `--step`: ask before every step.
     pub each_step: bool,
+    /// `--skip ID`: these optional steps are skipped without asking.
+    pub skipped: BTreeSet<String>,
     /// The operator, when there is a terminal.
     pub prompter: Option<Arc<dyn Prompter>>,
 }
 
 impl ConfirmationGate {
+    /// Whether the optional step `id` runs: skipped by flag, run by `--yes` or `--confirm ID`,
+    /// else the operator's run, skip or abort; skipped without a terminal.
+    pub fn decide_optional(
+        &self,
+        id: &str,
+        title: &str,
+        stop: &StopSignal,
+    ) -> (Answer, AnsweredBy) {
+        if self.skipped.contains(id) {
+            return (Answer::Skip, AnsweredBy::Flag);
+        }
+        if self.yes || self.allowed.contains(id) {
+            return (Answer::Yes, AnsweredBy::Flag);
+        }
+        match &self.prompter {
+            Some(p) => (p.before_step(title, stop), AnsweredBy::Operator),
+            None => (Answer::Skip, AnsweredBy::NoTerminal),
+        }
+    }
+
     /// Answers the confirmation `id` without a dry-run: ahead by flag, by the operator, or no.
     pub fn decide(&self, id: &str, message: &str, stop: &StopSignal) -> (Answer, AnsweredBy) {
         if self.yes || self.allowed.contains(id) {

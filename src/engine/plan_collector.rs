@@ -57,6 +57,12 @@ impl PlanCollector {
             if step.rollback_always {
                 attrs.push("rollback always (also if this step fails)".into());
             }
+            if step.optional {
+                attrs.push(
+                    "optional: the operator runs, skips or aborts (--yes runs it, --skip skips it)"
+                        .into(),
+                );
+            }
             if step.confirm.is_some() && step.confirm_if.is_some() {
                 attrs.push(format!(
                     "confirm{}",

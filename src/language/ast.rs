@@ -309,6 +309,8 @@ pub struct Step {
     pub confirm: Option<String>,
     /// `confirm "…" if { … }`: the question is asked only where this holds.
     pub confirm_if: Option<Body>,
+    /// `optional`: run, skip or abort, as the operator chooses.
+    pub optional: bool,
     pub body: Body,
     pub rollback: Option<Body>,
     /// `rollback always`: the rollback also runs when the step itself fails.

@@ -407,6 +407,9 @@ impl Flow<'_> {
         if let Some(timeout) = step.timeout {
             lines.push(format!("timeout {}", duration::format(timeout)));
         }
+        if step.optional {
+            lines.push("optional: run, skip or abort".into());
+        }
         if step.rollback.is_none() {
             lines.push(match &step.rollback_none {
                 Some(why) => format!("no rollback: {why}"),

@@ -154,6 +154,9 @@ fn step_marks(s: &Step, style: Style) -> String {
             .into(),
         );
     }
+    if s.optional {
+        marks.push("optional".into());
+    }
     if marks.is_empty() {
         String::new()
     } else {
@@ -195,6 +198,7 @@ pub fn render_json(runbook: &Runbook) -> String {
                         "rollback": s.rollback.is_some(),
                         "rollback_always": s.rollback_always,
                         "rollback_none": s.rollback_none,
+                        "optional": s.optional,
                         "retry": s.retry.map(|r| r.times),
                         "timeout": s.timeout.map(duration::format),
                         "when": s.when.as_ref().map(|w| w.code.trim().to_string()),

@@ -198,6 +198,8 @@ pub struct StepDoc {
     pub rollback_always: bool,
     /// `rollback none "why"`: no rollback, deliberately, for this reason.
     pub rollback_none: Option<String>,
+    /// `optional`: the operator runs it, skips it or aborts.
+    pub optional: bool,
 }
 
 /// Every page of a directory, for the index.
@@ -546,6 +548,7 @@ fn step_doc(
         rollback: traced.rollback.as_ref().map(body_doc),
         rollback_always: step.rollback_always,
         rollback_none: step.rollback_none.clone(),
+        optional: step.optional,
     }
 }
 

@@ -44,23 +44,41 @@ pub fn select_procedure<'r>(
     }
 }
 
-/// `--confirm ID` naming no step of the procedure: a typo would silently leave a gate closed.
+/// `--confirm ID` naming no step of the procedure, `--skip ID` naming no optional step: a typo
+/// would silently leave a gate closed or a step running.
 pub fn unknown_confirmations(procedure: &Procedure, gate: &ConfirmationGate) -> Vec<Diagnostic> {
     let ids: Vec<&str> = procedure.steps().map(|s| s.id.text.as_str()).collect();
-    gate.allowed
+    let optional: Vec<&str> = procedure
+        .steps()
+        .filter(|s| s.optional)
+        .map(|s| s.id.text.as_str())
+        .collect();
+    let unknown = |flag: &str, id: &String, among: &[&str], what: &str| {
+        let d = Diagnostic::error(format!(
+            "{flag} {id}: no {what}`{id}` in procedure `{}`",
+            procedure.id.text
+        ));
+        match did_you_mean(id, among.iter().copied()) {
+            Some(close) => d.help(format!("did you mean `{close}`?")),
+            None if among.is_empty() => d.help(format!(
+                "procedure `{}` has no {}",
+                procedure.id.text,
+                what.trim_end()
+            )),
+            None => d.help(format!("{}s: {}", what.trim_end(), among.join(", "))),
+        }
+    };
+    let confirms = gate
+        .allowed
         .iter()
         .filter(|id| !ids.contains(&id.as_str()))
-        .map(|id| {
-            let d = Diagnostic::error(format!(
-                "--confirm {id}: no step `{id}` in procedure `{}`",
-                procedure.id.text
-            ));
-            match did_you_mean(id, ids.iter().copied()) {
-                Some(close) => d.help(format!("did you mean `{close}`?")),
-                None => d.help(format!("steps: {}", ids.join(", "))),
-            }
-        })
-        .collect()
+        .map(|id| unknown("--confirm", id, &ids, "step "));
+    let skips = gate
+        .skipped
+        .iter()
+        .filter(|id| !optional.contains(&id.as_str()))
+        .map(|id| unknown("--skip", id, &optional, "optional step "));
+    confirms.chain(skips).collect()
 }
 
 /// `--from STEP` / `--only STEP`, checked against the procedure.

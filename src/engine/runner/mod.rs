@@ -270,6 +270,30 @@ impl Runner<'_> {
             }
             None => place.clone(),
         };
+        if step.optional && !self.ctx.gate.each_step && !self.ctx.is_dry_run() {
+            let title = format!("optional step: {}", self.message(step.title()));
+            let (answer, by) = self.ctx.gate.decide_optional(id, &title, &self.ctx.stop);
+            // A skip is told by the step's own "skipped" line, with its reason.
+            if answer != Answer::Skip {
+                self.ctx.emit(&Event::ConfirmationAnswered {
+                    id: id.into(),
+                    answer,
+                    by,
+                });
+            }
+            match (answer, by) {
+                (Answer::Yes, _) => {}
+                (Answer::Abort, _) => return Err(self.refusal()),
+                (_, AnsweredBy::Flag) => return skip("optional: skipped with --skip".into()),
+                (_, AnsweredBy::NoTerminal) => {
+                    return skip(
+                        "optional: skipped, no terminal to ask (--yes or --confirm ID runs it)"
+                            .into(),
+                    );
+                }
+                _ => return skip("optional: skipped by the operator".into()),
+            }
+        }
         let asked = match (&step.confirm, &step.confirm_if) {
             (Some(_), Some(condition)) => self.asks(condition, step, &place)?,
             (confirm, _) => confirm.is_some(),

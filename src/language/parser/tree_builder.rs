@@ -406,6 +406,7 @@ impl Builder<'_> {
         let mut when = None;
         let mut confirm = None;
         let mut confirm_if = None;
+        let mut optional = false;
         let mut body = None;
         let mut rollback = None;
         let mut rollback_always = false;
@@ -460,6 +461,12 @@ impl Builder<'_> {
                     set_once(&mut confirm, self.only_string(&part)?, || twice("confirm"))?;
                     confirm_if = Self::confirm_if(&part);
                 }
+                Rule::step_optional => {
+                    if optional {
+                        return Err(twice("optional"));
+                    }
+                    optional = true;
+                }
                 Rule::body => body = Some(Self::body(&part)),
                 Rule::rollback => {
                     let b = kids(&part).next().ok_or_else(|| twice("rollback"))?;
@@ -487,6 +494,7 @@ impl Builder<'_> {
             when,
             confirm,
             confirm_if,
+            optional,
             rollback,
             rollback_always,
             rollback_none,
