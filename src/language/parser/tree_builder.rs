@@ -114,6 +114,38 @@ impl Builder<'_> {
         }
     }
 
+    /// `retry N [every D] [backoff F]`.
+    fn retry(&self, part: &Pair<'_, Rule>) -> Built<Retry> {
+        let mut parts = kids(part);
+        let times_pair = parts
+            .next()
+            .ok_or_else(|| self.error(part, "`retry` needs a count"))?;
+        let times = times_pair
+            .as_str()
+            .parse()
+            .map_err(|_| self.error(&times_pair, "too many retries"))?;
+        let mut value = Retry {
+            times,
+            delay: Duration::from_secs(1),
+            backoff: 1.0,
+        };
+        for p in parts {
+            match p.as_rule() {
+                Rule::duration => value.delay = self.duration(&p)?,
+                _ => {
+                    value.backoff = p
+                        .as_str()
+                        .parse()
+                        .map_err(|_| self.error(&p, "bad backoff factor"))?;
+                    if !(1.0..=10.0).contains(&value.backoff) {
+                        return Err(self.error(&p, "backoff must be between 1 and 10"));
+                    }
+                }
+            }
+        }
+        Ok(value)
+    }
+
     /// The `if { … }` of a confirmation, if any.
     fn confirm_if(pair: &Pair<'_, Rule>) -> Option<Body> {
         kids(pair)
@@ -422,31 +454,7 @@ impl Builder<'_> {
                 Rule::string => title = Some(self.string(&part)?),
                 Rule::on_target => set_once(&mut target, self.target(&part)?, || twice("on"))?,
                 Rule::retry => {
-                    let mut parts = kids(&part);
-                    let times_pair = parts.next().ok_or_else(|| twice("retry"))?;
-                    let times = times_pair
-                        .as_str()
-                        .parse()
-                        .map_err(|_| self.error(&times_pair, "too many retries"))?;
-                    let mut value = Retry {
-                        times,
-                        delay: Duration::from_secs(1),
-                        backoff: 1.0,
-                    };
-                    for p in parts {
-                        match p.as_rule() {
-                            Rule::duration => value.delay = self.duration(&p)?,
-                            _ => {
-                                value.backoff = p
-                                    .as_str()
-                                    .parse()
-                                    .map_err(|_| self.error(&p, "bad backoff factor"))?;
-                                if !(1.0..=10.0).contains(&value.backoff) {
-                                    return Err(self.error(&p, "backoff must be between 1 and 10"));
-                                }
-                            }
-                        }
-                    }
+                    let value = self.retry(&part)?;
                     set_once(&mut retry, value, || twice("retry"))?;
                 }
                 Rule::timeout => {
