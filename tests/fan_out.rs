@@ -243,3 +243,39 @@ fn the_repl_rollback_tells_its_own_run_and_counts_a_failed_host_as_failed() {
         .stdout_has("1 rollback failed")
         .stdout_lacks("✓ succeeded (0 done");
 }
+
+#[test]
+fn hosts_failing_with_the_same_error_are_named_together_once() {
+    let servers = four();
+    let runbook = r#"runbook "r" {
+  param dir: string
+@HOSTS@
+  group web [a, b, c, d]
+  procedure p on web {
+    step check {
+      if target().name == "b" { fail("disk full on /srv"); }
+      fail("the release is missing");
+    }
+  }
+}"#;
+    let (test, _remote) = remote_test(
+        runbook,
+        &[
+            ("a", &servers[0]),
+            ("b", &servers[1]),
+            ("c", &servers[2]),
+            ("d", &servers[3]),
+        ],
+    );
+    let out = test.args(["run", "main.rb42", "-p", "dir=/tmp"]).run();
+    out.code(1)
+        .stdout_has("a, c, d: the release is missing; b: disk full on /srv");
+    let failure = out.lines_with(&["check failed"]);
+    assert_eq!(failure.len(), 1, "{}", out.stdout);
+    assert_eq!(
+        failure[0].matches("the release is missing").count(),
+        1,
+        "three hosts, one mention: {}",
+        failure[0]
+    );
+}

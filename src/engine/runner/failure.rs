@@ -61,11 +61,63 @@ impl Runner<'_> {
     }
 }
 
-/// `web1: …; web2: …` (here: the message alone).
+/// `web1: …; web2: …` (here: the message alone); hosts that failed with the same message are
+/// named together once: `web1, web2, web3: Permission denied`.
 pub(super) fn summary(failed: &[(Slot, Failure)]) -> String {
-    failed
+    let mut groups: Vec<(Vec<&str>, &Failure)> = Vec::new();
+    for (_, f) in failed {
+        let Some(host) = f.host.as_deref() else {
+            groups.push((Vec::new(), f));
+            continue;
+        };
+        match groups
+            .iter_mut()
+            .find(|(hosts, g)| !hosts.is_empty() && g.message == f.message)
+        {
+            Some((hosts, _)) => hosts.push(host),
+            None => groups.push((vec![host], f)),
+        }
+    }
+    groups
         .iter()
-        .map(|(_, f)| f.describe_host())
+        .map(|(hosts, f)| match hosts.as_slice() {
+            [] | [_] => f.describe_host(),
+            many => format!("{}: {}", many.join(", "), f.message),
+        })
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failed(host: &str, message: &str) -> (Slot, Failure) {
+        let failure = Failure {
+            message: message.into(),
+            sentence: message.into(),
+            host: Some(host.into()),
+            location: None,
+            kind: ErrorKind::Unreachable,
+            stopped: None,
+            declined: false,
+            from_unknown: false,
+            unknown: None,
+        };
+        (Slot::Host(host.into()), failure)
+    }
+
+    #[test]
+    fn hosts_with_the_same_error_are_named_together_once() {
+        let all = [
+            failed("a", "Permission denied (publickey)"),
+            failed("b", "disk full"),
+            failed("c", "Permission denied (publickey)"),
+            failed("d", "Permission denied (publickey)"),
+        ];
+        assert_eq!(
+            summary(&all),
+            "a, c, d: Permission denied (publickey); b: disk full"
+        );
+    }
 }
