@@ -7,6 +7,7 @@ mod chromium;
 mod closed_pipes;
 mod command_line_secrets;
 mod completions;
+mod compose_services;
 mod doc;
 mod docker;
 mod docker_env;

@@ -85,6 +85,15 @@ fn call<T>(
     probed(ctx, done, || planned(ctx))
 }
 
+/// The engine of `host` (this machine's when none), for the primitives that find Compose
+/// services by name.
+pub(super) async fn engine_of(ctx: &RunContext, host: Option<&str>) -> Outcome<Engine> {
+    let handle = DockerHandle {
+        host: host.map(str::to_string),
+    };
+    connect(ctx, &handle).await
+}
+
 async fn connect(ctx: &RunContext, handle: &DockerHandle) -> Outcome<Engine> {
     let (docker, name) = match &handle.host {
         None => (
