@@ -78,10 +78,12 @@ fn a_compose_service_is_reached_by_name_through_the_host() {
     on_vm(&server, &project, body, "run")
         .code(0)
         .stdout_has(r#"web says {"status": "healthy"}"#);
-    on_vm(&server, &project, body, "plan").code(0).stdout_has(&format!(
-        "http@vm GET http://web:8080/health (compose project {})",
-        project.name
-    ));
+    on_vm(&server, &project, body, "plan")
+        .code(0)
+        .stdout_has(&format!(
+            "http@vm GET http://web:8080/health (compose project {})",
+            project.name
+        ));
 }
 
 #[test]
@@ -109,9 +111,12 @@ fn of_several_replicas_the_first_healthy_one_answers_and_the_log_says_which() {
     let project = started(2);
     let first = containers(&project, "web").remove(0);
     let server = Sshd::start();
-    let body = r#"http_get("http://web:8080/health", #{compose: project, expect: 200}); log("answered");"#;
+    let body =
+        r#"http_get("http://web:8080/health", #{compose: project, expect: 200}); log("answered");"#;
     on_vm(&server, &project, body, "run")
         .code(0)
-        .stdout_has(&format!("2 running replicas of `web`, using {first} (healthy)"))
+        .stdout_has(&format!(
+            "2 running replicas of `web`, using {first} (healthy)"
+        ))
         .stdout_has("answered");
 }

@@ -51,12 +51,7 @@ pub async fn service_address(
         .collect();
     replicas.retain(|c| label(c, SERVICE_LABEL) == Some(service));
     if replicas.is_empty() {
-        return Err(missing_service(
-            engine,
-            project,
-            service,
-            &project_services,
-        ));
+        return Err(missing_service(engine, project, service, &project_services));
     }
     replicas.sort_by_key(|c| {
         label(c, NUMBER_LABEL)
@@ -92,7 +87,9 @@ pub async fn service_address(
             "{} running replicas of `{service}`, using {}{}",
             running.len(),
             name(chosen),
-            health(chosen).map(|h| format!(" ({h})")).unwrap_or_default()
+            health(chosen)
+                .map(|h| format!(" ({h})"))
+                .unwrap_or_default()
         )
     });
     Ok(ServiceAddress {

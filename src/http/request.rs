@@ -3,6 +3,7 @@
 use crate::diagnostic::error_kind::ErrorKind::{HttpStatus, Io, Timeout, Unreachable};
 use crate::diagnostic::error_kind::TypedError;
 use std::collections::BTreeMap;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -21,6 +22,9 @@ pub struct Request {
     /// Redirects followed at most; 0 returns the redirect itself.
     pub redirects: usize,
     pub tls: TlsPolicy,
+    /// A host name connected to at this address instead of its own (a Compose service's
+    /// container), still named in the Host header and to TLS.
+    pub resolve: Option<(String, IpAddr)>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -77,6 +81,10 @@ fn client(request: &Request) -> Result<reqwest::Client, TypedError> {
         .timeout(request.timeout)
         .redirect(redirects)
         .user_agent(concat!("runbook/", env!("CARGO_PKG_VERSION")));
+    if let Some((name, ip)) = &request.resolve {
+        // The port is the URL's: reqwest ignores this one.
+        builder = builder.resolve(name, SocketAddr::new(*ip, 0));
+    }
     match &request.tls {
         TlsPolicy::Verified => {}
         TlsPolicy::ExtraCa(path) => {

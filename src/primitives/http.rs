@@ -4,6 +4,7 @@
 //! says `insecure: true`, which plans show. A `--probe` sends only GET, HEAD and OPTIONS, looks
 //! once where a run would wait, and a request that fails leaves its response unknown.
 
+use super::compose_target::{self, ComposeTarget, http_service};
 use super::options::Options;
 use super::{Outcome, error, probed, unless_stopped};
 use crate::context::event::{Effect, Level};
@@ -31,6 +32,7 @@ const REQUEST_KEYS: &[&str] = &[
     "insecure",
     "ca",
     "expect",
+    compose_target::COMPOSE,
 ];
 
 /// Options `http_wait` adds.
@@ -157,6 +159,7 @@ fn build(ctx: &RunContext, method: Method, url: &str, opts: &Map) -> Outcome<Req
         timeout: o.seconds("timeout")?.unwrap_or(Duration::from_secs(30)),
         redirects,
         tls,
+        resolve: None,
     })
 }
 
@@ -182,8 +185,9 @@ fn basic_auth(o: &Options) -> Outcome<Option<(String, String)>> {
     Ok(Some((field("user")?, field("password")?)))
 }
 
-/// `GET https://x/health` plus what a reviewer must see: body kind, auth, TLS exceptions.
-fn describe(request: &Request) -> String {
+/// `GET https://x/health` plus what a reviewer must see: body kind, auth, TLS exceptions, the
+/// Compose project whose service the URL names.
+fn describe(request: &Request, compose: Option<&ComposeTarget>) -> String {
     let mut shown = format!("{} {}", request.method, request.url);
     if !request.query.is_empty() {
         let query: Vec<String> = request
@@ -209,6 +213,9 @@ fn describe(request: &Request) -> String {
         TlsPolicy::Verified => {}
         TlsPolicy::ExtraCa(ca) => shown.push_str(&format!(" [TLS: also trusts {}]", ca.display())),
         TlsPolicy::Unverified => shown.push_str(" [TLS NOT VERIFIED]"),
+    }
+    if let Some(compose) = compose {
+        shown.push_str(&format!(" {}", compose.shown()));
     }
     shown
 }
@@ -279,14 +286,42 @@ fn effect(method: &Method) -> Effect {
 
 /// Sends `request`, unless it is a dry-run's and its method may change something: a probe
 /// sends only GET, HEAD and OPTIONS, whatever else decided it reads.
-async fn send(ctx: &RunContext, request: &Request) -> Result<Response, TypedError> {
+async fn send(
+    ctx: &RunContext,
+    request: &Request,
+    compose: Option<&ComposeTarget>,
+) -> Result<Response, TypedError> {
     if ctx.is_dry_run() && !matches!(request.method, Method::GET | Method::HEAD | Method::OPTIONS) {
         return Err(ErrorKind::Script.error(format!(
             "a probe never sends {} {}",
             request.method, request.url
         )));
     }
-    request::send(request).await
+    request::send(&addressed(ctx, request, compose).await?).await
+}
+
+/// `request` as sent: to the address of the Compose service its URL names, if any (looked up
+/// at each attempt: a wait outlives a container that is replaced).
+async fn addressed(
+    ctx: &RunContext,
+    request: &Request,
+    compose: Option<&ComposeTarget>,
+) -> Result<Request, TypedError> {
+    let mut request = request.clone();
+    if let Some(compose) = compose {
+        let from = crate::context::acting_host::current()
+            .map(|name| crate::primitives::remote::host_named(ctx, &name))
+            .transpose()
+            .map_err(|e| ErrorKind::Script.error(e.to_string()))?;
+        let ip = compose.address(ctx, from.as_ref()).await?;
+        request.resolve = Some((compose.service.clone(), ip));
+    }
+    Ok(request)
+}
+
+/// The `compose:` target of a call on `url`.
+fn compose_of(primitive: &str, url: &str, opts: &Map) -> Outcome<Option<ComposeTarget>> {
+    ComposeTarget::of(primitive, opts, http_service(&websocket::http_url(url)))
 }
 
 /// The statuses a response must have (`expect: 200` or `expect: [200, 204]`).
@@ -307,10 +342,11 @@ fn expected(opts: &Map) -> Outcome<Option<Vec<i64>>> {
 fn http(ctx: &RunContext, method: Method, url: &str, opts: &Map) -> Outcome<Map> {
     let request = build(ctx, method, url, opts)?;
     let expect = expected(opts)?;
+    let compose = compose_of("http", url, opts)?;
     if !ctx.act(
         "http",
         &target(url),
-        &describe(&request),
+        &describe(&request, compose.as_ref()),
         effect(&request.method),
     ) {
         return Ok(planned(ctx, &request));
@@ -320,7 +356,7 @@ fn http(ctx: &RunContext, method: Method, url: &str, opts: &Map) -> Outcome<Map>
         .block_on(unless_stopped(
             ctx,
             &format!("{} {url}", request.method),
-            send(ctx, &request),
+            send(ctx, &request, compose.as_ref()),
         ))
         .and_then(|response| match expect {
             Some(statuses) if !statuses.contains(&i64::from(response.status)) => error(
@@ -441,9 +477,10 @@ fn http_wait(ctx: &RunContext, url: &str, opts: &Map) -> Outcome<Map> {
         equals.as_ref(),
         contains.as_deref(),
     )?;
+    let compose = compose_of("http_wait", url, opts)?;
     let shown = format!(
         "{} until {condition} (up to {}s)",
-        describe(&request),
+        describe(&request, compose.as_ref()),
         limit.as_secs()
     );
     if !ctx.act("http_wait", &target(url), &shown, Effect::Read) {
@@ -471,7 +508,7 @@ fn http_wait(ctx: &RunContext, url: &str, opts: &Map) -> Outcome<Map> {
         interval,
         backoff,
     };
-    poll(ctx, &request, matches, &condition, pace)
+    poll(ctx, &request, compose.as_ref(), matches, &condition, pace)
 }
 
 /// How `http_wait` polls: for up to `limit`, `interval` apart, growing by `backoff`.
@@ -486,6 +523,7 @@ struct Pace {
 fn poll(
     ctx: &RunContext,
     request: &Request,
+    compose: Option<&ComposeTarget>,
     matches: impl Fn(&Response) -> bool,
     condition: &str,
     pace: Pace,
@@ -503,7 +541,7 @@ fn poll(
         let answer =
             ctx.runtime
                 .block_on(unless_stopped(ctx, &format!("waiting for {url}"), async {
-                    Ok(send(ctx, request).await)
+                    Ok(send(ctx, request, compose).await)
                 }))?;
         let last = match &answer {
             Ok(r) if matches(r) => return Ok(response_map(r)),
@@ -550,7 +588,11 @@ fn ws_check(ctx: &RunContext, url: &str, opts: &Map) -> Outcome<Map> {
         .collect();
     Options::new(opts, "ws_check", &known)?;
     let request = build(ctx, Method::GET, url, opts)?;
-    let shown = format!("WebSocket upgrade {url} (expects 101)");
+    let compose = compose_of("ws_check", url, opts)?;
+    let mut shown = format!("WebSocket upgrade {url} (expects 101)");
+    if let Some(compose) = &compose {
+        shown.push_str(&format!(" {}", compose.shown()));
+    }
     if !ctx.act("ws_check", &target(url), &shown, Effect::Read) {
         return Ok(planned(ctx, &request));
     }
@@ -559,7 +601,7 @@ fn ws_check(ctx: &RunContext, url: &str, opts: &Map) -> Outcome<Map> {
         .block_on(unless_stopped(
             ctx,
             &format!("WebSocket upgrade {url}"),
-            websocket::check(&request),
+            async { websocket::check(&addressed(ctx, &request, compose.as_ref()).await?).await },
         ))
         .and_then(|(response, accepted)| {
             if accepted {

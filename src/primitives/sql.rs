@@ -3,6 +3,7 @@
 //! `postgres://` and `sqlite://` URLs. Values are bound as parameters, never interpolated. A
 //! password in a URL becomes a secret: masked everywhere from the first use.
 
+use super::compose_target::{self, ComposeTarget, postgres_service, with_hostaddr};
 use super::options::Options;
 use super::process_output::shortened;
 use super::{Outcome, error, probed, unless_stopped};
@@ -25,7 +26,11 @@ struct SqlOptions {
 
 impl SqlOptions {
     fn parse(map: &Map, primitive: &'static str) -> Outcome<Self> {
-        let o = Options::new(map, primitive, &["read", "timeout"])?;
+        let o = Options::new(
+            map,
+            primitive,
+            &["read", "timeout", compose_target::COMPOSE],
+        )?;
         Ok(Self {
             read: o.bool("read")?,
             timeout: o.seconds("timeout")?,
@@ -88,7 +93,11 @@ pub fn register(engine: &mut Engine, ctx: &Arc<RunContext>) {
     });
     let c = Arc::clone(ctx);
     engine.register_fn("wait_ready", move |url: &str, timeout: i64| {
-        wait_ready(&c, url, timeout)
+        wait_ready(&c, url, timeout, &Map::new())
+    });
+    let c = Arc::clone(ctx);
+    engine.register_fn("wait_ready", move |url: &str, timeout: i64, opts: Map| {
+        wait_ready(&c, url, timeout, &opts)
     });
 }
 
@@ -190,6 +199,7 @@ fn statement(
     params: &Array,
     opts: &Map,
 ) -> Outcome<Dynamic> {
+    let compose = ComposeTarget::of(shape.name(), opts, postgres_service(url))?;
     let opts = SqlOptions::parse(opts, shape.name())?;
     let shown_url = target(ctx, url)?;
     let cells = params.iter().map(cell).collect::<Outcome<Vec<_>>>()?;
@@ -209,6 +219,10 @@ fn statement(
         Shape::Affected => ctx.unknown_value(&format!("rows changed by {}", shortened(sql.trim()))),
         _ => ctx.unknown_value(&format!("{} of {}", shape.name(), shortened(sql.trim()))),
     };
+    let shown = match &compose {
+        Some(compose) => format!("{shown}  -- {}", compose.shown()),
+        None => shown,
+    };
     if !ctx.act(shape.name(), &shown_url, &shown, effect) {
         return Ok(not_run());
     }
@@ -219,7 +233,8 @@ fn statement(
         return Ok(not_run());
     }
     let result = ctx.runtime.block_on(async {
-        let connection = connect(ctx, url, &shown_url).await?;
+        let url = addressed(ctx, url, compose.as_ref(), &shown_url).await?;
+        let connection = connect(ctx, &url, &shown_url).await?;
         let work = async {
             match shape {
                 Shape::Affected => connection
@@ -287,6 +302,27 @@ async fn connect(ctx: &RunContext, url: &str, shown: &str) -> Outcome<Connection
     .await
 }
 
+/// `url` as connected to: at the address of the Compose service its host names, if any.
+async fn addressed(
+    ctx: &RunContext,
+    url: &str,
+    compose: Option<&ComposeTarget>,
+    shown: &str,
+) -> Outcome<String> {
+    let Some(compose) = compose else {
+        return Ok(url.to_string());
+    };
+    let from = crate::context::acting_host::current()
+        .map(|name| super::remote::host_named(ctx, &name))
+        .transpose()?;
+    let finding = format!(
+        "finding service `{}` of {} for {shown}",
+        compose.service, compose.project
+    );
+    let ip = unless_stopped(ctx, &finding, compose.address(ctx, from.as_ref())).await?;
+    Ok(with_hostaddr(url, &ip.to_string()))
+}
+
 /// `transaction(url, || { … })`: BEGIN, the closure, then COMMIT, or ROLLBACK if it failed.
 fn transaction(
     ctx: &RunContext,
@@ -325,15 +361,22 @@ fn transaction(
     }
 }
 
-/// `wait_ready(url, secs)`: the `pg_isready` of runbooks.
-fn wait_ready(ctx: &RunContext, url: &str, timeout: i64) -> Outcome<bool> {
+/// `wait_ready(url, secs[, #{compose}])`: the `pg_isready` of runbooks. A Compose service is
+/// looked up once, when the wait starts.
+fn wait_ready(ctx: &RunContext, url: &str, timeout: i64, opts: &Map) -> Outcome<bool> {
+    Options::new(opts, "wait_ready", &[compose_target::COMPOSE])?;
+    let compose = ComposeTarget::of("wait_ready", opts, postgres_service(url))?;
     let shown = target(ctx, url)?;
     let secs = u64::try_from(timeout).unwrap_or(0);
-    let command = format!("wait until the database accepts connections (up to {secs}s)");
+    let mut command = format!("wait until the database accepts connections (up to {secs}s)");
+    if let Some(compose) = &compose {
+        command.push_str(&format!(" {}", compose.shown()));
+    }
     if !ctx.act("wait_ready", &shown, &command, Effect::Read) {
         return Ok(true);
     }
     ctx.runtime.block_on(async {
+        let url = addressed(ctx, url, compose.as_ref(), &shown).await?;
         let attempt = |n: u32, why: &str| {
             ctx.log(
                 Level::Info,
@@ -341,7 +384,7 @@ fn wait_ready(ctx: &RunContext, url: &str, timeout: i64) -> Outcome<bool> {
             );
         };
         let waiting = connections::wait_ready(
-            url,
+            &url,
             &ctx.base_dir,
             ctx.is_dry_run(),
             Duration::from_secs(secs),
