@@ -50,5 +50,7 @@ mod ssh;
 mod sshd;
 mod timeline;
 mod tmux;
+mod tunnel;
+mod tunnel_env;
 mod unknown_values;
 mod visible;

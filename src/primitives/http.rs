@@ -1,17 +1,21 @@
 //! HTTP primitives: `http_get`, `http_head`, `http_post`, `http_put`, `http_patch`,
 //! `http_delete`, `http_wait`, `ws_check`, and the checks `expect_status`, `json_path`,
-//! `body_contains`. GET and HEAD read; the others change. TLS is verified unless a request
+//! `body_contains`. GET and HEAD read; the others change. In a body on a host, a request starts
+//! from that host (`localhost` is the host's), unless it says `via: "local"`. TLS is verified unless a request
 //! says `insecure: true`, which plans show. A `--probe` sends only GET, HEAD and OPTIONS, looks
 //! once where a run would wait, and a request that fails leaves its response unknown.
 
+use super::connection_origin::{self, origin};
 use super::options::Options;
 use super::{Outcome, error, probed, unless_stopped};
 use crate::context::event::{Effect, Level};
 use crate::context::run_context::RunContext;
 use crate::context::unknown_value;
 use crate::diagnostic::error_kind::{ErrorKind, TypedError};
+use crate::hosts::host_spec::HostSpec;
 use crate::http::request::{self, Body, Request, Response, TlsPolicy, json_path};
 use crate::http::websocket;
+use crate::ssh::forward::Via;
 use reqwest::Method;
 use rhai::{Dynamic, Engine, Map};
 use std::sync::Arc;
@@ -31,6 +35,7 @@ const REQUEST_KEYS: &[&str] = &[
     "insecure",
     "ca",
     "expect",
+    connection_origin::VIA,
 ];
 
 /// Options `http_wait` adds.
@@ -213,10 +218,24 @@ fn describe(request: &Request) -> String {
     shown
 }
 
-/// Where plans say a request goes: `http@host:port`.
-fn target(url: &str) -> String {
+/// Where plans say a request goes: `http@vm` from a host, else `http@host:port`.
+fn target(url: &str, from: Option<&HostSpec>) -> String {
+    if let Some(host) = from {
+        return format!("http@{}", host.name);
+    }
     let rest = url.split_once("://").map_or(url, |(_, r)| r);
     format!("http@{}", rest.split(['/', '?']).next().unwrap_or(rest))
+}
+
+/// How the transport is told where a request starts.
+fn via<'a>(ctx: &'a RunContext, from: Option<&'a HostSpec>) -> Via<'a> {
+    match from {
+        Some(host) => Via::Host {
+            ssh: &ctx.ssh,
+            host,
+        },
+        None => Via::Local,
+    }
 }
 
 fn response_map(r: &Response) -> Map {
@@ -279,14 +298,18 @@ fn effect(method: &Method) -> Effect {
 
 /// Sends `request`, unless it is a dry-run's and its method may change something: a probe
 /// sends only GET, HEAD and OPTIONS, whatever else decided it reads.
-async fn send(ctx: &RunContext, request: &Request) -> Result<Response, TypedError> {
+async fn send(
+    ctx: &RunContext,
+    request: &Request,
+    from: Option<&HostSpec>,
+) -> Result<Response, TypedError> {
     if ctx.is_dry_run() && !matches!(request.method, Method::GET | Method::HEAD | Method::OPTIONS) {
         return Err(ErrorKind::Script.error(format!(
             "a probe never sends {} {}",
             request.method, request.url
         )));
     }
-    request::send(request).await
+    request::send(request, via(ctx, from)).await
 }
 
 /// The statuses a response must have (`expect: 200` or `expect: [200, 204]`).
@@ -307,9 +330,10 @@ fn expected(opts: &Map) -> Outcome<Option<Vec<i64>>> {
 fn http(ctx: &RunContext, method: Method, url: &str, opts: &Map) -> Outcome<Map> {
     let request = build(ctx, method, url, opts)?;
     let expect = expected(opts)?;
+    let from = origin(ctx, opts, "http")?;
     if !ctx.act(
         "http",
-        &target(url),
+        &target(url, from.as_ref()),
         &describe(&request),
         effect(&request.method),
     ) {
@@ -320,7 +344,7 @@ fn http(ctx: &RunContext, method: Method, url: &str, opts: &Map) -> Outcome<Map>
         .block_on(unless_stopped(
             ctx,
             &format!("{} {url}", request.method),
-            send(ctx, &request),
+            send(ctx, &request, from.as_ref()),
         ))
         .and_then(|response| match expect {
             Some(statuses) if !statuses.contains(&i64::from(response.status)) => error(
@@ -446,7 +470,13 @@ fn http_wait(ctx: &RunContext, url: &str, opts: &Map) -> Outcome<Map> {
         describe(&request),
         limit.as_secs()
     );
-    if !ctx.act("http_wait", &target(url), &shown, Effect::Read) {
+    let from = origin(ctx, opts, "http_wait")?;
+    if !ctx.act(
+        "http_wait",
+        &target(url, from.as_ref()),
+        &shown,
+        Effect::Read,
+    ) {
         return Ok(planned(ctx, &request));
     }
     let wanted_json: Option<serde_json::Value> = match &equals {
@@ -471,7 +501,7 @@ fn http_wait(ctx: &RunContext, url: &str, opts: &Map) -> Outcome<Map> {
         interval,
         backoff,
     };
-    poll(ctx, &request, matches, &condition, pace)
+    poll(ctx, &request, from.as_ref(), matches, &condition, pace)
 }
 
 /// How `http_wait` polls: for up to `limit`, `interval` apart, growing by `backoff`.
@@ -486,6 +516,7 @@ struct Pace {
 fn poll(
     ctx: &RunContext,
     request: &Request,
+    from: Option<&HostSpec>,
     matches: impl Fn(&Response) -> bool,
     condition: &str,
     pace: Pace,
@@ -503,7 +534,7 @@ fn poll(
         let answer =
             ctx.runtime
                 .block_on(unless_stopped(ctx, &format!("waiting for {url}"), async {
-                    Ok(send(ctx, request).await)
+                    Ok(send(ctx, request, from).await)
                 }))?;
         let last = match &answer {
             Ok(r) if matches(r) => return Ok(response_map(r)),
@@ -551,7 +582,13 @@ fn ws_check(ctx: &RunContext, url: &str, opts: &Map) -> Outcome<Map> {
     Options::new(opts, "ws_check", &known)?;
     let request = build(ctx, Method::GET, url, opts)?;
     let shown = format!("WebSocket upgrade {url} (expects 101)");
-    if !ctx.act("ws_check", &target(url), &shown, Effect::Read) {
+    let from = origin(ctx, opts, "ws_check")?;
+    if !ctx.act(
+        "ws_check",
+        &target(url, from.as_ref()),
+        &shown,
+        Effect::Read,
+    ) {
         return Ok(planned(ctx, &request));
     }
     let answer = ctx
@@ -559,7 +596,7 @@ fn ws_check(ctx: &RunContext, url: &str, opts: &Map) -> Outcome<Map> {
         .block_on(unless_stopped(
             ctx,
             &format!("WebSocket upgrade {url}"),
-            websocket::check(&request),
+            websocket::check(&request, via(ctx, from.as_ref())),
         ))
         .and_then(|(response, accepted)| {
             if accepted {
