@@ -51,5 +51,7 @@ mod ssh;
 mod sshd;
 mod timeline;
 mod tmux;
+mod tunnel;
+mod tunnel_env;
 mod unknown_values;
 mod visible;

@@ -1,18 +1,22 @@
 //! HTTP primitives: `http_get`, `http_head`, `http_post`, `http_put`, `http_patch`,
 //! `http_delete`, `http_wait`, `ws_check`, and the checks `expect_status`, `json_path`,
-//! `body_contains`. GET and HEAD read; the others change. TLS is verified unless a request
+//! `body_contains`. GET and HEAD read; the others change. In a body on a host, a request starts
+//! from that host (`localhost` is the host's), unless it says `via: "local"`. TLS is verified unless a request
 //! says `insecure: true`, which plans show. A `--probe` sends only GET, HEAD and OPTIONS, looks
 //! once where a run would wait, and a request that fails leaves its response unknown.
 
 use super::compose_target::{self, ComposeTarget, http_service};
+use super::connection_origin::{self, origin};
 use super::options::Options;
 use super::{Outcome, error, probed, unless_stopped};
 use crate::context::event::{Effect, Level};
 use crate::context::run_context::RunContext;
 use crate::context::unknown_value;
 use crate::diagnostic::error_kind::{ErrorKind, TypedError};
+use crate::hosts::host_spec::HostSpec;
 use crate::http::request::{self, Body, Request, Response, TlsPolicy, json_path};
 use crate::http::websocket;
+use crate::ssh::forward::Via;
 use reqwest::Method;
 use rhai::{Dynamic, Engine, Map};
 use std::sync::Arc;
@@ -32,6 +36,7 @@ const REQUEST_KEYS: &[&str] = &[
     "insecure",
     "ca",
     "expect",
+    connection_origin::VIA,
     compose_target::COMPOSE,
 ];
 
@@ -220,10 +225,24 @@ fn describe(request: &Request, compose: Option<&ComposeTarget>) -> String {
     shown
 }
 
-/// Where plans say a request goes: `http@host:port`.
-fn target(url: &str) -> String {
+/// Where plans say a request goes: `http@vm` from a host, else `http@host:port`.
+fn target(url: &str, from: Option<&HostSpec>) -> String {
+    if let Some(host) = from {
+        return format!("http@{}", host.name);
+    }
     let rest = url.split_once("://").map_or(url, |(_, r)| r);
     format!("http@{}", rest.split(['/', '?']).next().unwrap_or(rest))
+}
+
+/// How the transport is told where a request starts.
+fn via<'a>(ctx: &'a RunContext, from: Option<&'a HostSpec>) -> Via<'a> {
+    match from {
+        Some(host) => Via::Host {
+            ssh: &ctx.ssh,
+            host,
+        },
+        None => Via::Local,
+    }
 }
 
 fn response_map(r: &Response) -> Map {
@@ -289,6 +308,7 @@ fn effect(method: &Method) -> Effect {
 async fn send(
     ctx: &RunContext,
     request: &Request,
+    from: Option<&HostSpec>,
     compose: Option<&ComposeTarget>,
 ) -> Result<Response, TypedError> {
     if ctx.is_dry_run() && !matches!(request.method, Method::GET | Method::HEAD | Method::OPTIONS) {
@@ -297,23 +317,21 @@ async fn send(
             request.method, request.url
         )));
     }
-    request::send(&addressed(ctx, request, compose).await?).await
+    let request = addressed(ctx, request, from, compose).await?;
+    request::send(&request, via(ctx, from)).await
 }
 
-/// `request` as sent: to the address of the Compose service its URL names, if any (looked up
-/// at each attempt: a wait outlives a container that is replaced).
+/// `request` as sent: to the address of the Compose service its URL names, if any, as `from`
+/// reaches it (looked up at each attempt: a wait outlives a container that is replaced).
 async fn addressed(
     ctx: &RunContext,
     request: &Request,
+    from: Option<&HostSpec>,
     compose: Option<&ComposeTarget>,
 ) -> Result<Request, TypedError> {
     let mut request = request.clone();
     if let Some(compose) = compose {
-        let from = crate::context::acting_host::current()
-            .map(|name| crate::primitives::remote::host_named(ctx, &name))
-            .transpose()
-            .map_err(|e| ErrorKind::Script.error(e.to_string()))?;
-        let ip = compose.address(ctx, from.as_ref()).await?;
+        let ip = compose.address(ctx, from).await?;
         request.resolve = Some((compose.service.clone(), ip));
     }
     Ok(request)
@@ -343,9 +361,10 @@ fn http(ctx: &RunContext, method: Method, url: &str, opts: &Map) -> Outcome<Map>
     let request = build(ctx, method, url, opts)?;
     let expect = expected(opts)?;
     let compose = compose_of("http", url, opts)?;
+    let from = origin(ctx, opts, "http")?;
     if !ctx.act(
         "http",
-        &target(url),
+        &target(url, from.as_ref()),
         &describe(&request, compose.as_ref()),
         effect(&request.method),
     ) {
@@ -356,7 +375,7 @@ fn http(ctx: &RunContext, method: Method, url: &str, opts: &Map) -> Outcome<Map>
         .block_on(unless_stopped(
             ctx,
             &format!("{} {url}", request.method),
-            send(ctx, &request, compose.as_ref()),
+            send(ctx, &request, from.as_ref(), compose.as_ref()),
         ))
         .and_then(|response| match expect {
             Some(statuses) if !statuses.contains(&i64::from(response.status)) => error(
@@ -483,7 +502,13 @@ fn http_wait(ctx: &RunContext, url: &str, opts: &Map) -> Outcome<Map> {
         describe(&request, compose.as_ref()),
         limit.as_secs()
     );
-    if !ctx.act("http_wait", &target(url), &shown, Effect::Read) {
+    let from = origin(ctx, opts, "http_wait")?;
+    if !ctx.act(
+        "http_wait",
+        &target(url, from.as_ref()),
+        &shown,
+        Effect::Read,
+    ) {
         return Ok(planned(ctx, &request));
     }
     let wanted_json: Option<serde_json::Value> = match &equals {
@@ -508,7 +533,8 @@ fn http_wait(ctx: &RunContext, url: &str, opts: &Map) -> Outcome<Map> {
         interval,
         backoff,
     };
-    poll(ctx, &request, compose.as_ref(), matches, &condition, pace)
+    let route = (from.as_ref(), compose.as_ref());
+    poll(ctx, &request, route, matches, &condition, pace)
 }
 
 /// How `http_wait` polls: for up to `limit`, `interval` apart, growing by `backoff`.
@@ -523,7 +549,7 @@ struct Pace {
 fn poll(
     ctx: &RunContext,
     request: &Request,
-    compose: Option<&ComposeTarget>,
+    (from, compose): (Option<&HostSpec>, Option<&ComposeTarget>),
     matches: impl Fn(&Response) -> bool,
     condition: &str,
     pace: Pace,
@@ -541,7 +567,7 @@ fn poll(
         let answer =
             ctx.runtime
                 .block_on(unless_stopped(ctx, &format!("waiting for {url}"), async {
-                    Ok(send(ctx, request, compose).await)
+                    Ok(send(ctx, request, from, compose).await)
                 }))?;
         let last = match &answer {
             Ok(r) if matches(r) => return Ok(response_map(r)),
@@ -593,7 +619,13 @@ fn ws_check(ctx: &RunContext, url: &str, opts: &Map) -> Outcome<Map> {
     if let Some(compose) = &compose {
         shown.push_str(&format!(" {}", compose.shown()));
     }
-    if !ctx.act("ws_check", &target(url), &shown, Effect::Read) {
+    let from = origin(ctx, opts, "ws_check")?;
+    if !ctx.act(
+        "ws_check",
+        &target(url, from.as_ref()),
+        &shown,
+        Effect::Read,
+    ) {
         return Ok(planned(ctx, &request));
     }
     let answer = ctx
@@ -601,7 +633,10 @@ fn ws_check(ctx: &RunContext, url: &str, opts: &Map) -> Outcome<Map> {
         .block_on(unless_stopped(
             ctx,
             &format!("WebSocket upgrade {url}"),
-            async { websocket::check(&addressed(ctx, &request, compose.as_ref()).await?).await },
+            async {
+                let request = addressed(ctx, &request, from.as_ref(), compose.as_ref()).await?;
+                websocket::check(&request, via(ctx, from.as_ref())).await
+            },
         ))
         .and_then(|(response, accepted)| {
             if accepted {

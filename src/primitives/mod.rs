@@ -2,6 +2,7 @@
 //! engine with the run's context, and checks the dry-run setting at every side effect.
 
 mod compose_target;
+mod connection_origin;
 pub mod control;
 pub mod docker;
 pub mod files;
