@@ -84,7 +84,7 @@ fn a_compose_service_is_reached_by_name_through_the_host() {
     on_vm(&server, &project, body, "plan")
         .code(0)
         .stdout_has(&format!(
-            "http@vm GET http://web:8080/health (compose project {})",
+            "http@vm$ GET http://web:8080/health (compose project {})",
             project.name
         ));
 }

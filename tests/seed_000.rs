@@ -694,7 +694,7 @@ fn the_health_check_on_the_vm_reports_database_redis_and_sidekiq() {
     // The check the seed types on the VM: `localhost` is the VM's, reached through it.
     vm.runbook(&["plan", &runbook_path(VM), "health"], &[])
         .code(0)
-        .stdout_has(&format!("http@vm GET http://localhost:{port}/health"));
+        .stdout_has(&format!("http@vm$ GET http://localhost:{port}/health"));
     let run = || vm.runbook(&["run", &runbook_path(VM), "health"], &[]);
     run()
         .code(1)
