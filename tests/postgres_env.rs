@@ -213,7 +213,8 @@ pub fn start_late(delay: Duration) -> LateServer {
             // Dropped before its start: `dir` goes away unused.
             return;
         }
-        let mut cluster = Cluster::launch(dir, port).unwrap_or_else(|message| panic!("{message}"));
+        let mut cluster =
+            Cluster::launch(dir, port, None).unwrap_or_else(|message| panic!("{message}"));
         match cluster.wait_until_ready() {
             Ok(Startup::Ready) => {}
             Ok(Startup::PortTaken) => panic!(
