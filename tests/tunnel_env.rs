@@ -42,14 +42,16 @@ fn scripts(root: &Path, https_port: u16) -> [(&'static str, String); 4] {
     [
         (
             "redirect",
-            raw("HTTP/1.1 302 Found\\r\\nLocation: /health\\r\\nContent-Length: 0\\r\\n\\r\\n"),
+            raw(
+                "HTTP/1.1 302 Found\\r\\nLocation: /health\\r\\nContent-Length: 0\\r\\nConnection: close\\r\\n\\r\\n",
+            ),
         ),
         // To another authority: the HTTPS server of the same namespace.
         (
             "elsewhere",
             raw(&format!(
                 "HTTP/1.1 302 Found\\r\\nLocation: https://localhost:{https_port}/\\r\\n\
-                 Content-Length: 0\\r\\n\\r\\n"
+                 Content-Length: 0\\r\\nConnection: close\\r\\n\\r\\n"
             )),
         ),
         // Says it started (`slow-started` in the web root), then answers after 30 s.

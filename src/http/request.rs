@@ -118,7 +118,7 @@ pub async fn send(request: &Request, via: Via<'_>) -> Result<Response, TypedErro
             let client = client(request, limited(request.redirects), request.timeout, None)?;
             exchange(&client, request, &request.url, Instant::now())
                 .await
-                .map_err(|e| failure(request, &e))
+                .map_err(|e| failure(request, None, &e))
         }
         Via::Host { ssh, host } => super::through_host::send(request, ssh, host).await,
     }
@@ -177,8 +177,9 @@ pub(super) async fn exchange(
     })
 }
 
-/// A request that got no answer, worded as the operator reads it: `GET URL: what happened`.
-pub(super) fn failure(request: &Request, e: &reqwest::Error) -> TypedError {
+/// A request that got no answer, worded as the operator reads it: `GET URL: what happened`
+/// (`GET URL from vm: …` when sent from a host).
+pub(super) fn failure(request: &Request, from: Option<&str>, e: &reqwest::Error) -> TypedError {
     let (kind, what) = if e.is_timeout() {
         (
             Timeout,
@@ -196,7 +197,8 @@ pub(super) fn failure(request: &Request, e: &reqwest::Error) -> TypedError {
     } else {
         (Io, chain(e))
     };
-    kind.error(format!("{} {}: {what}", request.method, request.url))
+    let from = from.map(|host| format!(" from {host}")).unwrap_or_default();
+    kind.error(format!("{} {}{from}: {what}", request.method, request.url))
 }
 
 /// An error with its causes: reqwest's own message is often only "error sending request".

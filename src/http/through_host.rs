@@ -43,9 +43,10 @@ pub async fn send(
         let left = request.timeout.saturating_sub(started.elapsed());
         if left.is_zero() {
             return Err(Timeout.error(format!(
-                "{} {}: no answer within {}s",
+                "{} {} from {}: no answer within {}s",
                 request.method,
                 request.url,
+                host.name,
                 request.timeout.as_secs_f64()
             )));
         }
@@ -59,10 +60,13 @@ pub async fn send(
         let mark = forward.mark();
         let response = match exchange(&client, &leg, &leg.url, started).await {
             Ok(response) => response,
-            Err(e) if e.is_timeout() || e.is_redirect() || is_tls(&e) => {
-                return Err(failure(request, &e));
+            Err(e) if e.is_timeout() || e.is_redirect() => {
+                return Err(failure(request, Some(&host.name), &e));
             }
-            Err(e) => return Err(ssh.unreachable(&forward, mark, &chain(&e)).await),
+            Err(e) => {
+                let tunnel = ssh.tunnel_failure(&forward, mark, &chain(&e)).await;
+                return Err(tunnel.unwrap_or_else(|| failure(request, Some(&host.name), &e)));
+            }
         };
         followed += counter.load(Ordering::SeqCst);
         let Some(next) = next_leg(&leg, &response) else {
@@ -73,8 +77,8 @@ pub async fn send(
                 Ok(response)
             } else {
                 Err(HttpStatus.error(format!(
-                    "{} {}: more than {} redirects",
-                    request.method, request.url, request.redirects
+                    "{} {} from {}: more than {} redirects",
+                    request.method, request.url, host.name, request.redirects
                 )))
             };
         }
@@ -156,22 +160,4 @@ fn next_leg(leg: &Request, response: &Response) -> Option<Request> {
         .contains(&name.to_ascii_lowercase().as_str())
     });
     Some(request)
-}
-
-/// Whether the TLS handshake refused the server (its certificate, its name): a reason of its
-/// own, not a connection that could not be made.
-fn is_tls(error: &reqwest::Error) -> bool {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
-    while let Some(inner) = source {
-        if inner.is::<rustls::Error>()
-            || inner
-                .downcast_ref::<std::io::Error>()
-                .and_then(|io| io.get_ref())
-                .is_some_and(|e| e.is::<rustls::Error>())
-        {
-            return true;
-        }
-        source = inner.source();
-    }
-    false
 }

@@ -120,7 +120,9 @@ async fn open(
                 (Ok(client), _) => Ok(Connection::Postgres(Arc::new(client))),
                 // Nothing answered through the forward: the host says why.
                 (Err(e), Some((ssh, forward, mark))) if e.as_db_error().is_none() => {
-                    Err(ssh.unreachable(&forward, mark, &pg_error(&e)).await)
+                    let tunnel = ssh.tunnel_failure(&forward, mark, &pg_error(&e)).await;
+                    Err(tunnel
+                        .unwrap_or_else(|| refused(&format!("{shown} from {}", forward.host), &e)))
                 }
                 (Err(e), _) => Err(refused(&shown, &e)),
             }

@@ -210,10 +210,17 @@ impl ConnectionPool {
         }
     }
 
-    /// The error for a connection through `forward` that failed with `error` (the client's
-    /// own words): the master's reason when it logged one since `mark` (`connection refused`),
-    /// a lost SSH connection (forgotten: the next use reconnects), else the client's words.
-    pub async fn unreachable(&self, forward: &Forward, mark: LogMark, error: &str) -> TypedError {
+    /// Why a connection through `forward` failed (`error`, the client's words), when the
+    /// tunnel is the cause: the master's reason logged since `mark` (the host could not
+    /// connect: `connection refused`), or a lost SSH connection (forgotten: the next use
+    /// reconnects). `None` when the channel opened: the server's own answer (a TLS refusal, a
+    /// connection it closed) is the client's to word.
+    pub async fn tunnel_failure(
+        &self,
+        forward: &Forward,
+        mark: LogMark,
+        error: &str,
+    ) -> Option<TypedError> {
         // The master logs a refusal as it closes our end: give it a moment to be written.
         let mut reason = None;
         for _ in 0..5 {
@@ -224,36 +231,31 @@ impl ConnectionPool {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         let host = &forward.host;
-        let (why, hint) = match reason {
-            Some(reason) if reason.contains("administratively prohibited") => (
-                "the SSH server refuses forwarding".to_string(),
-                format!(
-                    " (allow it in {host}'s sshd_config: `AllowTcpForwarding yes`, or \
-                     `AllowStreamLocalForwarding yes` for a Unix socket; or give \
-                     `via: \"local\"` to connect from this machine)"
-                ),
+        let why = match reason {
+            Some(reason) if reason.contains("administratively prohibited") => format!(
+                "the SSH server refuses forwarding (allow it in {host}'s sshd_config: \
+                 `AllowTcpForwarding yes`, or `AllowStreamLocalForwarding yes` for a Unix \
+                 socket; or give `via: \"local\"` to connect from this machine)"
             ),
-            Some(reason) => (reason, String::new()),
+            Some(reason) => reason,
             None => {
                 let alive = match self.existing_session(host) {
                     Some(session) => session.check().await.is_ok(),
                     None => false,
                 };
                 if alive {
-                    (error.to_string(), String::new())
-                } else {
-                    self.forget(host);
-                    (
-                        format!("the SSH connection to {host} was lost ({error})"),
-                        String::new(),
-                    )
+                    return None;
                 }
+                self.forget(host);
+                format!("the SSH connection to {host} was lost ({error})")
             }
         };
-        ErrorKind::Unreachable.error(format!(
-            "{host}: cannot reach {} from {host}: {why}{hint}",
+        // A failing step on a host is shown `vm: …`: the message names the host once more, as
+        // the place the connection started from.
+        Some(ErrorKind::Unreachable.error(format!(
+            "cannot reach {} from {host}: {why}",
             forward.remote
-        ))
+        )))
     }
 
     /// Closes the forwards of every host (before their masters close).
