@@ -12,6 +12,8 @@ if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
 need_packages=()
 # tests/secret_sources.rs: `pass` with a GnuPG key it generates, files encrypted with `age`;
 # tests/private_state.rs: `su` to another user.
+# tests/tunnel.rs: network namespaces (`ip netns`) with a busybox httpd inside.
+command -v ip >/dev/null 2>&1 || need_packages+=(iproute2)
 for pair in sh:dash bash:bash tar:tar gzip:gzip script:bsdutils ssh:openssh-client ssh-keygen:openssh-client pgrep:procps openssl:openssl tmux:tmux gpg:gnupg pass:pass age:age age-keygen:age su:util-linux; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || need_packages+=("${pair#*:}")
 done

@@ -43,6 +43,16 @@ const SIDEWAYS: &[(&str, &str, &str)] = &[
         "ssh",
         "a Docker engine on a host is reached through an SSH forward of its socket",
     ),
+    (
+        "http",
+        "ssh",
+        "a request from a host goes through a forward of its SSH connection",
+    ),
+    (
+        "sql",
+        "ssh",
+        "a database connection from a host goes through a forward of its SSH connection",
+    ),
 ];
 
 fn layer_of(folder: &str) -> Option<usize> {

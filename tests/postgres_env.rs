@@ -101,7 +101,7 @@ impl Postgres {
     fn start() -> Result<Postgres, String> {
         for _ in 0..BIND_ATTEMPTS {
             let port = free_port();
-            let mut cluster = Cluster::launch(ClusterDir::create()?, port)?;
+            let mut cluster = Cluster::launch(ClusterDir::create()?, port, None)?;
             match cluster.wait_until_ready()? {
                 Startup::Ready => {
                     return Ok(Postgres { port, cluster });
@@ -112,6 +112,29 @@ impl Postgres {
         Err(format!(
             "postgres found no free port in {BIND_ATTEMPTS} attempts"
         ))
+    }
+
+    /// A cluster inside the network namespace `netns`, on its loopback's port 5432 (free in a
+    /// namespace of its own). Dropping it stops the server.
+    pub fn start_in(netns: &str) -> Result<Postgres, String> {
+        let port = 5432;
+        let dir = ClusterDir::create()?;
+        // The SSH user reaches the server's Unix socket in it.
+        fs::set_permissions(
+            &dir.path,
+            std::os::unix::fs::PermissionsExt::from_mode(0o755),
+        )
+        .map_err(|e| format!("chmod {}: {e}", dir.path.display()))?;
+        let mut cluster = Cluster::launch(dir, port, Some(netns))?;
+        match cluster.wait_until_ready()? {
+            Startup::Ready => Ok(Postgres { port, cluster }),
+            Startup::PortTaken => Err(format!("port {port} is taken in {netns}")),
+        }
+    }
+
+    /// The directory of the server's Unix socket (`.s.PGSQL.PORT`).
+    pub fn socket_dir(&self) -> &Path {
+        &self.cluster.dir
     }
 
     /// The PEM file of the CA that signed the server's TLS certificate (for `sslrootcert`).
@@ -190,7 +213,8 @@ pub fn start_late(delay: Duration) -> LateServer {
             // Dropped before its start: `dir` goes away unused.
             return;
         }
-        let mut cluster = Cluster::launch(dir, port).unwrap_or_else(|message| panic!("{message}"));
+        let mut cluster =
+            Cluster::launch(dir, port, None).unwrap_or_else(|message| panic!("{message}"));
         match cluster.wait_until_ready() {
             Ok(Startup::Ready) => {}
             Ok(Startup::PortTaken) => panic!(
@@ -226,7 +250,7 @@ impl LateServer {
 
     /// Whether the server accepts connections now (`pg_isready`).
     pub fn is_ready(&self) -> bool {
-        accepting(self.port)
+        accepting(self.port, None)
     }
 }
 
@@ -345,6 +369,8 @@ impl Drop for ClusterDir {
 /// directory.
 struct Cluster {
     port: u16,
+    /// The network namespace it runs in, if not the test process's.
+    netns: Option<String>,
     dir: PathBuf,
     wrapper: Child,
     /// The wrapper's stdin: closing it stops the server. `None` once stopped.
@@ -358,10 +384,30 @@ enum Startup {
 }
 
 impl Cluster {
-    fn launch(dir: ClusterDir, port: u16) -> Result<Cluster, String> {
+    fn launch(dir: ClusterDir, port: u16, netns: Option<&str>) -> Result<Cluster, String> {
         let tools = tools()?;
         let owner = server_user()?;
-        let mut command = dir.command(&owner, Path::new("sh"));
+        let mut command = match netns {
+            // Entering a namespace needs root: `ip` enters it, `setpriv` then becomes the owner.
+            Some(netns) => {
+                let mut command = Command::new("ip");
+                command
+                    .args(["netns", "exec", netns])
+                    .current_dir(&dir.path)
+                    .env("LC_ALL", "C");
+                if let Some(user) = &owner {
+                    command.args([
+                        "setpriv",
+                        &format!("--reuid={}", user.uid),
+                        &format!("--regid={}", user.gid),
+                        "--clear-groups",
+                    ]);
+                }
+                command.arg("sh");
+                command
+            }
+            None => dir.command(&owner, Path::new("sh")),
+        };
         command
             .args(["-c", WRAPPER, "sh"])
             .arg(&dir.path)
@@ -396,6 +442,7 @@ impl Cluster {
         let pipe = wrapper.stdin.take();
         Ok(Cluster {
             port,
+            netns: netns.map(str::to_string),
             dir: dir.hand_over(),
             wrapper,
             pipe,
@@ -407,7 +454,9 @@ impl Cluster {
     fn wait_until_ready(&mut self) -> Result<Startup, String> {
         let deadline = Instant::now() + READY_WITHIN;
         loop {
-            if accepting(self.port) && self.log().contains("ready to accept connections") {
+            if accepting(self.port, self.netns.as_deref())
+                && self.log().contains("ready to accept connections")
+            {
                 return Ok(Startup::Ready);
             }
             if let Some(status) = self.wrapper.try_wait().expect("poll the postgres wrapper") {
@@ -538,12 +587,23 @@ fn url(port: u16, database: &str) -> String {
     format!("postgres://{SUPERUSER}:{SUPERUSER_PASSWORD}@127.0.0.1:{port}/{database}")
 }
 
-/// Whether a server accepts connections on the port (`pg_isready`, which needs no password).
-fn accepting(port: u16) -> bool {
+/// Whether a server accepts connections on the port (`pg_isready`, which needs no password),
+/// in the network namespace `netns` if given.
+fn accepting(port: u16, netns: Option<&str>) -> bool {
     let Ok(tools) = tools() else {
         return false;
     };
-    Command::new(&tools.pg_isready)
+    let mut command = match netns {
+        Some(netns) => {
+            let mut command = Command::new("ip");
+            command
+                .args(["netns", "exec", netns])
+                .arg(&tools.pg_isready);
+            command
+        }
+        None => Command::new(&tools.pg_isready),
+    };
+    command
         .args(["-q", "-h", "127.0.0.1", "-t", "2", "-p", &port.to_string()])
         .stdin(Stdio::null())
         .status()
@@ -775,5 +835,5 @@ fn a_late_server_accepts_connections_only_after_its_delay() {
     assert_eq!(server().psql(&late.url(), "select 1"), "1\n");
     let port = late.port;
     drop(late);
-    assert!(!accepting(port), "still running after drop");
+    assert!(!accepting(port, None), "still running after drop");
 }

@@ -667,7 +667,7 @@ fn the_vm_requirements_are_guards_with_the_seed_minimums_by_default() {
 }
 
 #[test]
-fn the_health_check_reports_database_redis_and_sidekiq() {
+fn the_health_check_on_the_vm_reports_database_redis_and_sidekiq() {
     let www = tempfile::tempdir().expect("temp dir");
     std::fs::set_permissions(www.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
     let health = |sidekiq: bool| {
@@ -680,7 +680,8 @@ fn the_health_check_reports_database_redis_and_sidekiq() {
         .expect("write health");
     };
     health(false);
-    let port = free_port();
+    let vm = Vm::new();
+    let port = vm.port;
     let mount = format!("{}:/www:ro", www.path().display());
     let publish = format!("127.0.0.1:{port}:8080");
     let _web = Container::start(
@@ -690,20 +691,11 @@ fn the_health_check_reports_database_redis_and_sidekiq() {
         &[],
     );
     assert!(http_env::page(port, "/health").contains("sidekiq"));
-    let run = || {
-        Test::new()
-            .env("SSH_KEY", "/unused")
-            .args([
-                "run",
-                &runbook_path(VM),
-                "health",
-                "-p",
-                "ssh_host=127.0.0.1",
-                "-p",
-                &format!("app_port={port}"),
-            ])
-            .run()
-    };
+    // The check the seed types on the VM: `localhost` is the VM's, reached through it.
+    vm.runbook(&["plan", &runbook_path(VM), "health"], &[])
+        .code(0)
+        .stdout_has(&format!("http@vm$ GET http://localhost:{port}/health"));
+    let run = || vm.runbook(&["run", &runbook_path(VM), "health"], &[]);
     run()
         .code(1)
         .stdout_has("database: ok")

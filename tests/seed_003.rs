@@ -181,12 +181,21 @@ fn the_manual_rollback_restarts_the_previous_tag() {
     assert!(http_env::page(stage.port, "/health").contains("\"healthy\""));
 }
 
+/// The stand-alone smoke tests, on a loopback "server": its checks go through it.
 fn smoke(server: &HttpServer, database: &str, revision: &str) -> Output {
+    let ssh = Sshd::start();
     let health = format!("health_url={}", server.url("/health"));
     let revision = format!("expected_revision={revision}");
-    let mut test = Test::new()
+    let port = format!("ssh_port={}", ssh.port());
+    let user = format!("ssh_user={}", sshd::USER);
+    let test = Test::new();
+    let known = test.path().join("known_hosts");
+    sshd::known_hosts(&known, &[&ssh]);
+    let mut test = test
         .env("DATABASE_URL", database)
-        .env("SSH_KEY", "unused")
+        .env("SSH_KEY", &sshd::client_key().display().to_string())
+        .env("RUNBOOK_KNOWN_HOSTS", &known.display().to_string())
+        .env("RUNBOOK_SSH_CONFIG", "none")
         .args([
             "run",
             &runbook_path().display().to_string(),
@@ -195,9 +204,13 @@ fn smoke(server: &HttpServer, database: &str, revision: &str) -> Output {
             &health,
             "-p",
             &revision,
+            "-p",
+            &port,
+            "-p",
+            &user,
         ]);
     for (name, value) in [
-        ("SSH_HOST", "unused"),
+        ("SSH_HOST", "127.0.0.1"),
         ("DOCKER_IMAGE", "atmr"),
         ("DOCKER_TAG", "1"),
         ("POSTGRES_USER", "atmr"),

@@ -27,9 +27,14 @@ const READY_WITHIN: Duration = Duration::from_secs(10);
 /// A free port can be taken by someone else before sshd binds it: try again with another.
 const BIND_ATTEMPTS: usize = 5;
 
-/// A running sshd on `127.0.0.1`. Dropping it kills the server and everything it started.
+/// A running sshd on `127.0.0.1` (or inside a network namespace, [`Sshd::start_in`]).
+/// Dropping it kills the server and everything it started.
 pub struct Sshd {
     port: u16,
+    /// The address it listens on.
+    address: String,
+    /// The network namespace it runs in, if not the test process's.
+    netns: Option<String>,
     /// `None` once killed.
     server: Option<Child>,
     /// Configuration, host key, authorized keys, pid file and log; removed after the server.
@@ -49,6 +54,15 @@ impl Sshd {
     /// Readiness is read from the server's log ("Server listening"), never probed by connecting:
     /// a probe would count in [`Sshd::connections`].
     pub fn start() -> Sshd {
+        Self::launch("127.0.0.1", None)
+    }
+
+    /// Starts an sshd inside the network namespace `netns`, listening on `address` port 22.
+    pub fn start_in(netns: &str, address: &str) -> Sshd {
+        Self::launch(address, Some(netns))
+    }
+
+    fn launch(address: &str, netns: Option<&str>) -> Sshd {
         check_machine();
         let dir = tempfile::Builder::new()
             .prefix("runbook-sshd-")
@@ -63,11 +77,14 @@ impl Sshd {
 
         let mut sshd = Sshd {
             port: 0,
+            address: address.to_string(),
+            netns: netns.map(str::to_string),
             server: None,
             dir,
         };
         for _ in 0..BIND_ATTEMPTS {
-            sshd.port = free_port();
+            // A namespace of its own has port 22 free.
+            sshd.port = if netns.is_some() { 22 } else { free_port() };
             sshd.server = Some(sshd.spawn());
             match sshd.wait_until_listening() {
                 Startup::Listening => return sshd,
@@ -80,7 +97,7 @@ impl Sshd {
         );
     }
 
-    /// The port the server listens on, on 127.0.0.1.
+    /// The port the server listens on.
     pub fn port(&self) -> u16 {
         self.port
     }
@@ -93,7 +110,12 @@ impl Sshd {
         let (Some(kind), Some(key)) = (fields.next(), fields.next()) else {
             panic!("malformed host public key: {public:?}");
         };
-        format!("[127.0.0.1]:{} {kind} {key}", self.port)
+        // ssh writes port 22 without brackets and looks it up so.
+        if self.port == 22 {
+            format!("{} {kind} {key}", self.address)
+        } else {
+            format!("[{}]:{} {kind} {key}", self.address, self.port)
+        }
     }
 
     /// How many TCP connections this server accepted so far (from its VERBOSE log
@@ -102,7 +124,8 @@ impl Sshd {
         self.log()
             .lines()
             .filter(|line| {
-                line.contains("Connection from ") && line.contains(" on 127.0.0.1 port ")
+                line.contains("Connection from ")
+                    && line.contains(&format!(" on {} port ", self.address))
             })
             .count()
     }
@@ -158,7 +181,7 @@ impl Sshd {
         // `Port` must come before `ListenAddress`, which otherwise takes the default port.
         let text = format!(
             "Port {port}
-ListenAddress 127.0.0.1
+ListenAddress {address}
 HostKey {dir}/host_ed25519
 PidFile {dir}/sshd.pid
 AuthorizedKeysFile {dir}/authorized_keys
@@ -176,13 +199,23 @@ Subsystem sftp internal-sftp
 UseDNS no
 PrintMotd no
 ",
-            port = self.port
+            port = self.port,
+            address = self.address,
         );
         fs::write(&config, text).expect("write sshd_config");
         // A fresh log per attempt; sshd appends to it (`-E`). Errors printed before sshd opens
         // its log (a bad configuration) land in the same file through stderr.
         let log = fs::File::create(self.log_path()).expect("create sshd log");
-        Command::new(SSHD)
+        let mut command = match &self.netns {
+            // `ip netns exec` execs sshd: the child is sshd itself.
+            Some(netns) => {
+                let mut command = Command::new("ip");
+                command.args(["netns", "exec", netns, SSHD]);
+                command
+            }
+            None => Command::new(SSHD),
+        };
+        command
             .arg("-D")
             .arg("-e")
             .arg("-f")
@@ -197,7 +230,7 @@ PrintMotd no
     }
 
     fn wait_until_listening(&mut self) -> Startup {
-        let listening = format!("Server listening on 127.0.0.1 port {}.", self.port);
+        let listening = format!("Server listening on {} port {}.", self.address, self.port);
         let deadline = Instant::now() + READY_WITHIN;
         loop {
             let log = self.log();

@@ -57,12 +57,6 @@ bench_ssh() {
     "runbook run fan-out" - - - - "$runbook $dir/fan-out.rb42"
 }
 
-# The system ssh client as every peer runs it: no ssh_config, only our key and known_hosts.
-ssh_options() {
-  echo "-F none -n -i $CLIENT_KEY -o UserKnownHostsFile=$KNOWN_HOSTS" \
-    "-o StrictHostKeyChecking=yes -o BatchMode=yes -o IdentitiesOnly=yes"
-}
-
 host_name() { printf 'h%02d' "$1"; }
 
 write_ssh_runbooks() {

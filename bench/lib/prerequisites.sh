@@ -24,7 +24,7 @@ install_prerequisites() {
   fi
   local packages=()
   local pair
-  for pair in hyperfine:hyperfine ssh:openssh-client ssh-keygen:openssh-client; do
+  for pair in hyperfine:hyperfine ssh:openssh-client ssh-keygen:openssh-client curl:curl; do
     command -v "${pair%%:*}" >/dev/null 2>&1 || packages+=("${pair#*:}")
   done
   # sshd lives in /usr/sbin, which is not always on PATH.

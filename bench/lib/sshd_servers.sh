@@ -5,6 +5,7 @@
 #
 #   start_sshd_servers N   starts N servers on consecutive free ports: SSHD_PORTS, and
 #                          KNOWN_HOSTS and CLIENT_KEY to reach them
+#   ssh_options            the options every `ssh` client of the benchmarks uses
 #   stop_sshd_servers      kills them (run.sh's exit trap calls it)
 
 SSHD=/usr/sbin/sshd
@@ -101,6 +102,12 @@ write_known_hosts() {
   for port in "${SSHD_PORTS[@]}"; do
     echo "[127.0.0.1]:$port $kind $key" >>"$KNOWN_HOSTS"
   done
+}
+
+# The system ssh client as every peer runs it: no ssh_config, only our key and known_hosts.
+ssh_options() {
+  echo "-F none -n -i $CLIENT_KEY -o UserKnownHostsFile=$KNOWN_HOSTS" \
+    "-o StrictHostKeyChecking=yes -o BatchMode=yes -o IdentitiesOnly=yes"
 }
 
 stop_sshd_servers() {

@@ -6,10 +6,10 @@ use super::failure::unreachable_engine;
 use crate::diagnostic::error_kind::ErrorKind;
 use crate::diagnostic::error_kind::TypedError;
 use crate::hosts::host_spec::HostSpec;
+use crate::ssh::forward::{LocalEnd, LocalKind, RemoteAddress};
 use crate::ssh::pool::ConnectionPool;
 use bollard::Docker;
 use std::collections::HashMap;
-use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
 use tokio::sync::OnceCell;
 
@@ -57,9 +57,11 @@ impl EnginePool {
     ) -> Result<Docker, TypedError> {
         let slot = self.slot(&host.name);
         slot.get_or_try_init(|| async {
-            let socket = ssh
-                .forward_unix_socket(host, Path::new(REMOTE_SOCKET))
-                .await?;
+            let remote = RemoteAddress::Unix(REMOTE_SOCKET.into());
+            let forward = ssh.forward(host, &remote, LocalKind::UnixSocket).await?;
+            let LocalEnd::Unix(socket) = &forward.local else {
+                return Err(ErrorKind::Io.error("the Docker engine's forward is not a socket"));
+            };
             let docker = Docker::connect_with_unix(
                 &socket.to_string_lossy(),
                 CALL_TIMEOUT,

@@ -2,8 +2,10 @@
 
 use crate::diagnostic::error_kind::ErrorKind::{HttpStatus, Io, Timeout, Unreachable};
 use crate::diagnostic::error_kind::TypedError;
+use crate::ssh::forward::Via;
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 /// What to send.
@@ -21,6 +23,9 @@ pub struct Request {
     /// Redirects followed at most; 0 returns the redirect itself.
     pub redirects: usize,
     pub tls: TlsPolicy,
+    /// A host name connected to at this address instead of its own (a Compose service's
+    /// container), still named in the Host header and to TLS.
+    pub resolve: Option<(String, IpAddr)>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -67,16 +72,24 @@ impl Response {
     }
 }
 
-fn client(request: &Request) -> Result<reqwest::Client, TypedError> {
-    let redirects = if request.redirects == 0 {
-        reqwest::redirect::Policy::none()
-    } else {
-        reqwest::redirect::Policy::limited(request.redirects)
-    };
+/// A client for `request` with this redirect policy and time left; `socket` sends every
+/// connection there (a forward) while the URL's host stays the Host header and the TLS name.
+pub(super) fn client(
+    request: &Request,
+    redirects: reqwest::redirect::Policy,
+    timeout: Duration,
+    socket: Option<&Path>,
+) -> Result<reqwest::Client, TypedError> {
     let mut builder = reqwest::Client::builder()
-        .timeout(request.timeout)
+        .timeout(timeout)
         .redirect(redirects)
         .user_agent(concat!("runbook/", env!("CARGO_PKG_VERSION")));
+    if let Some(socket) = socket {
+        builder = builder.unix_socket(socket);
+    } else if let Some((name, ip)) = &request.resolve {
+        // The port is the URL's: reqwest ignores this one.
+        builder = builder.resolve(name, SocketAddr::new(*ip, 0));
+    }
     match &request.tls {
         TlsPolicy::Verified => {}
         TlsPolicy::ExtraCa(path) => {
@@ -89,10 +102,37 @@ fn client(request: &Request) -> Result<reqwest::Client, TypedError> {
         .map_err(|e| Io.error(format!("cannot set up HTTP: {}", chain(&e))))
 }
 
+/// Redirects followed at most `limit` times, as `redirects:` says; 0 returns the redirect.
+fn limited(limit: usize) -> reqwest::redirect::Policy {
+    if limit == 0 {
+        reqwest::redirect::Policy::none()
+    } else {
+        reqwest::redirect::Policy::limited(limit)
+    }
+}
+
 /// Sends the request; an answer of any status is a response, not an error.
-pub async fn send(request: &Request) -> Result<Response, TypedError> {
-    let client = client(request)?;
-    let mut builder = client.request(request.method.clone(), &request.url);
+pub async fn send(request: &Request, via: Via<'_>) -> Result<Response, TypedError> {
+    match via {
+        Via::Local => {
+            let client = client(request, limited(request.redirects), request.timeout, None)?;
+            exchange(&client, request, &request.url, Instant::now())
+                .await
+                .map_err(|e| failure(request, None, &e))
+        }
+        Via::Host { ssh, host } => super::through_host::send(request, ssh, host).await,
+    }
+}
+
+/// Sends `request` to `url` with `client` and reads the answer; `started` is when the first
+/// request of a chain of redirects left.
+pub(super) async fn exchange(
+    client: &reqwest::Client,
+    request: &Request,
+    url: &str,
+    started: Instant,
+) -> Result<Response, reqwest::Error> {
+    let mut builder = client.request(request.method.clone(), url);
     for (name, value) in &request.headers {
         builder = builder.header(name, value);
     }
@@ -111,25 +151,7 @@ pub async fn send(request: &Request) -> Result<Response, TypedError> {
         Body::Json(json) => builder.json(json),
         Body::Form(fields) => builder.form(fields),
     };
-    let started = Instant::now();
-    let answer = builder.send().await.map_err(|e| {
-        let (kind, what) = if e.is_timeout() {
-            (
-                Timeout,
-                format!("no answer within {}s", request.timeout.as_secs_f64()),
-            )
-        } else if e.is_redirect() {
-            (
-                HttpStatus,
-                format!("more than {} redirects", request.redirects),
-            )
-        } else if e.is_connect() {
-            (Unreachable, chain(&e))
-        } else {
-            (Io, chain(&e))
-        };
-        kind.error(format!("{} {}: {what}", request.method, request.url))
-    })?;
+    let answer = builder.send().await?;
     let status = answer.status().as_u16();
     let url = answer.url().to_string();
     let mut headers: BTreeMap<String, String> = BTreeMap::new();
@@ -143,14 +165,7 @@ pub async fn send(request: &Request) -> Result<Response, TypedError> {
             })
             .or_insert(value);
     }
-    let text = answer.text().await.map_err(|e| {
-        Io.error(format!(
-            "{} {}: reading the body: {}",
-            request.method,
-            request.url,
-            chain(&e)
-        ))
-    })?;
+    let text = answer.text().await?;
     let json = serde_json::from_str(&text).ok();
     Ok(Response {
         status,
@@ -160,6 +175,30 @@ pub async fn send(request: &Request) -> Result<Response, TypedError> {
         json,
         elapsed: started.elapsed(),
     })
+}
+
+/// A request that got no answer, worded as the operator reads it: `GET URL: what happened`
+/// (`GET URL from vm: …` when sent from a host).
+pub(super) fn failure(request: &Request, from: Option<&str>, e: &reqwest::Error) -> TypedError {
+    let (kind, what) = if e.is_timeout() {
+        (
+            Timeout,
+            format!("no answer within {}s", request.timeout.as_secs_f64()),
+        )
+    } else if e.is_redirect() {
+        (
+            HttpStatus,
+            format!("more than {} redirects", request.redirects),
+        )
+    } else if e.is_connect() {
+        (Unreachable, chain(e))
+    } else if e.is_body() || e.is_decode() {
+        (Io, format!("reading the body: {}", chain(e)))
+    } else {
+        (Io, chain(e))
+    };
+    let from = from.map(|host| format!(" from {host}")).unwrap_or_default();
+    kind.error(format!("{} {}{from}: {what}", request.method, request.url))
 }
 
 /// An error with its causes: reqwest's own message is often only "error sending request".

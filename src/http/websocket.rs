@@ -3,6 +3,7 @@
 
 use super::request::{Body, Request, Response, send};
 use crate::diagnostic::error_kind::TypedError;
+use crate::ssh::forward::Via;
 
 /// The handshake's fixed key; the server must answer its accept value.
 const KEY: &str = "dGhlIHNhbXBsZSBub25jZQ==";
@@ -21,7 +22,7 @@ pub fn http_url(url: &str) -> String {
 }
 
 /// Performs the upgrade; the response, and whether it is a valid WebSocket accept.
-pub async fn check(base: &Request) -> Result<(Response, bool), TypedError> {
+pub async fn check(base: &Request, via: Via<'_>) -> Result<(Response, bool), TypedError> {
     let mut request = base.clone();
     request.method = reqwest::Method::GET;
     request.url = http_url(&base.url);
@@ -36,7 +37,7 @@ pub async fn check(base: &Request) -> Result<(Response, bool), TypedError> {
         ]
         .map(|(k, v)| (k.to_string(), v.to_string())),
     );
-    let response = send(&request).await?;
+    let response = send(&request, via).await?;
     let accepted = response.status == 101
         && response
             .headers

@@ -1,17 +1,22 @@
 //! HTTP primitives: `http_get`, `http_head`, `http_post`, `http_put`, `http_patch`,
 //! `http_delete`, `http_wait`, `ws_check`, and the checks `expect_status`, `json_path`,
-//! `body_contains`. GET and HEAD read; the others change. TLS is verified unless a request
+//! `body_contains`. GET and HEAD read; the others change. In a body on a host, a request starts
+//! from that host (`localhost` is the host's), unless it says `via: "local"`. TLS is verified unless a request
 //! says `insecure: true`, which plans show. A `--probe` sends only GET, HEAD and OPTIONS, looks
 //! once where a run would wait, and a request that fails leaves its response unknown.
 
+use super::compose_target::{self, ComposeTarget, http_service};
+use super::connection_origin::{self, origin};
 use super::options::Options;
 use super::{Outcome, error, probed, unless_stopped};
 use crate::context::event::{Effect, Level};
 use crate::context::run_context::RunContext;
 use crate::context::unknown_value;
 use crate::diagnostic::error_kind::{ErrorKind, TypedError};
+use crate::hosts::host_spec::HostSpec;
 use crate::http::request::{self, Body, Request, Response, TlsPolicy, json_path};
 use crate::http::websocket;
+use crate::ssh::forward::Via;
 use reqwest::Method;
 use rhai::{Dynamic, Engine, Map};
 use std::sync::Arc;
@@ -31,6 +36,8 @@ const REQUEST_KEYS: &[&str] = &[
     "insecure",
     "ca",
     "expect",
+    connection_origin::VIA,
+    compose_target::COMPOSE,
 ];
 
 /// Options `http_wait` adds.
@@ -157,6 +164,7 @@ fn build(ctx: &RunContext, method: Method, url: &str, opts: &Map) -> Outcome<Req
         timeout: o.seconds("timeout")?.unwrap_or(Duration::from_secs(30)),
         redirects,
         tls,
+        resolve: None,
     })
 }
 
@@ -182,8 +190,9 @@ fn basic_auth(o: &Options) -> Outcome<Option<(String, String)>> {
     Ok(Some((field("user")?, field("password")?)))
 }
 
-/// `GET https://x/health` plus what a reviewer must see: body kind, auth, TLS exceptions.
-fn describe(request: &Request) -> String {
+/// `GET https://x/health` plus what a reviewer must see: body kind, auth, TLS exceptions, the
+/// Compose project whose service the URL names.
+fn describe(request: &Request, compose: Option<&ComposeTarget>) -> String {
     let mut shown = format!("{} {}", request.method, request.url);
     if !request.query.is_empty() {
         let query: Vec<String> = request
@@ -210,13 +219,30 @@ fn describe(request: &Request) -> String {
         TlsPolicy::ExtraCa(ca) => shown.push_str(&format!(" [TLS: also trusts {}]", ca.display())),
         TlsPolicy::Unverified => shown.push_str(" [TLS NOT VERIFIED]"),
     }
+    if let Some(compose) = compose {
+        shown.push_str(&format!(" {}", compose.shown()));
+    }
     shown
 }
 
-/// Where plans say a request goes: `http@host:port`.
-fn target(url: &str) -> String {
+/// Where plans say a request goes: `http@vm` from a host, else `http@host:port`.
+fn target(url: &str, from: Option<&HostSpec>) -> String {
+    if let Some(host) = from {
+        return format!("http@{}", host.name);
+    }
     let rest = url.split_once("://").map_or(url, |(_, r)| r);
     format!("http@{}", rest.split(['/', '?']).next().unwrap_or(rest))
+}
+
+/// How the transport is told where a request starts.
+fn via<'a>(ctx: &'a RunContext, from: Option<&'a HostSpec>) -> Via<'a> {
+    match from {
+        Some(host) => Via::Host {
+            ssh: &ctx.ssh,
+            host,
+        },
+        None => Via::Local,
+    }
 }
 
 fn response_map(r: &Response) -> Map {
@@ -279,14 +305,41 @@ fn effect(method: &Method) -> Effect {
 
 /// Sends `request`, unless it is a dry-run's and its method may change something: a probe
 /// sends only GET, HEAD and OPTIONS, whatever else decided it reads.
-async fn send(ctx: &RunContext, request: &Request) -> Result<Response, TypedError> {
+async fn send(
+    ctx: &RunContext,
+    request: &Request,
+    from: Option<&HostSpec>,
+    compose: Option<&ComposeTarget>,
+) -> Result<Response, TypedError> {
     if ctx.is_dry_run() && !matches!(request.method, Method::GET | Method::HEAD | Method::OPTIONS) {
         return Err(ErrorKind::Script.error(format!(
             "a probe never sends {} {}",
             request.method, request.url
         )));
     }
-    request::send(request).await
+    let request = addressed(ctx, request, from, compose).await?;
+    request::send(&request, via(ctx, from)).await
+}
+
+/// `request` as sent: to the address of the Compose service its URL names, if any, as `from`
+/// reaches it (looked up at each attempt: a wait outlives a container that is replaced).
+async fn addressed(
+    ctx: &RunContext,
+    request: &Request,
+    from: Option<&HostSpec>,
+    compose: Option<&ComposeTarget>,
+) -> Result<Request, TypedError> {
+    let mut request = request.clone();
+    if let Some(compose) = compose {
+        let ip = compose.address(ctx, from).await?;
+        request.resolve = Some((compose.service.clone(), ip));
+    }
+    Ok(request)
+}
+
+/// The `compose:` target of a call on `url`.
+fn compose_of(primitive: &str, url: &str, opts: &Map) -> Outcome<Option<ComposeTarget>> {
+    ComposeTarget::of(primitive, opts, http_service(&websocket::http_url(url)))
 }
 
 /// The statuses a response must have (`expect: 200` or `expect: [200, 204]`).
@@ -307,10 +360,12 @@ fn expected(opts: &Map) -> Outcome<Option<Vec<i64>>> {
 fn http(ctx: &RunContext, method: Method, url: &str, opts: &Map) -> Outcome<Map> {
     let request = build(ctx, method, url, opts)?;
     let expect = expected(opts)?;
+    let compose = compose_of("http", url, opts)?;
+    let from = origin(ctx, opts, "http")?;
     if !ctx.act(
         "http",
-        &target(url),
-        &describe(&request),
+        &target(url, from.as_ref()),
+        &describe(&request, compose.as_ref()),
         effect(&request.method),
     ) {
         return Ok(planned(ctx, &request));
@@ -320,7 +375,7 @@ fn http(ctx: &RunContext, method: Method, url: &str, opts: &Map) -> Outcome<Map>
         .block_on(unless_stopped(
             ctx,
             &format!("{} {url}", request.method),
-            send(ctx, &request),
+            send(ctx, &request, from.as_ref(), compose.as_ref()),
         ))
         .and_then(|response| match expect {
             Some(statuses) if !statuses.contains(&i64::from(response.status)) => error(
@@ -441,12 +496,19 @@ fn http_wait(ctx: &RunContext, url: &str, opts: &Map) -> Outcome<Map> {
         equals.as_ref(),
         contains.as_deref(),
     )?;
+    let compose = compose_of("http_wait", url, opts)?;
     let shown = format!(
         "{} until {condition} (up to {}s)",
-        describe(&request),
+        describe(&request, compose.as_ref()),
         limit.as_secs()
     );
-    if !ctx.act("http_wait", &target(url), &shown, Effect::Read) {
+    let from = origin(ctx, opts, "http_wait")?;
+    if !ctx.act(
+        "http_wait",
+        &target(url, from.as_ref()),
+        &shown,
+        Effect::Read,
+    ) {
         return Ok(planned(ctx, &request));
     }
     let wanted_json: Option<serde_json::Value> = match &equals {
@@ -471,7 +533,8 @@ fn http_wait(ctx: &RunContext, url: &str, opts: &Map) -> Outcome<Map> {
         interval,
         backoff,
     };
-    poll(ctx, &request, matches, &condition, pace)
+    let route = (from.as_ref(), compose.as_ref());
+    poll(ctx, &request, route, matches, &condition, pace)
 }
 
 /// How `http_wait` polls: for up to `limit`, `interval` apart, growing by `backoff`.
@@ -486,6 +549,7 @@ struct Pace {
 fn poll(
     ctx: &RunContext,
     request: &Request,
+    (from, compose): (Option<&HostSpec>, Option<&ComposeTarget>),
     matches: impl Fn(&Response) -> bool,
     condition: &str,
     pace: Pace,
@@ -503,7 +567,7 @@ fn poll(
         let answer =
             ctx.runtime
                 .block_on(unless_stopped(ctx, &format!("waiting for {url}"), async {
-                    Ok(send(ctx, request).await)
+                    Ok(send(ctx, request, from, compose).await)
                 }))?;
         let last = match &answer {
             Ok(r) if matches(r) => return Ok(response_map(r)),
@@ -550,8 +614,18 @@ fn ws_check(ctx: &RunContext, url: &str, opts: &Map) -> Outcome<Map> {
         .collect();
     Options::new(opts, "ws_check", &known)?;
     let request = build(ctx, Method::GET, url, opts)?;
-    let shown = format!("WebSocket upgrade {url} (expects 101)");
-    if !ctx.act("ws_check", &target(url), &shown, Effect::Read) {
+    let compose = compose_of("ws_check", url, opts)?;
+    let mut shown = format!("WebSocket upgrade {url} (expects 101)");
+    if let Some(compose) = &compose {
+        shown.push_str(&format!(" {}", compose.shown()));
+    }
+    let from = origin(ctx, opts, "ws_check")?;
+    if !ctx.act(
+        "ws_check",
+        &target(url, from.as_ref()),
+        &shown,
+        Effect::Read,
+    ) {
         return Ok(planned(ctx, &request));
     }
     let answer = ctx
@@ -559,7 +633,10 @@ fn ws_check(ctx: &RunContext, url: &str, opts: &Map) -> Outcome<Map> {
         .block_on(unless_stopped(
             ctx,
             &format!("WebSocket upgrade {url}"),
-            websocket::check(&request),
+            async {
+                let request = addressed(ctx, &request, from.as_ref(), compose.as_ref()).await?;
+                websocket::check(&request, via(ctx, from.as_ref())).await
+            },
         ))
         .and_then(|(response, accepted)| {
             if accepted {

@@ -1,6 +1,8 @@
 //! The functions step bodies call. One file per family; each registers itself into the rhai
 //! engine with the run's context, and checks the dry-run setting at every side effect.
 
+mod compose_target;
+mod connection_origin;
 pub mod control;
 pub mod docker;
 pub mod files;

@@ -1,8 +1,12 @@
 //! SQL primitives: `query`, `query_one`, `scalar`, `execute`, `transaction`, `wait_ready`,
 //! `pg_env` (libpq variables for client tools), on
 //! `postgres://` and `sqlite://` URLs. Values are bound as parameters, never interpolated. A
-//! password in a URL becomes a secret: masked everywhere from the first use.
+//! password in a URL becomes a secret: masked everywhere from the first use. In a body on a
+//! host, a PostgreSQL connection starts from that host (`via: "local"` says this machine); a
+//! SQLite file is always one of this machine.
 
+use super::compose_target::{self, ComposeTarget, postgres_service, with_hostaddr};
+use super::connection_origin::{self, origin};
 use super::options::Options;
 use super::process_output::shortened;
 use super::{Outcome, error, probed, unless_stopped};
@@ -10,9 +14,11 @@ use crate::context::event::{Effect, Level};
 use crate::context::run_context::RunContext;
 use crate::context::unknown_value;
 use crate::diagnostic::error_kind::ErrorKind;
+use crate::hosts::host_spec::HostSpec;
 use crate::sql::address::{Address, libpq_env, redact};
 use crate::sql::connections::{self, Connection};
 use crate::sql::{Cell, Row};
+use crate::ssh::forward::Via;
 use rhai::{Array, Dynamic, Engine, FnPtr, Map, NativeCallContext};
 use std::sync::Arc;
 use std::time::Duration;
@@ -25,11 +31,70 @@ struct SqlOptions {
 
 impl SqlOptions {
     fn parse(map: &Map, primitive: &'static str) -> Outcome<Self> {
-        let o = Options::new(map, primitive, &["read", "timeout"])?;
+        let o = Options::new(
+            map,
+            primitive,
+            &[
+                "read",
+                "timeout",
+                connection_origin::VIA,
+                compose_target::COMPOSE,
+            ],
+        )?;
         Ok(Self {
             read: o.bool("read")?,
             timeout: o.seconds("timeout")?,
         })
+    }
+}
+
+/// Where a database connection starts, and how plans name it: `sql@vm` and the statement
+/// followed by the URL from a host, else the URL and the statement.
+struct Place {
+    from: Option<HostSpec>,
+    /// The URL, its password masked.
+    shown_url: String,
+}
+
+impl Place {
+    fn new(ctx: &RunContext, url: &str, opts: &Map, primitive: &str) -> Outcome<Place> {
+        Ok(Place {
+            shown_url: target(ctx, url)?,
+            from: origin(ctx, opts, primitive)?,
+        })
+    }
+
+    fn target(&self) -> String {
+        match &self.from {
+            Some(host) => format!("sql@{}", host.name),
+            None => self.shown_url.clone(),
+        }
+    }
+
+    /// `command` as plans show it: from a host, with the URL it goes to.
+    fn command(&self, command: &str) -> String {
+        match &self.from {
+            Some(_) => format!("{command}  -- in {}", self.shown_url),
+            None => command.to_string(),
+        }
+    }
+
+    fn via<'a>(&'a self, ctx: &'a RunContext) -> Via<'a> {
+        match &self.from {
+            Some(host) => Via::Host {
+                ssh: &ctx.ssh,
+                host,
+            },
+            None => Via::Local,
+        }
+    }
+
+    /// How messages name the database: the URL, and the host it is reached from.
+    fn named(&self) -> String {
+        match &self.from {
+            Some(host) => format!("{} from {}", self.shown_url, host.name),
+            None => self.shown_url.clone(),
+        }
     }
 }
 
@@ -88,7 +153,11 @@ pub fn register(engine: &mut Engine, ctx: &Arc<RunContext>) {
     });
     let c = Arc::clone(ctx);
     engine.register_fn("wait_ready", move |url: &str, timeout: i64| {
-        wait_ready(&c, url, timeout)
+        wait_ready(&c, url, timeout, &Map::new())
+    });
+    let c = Arc::clone(ctx);
+    engine.register_fn("wait_ready", move |url: &str, timeout: i64, opts: Map| {
+        wait_ready(&c, url, timeout, &opts)
     });
 }
 
@@ -190,8 +259,9 @@ fn statement(
     params: &Array,
     opts: &Map,
 ) -> Outcome<Dynamic> {
+    let compose = ComposeTarget::of(shape.name(), opts, postgres_service(url))?;
+    let place = Place::new(ctx, url, opts, shape.name())?;
     let opts = SqlOptions::parse(opts, shape.name())?;
-    let shown_url = target(ctx, url)?;
     let cells = params.iter().map(cell).collect::<Outcome<Vec<_>>>()?;
     let read = match shape {
         Shape::Affected => opts.read.unwrap_or(false),
@@ -209,7 +279,16 @@ fn statement(
         Shape::Affected => ctx.unknown_value(&format!("rows changed by {}", shortened(sql.trim()))),
         _ => ctx.unknown_value(&format!("{} of {}", shape.name(), shortened(sql.trim()))),
     };
-    if !ctx.act(shape.name(), &shown_url, &shown, effect) {
+    let shown = match &compose {
+        Some(compose) => format!("{shown}  -- {}", compose.shown()),
+        None => shown,
+    };
+    if !ctx.act(
+        shape.name(),
+        &place.target(),
+        &place.command(&shown),
+        effect,
+    ) {
         return Ok(not_run());
     }
     // A dry-run probe runs only what reads by its text (whatever `read:` says), in a read-only
@@ -219,7 +298,8 @@ fn statement(
         return Ok(not_run());
     }
     let result = ctx.runtime.block_on(async {
-        let connection = connect(ctx, url, &shown_url).await?;
+        let url = addressed(ctx, url, compose.as_ref(), &place).await?;
+        let connection = connect(ctx, &url, &place).await?;
         let work = async {
             match shape {
                 Shape::Affected => connection
@@ -245,7 +325,7 @@ fn statement(
                 None => work.await.map_err(|e| ErrorKind::Sql.error(e)),
             }
         };
-        let what = format!("{} on {shown_url}", shape.name());
+        let what = format!("{} on {}", shape.name(), place.named());
         let result = unless_stopped(ctx, &what, async {
             limited.await.map_err(|e| e.context(&what))
         })
@@ -278,13 +358,34 @@ fn shaped(shape: Shape, mut rows: Vec<Row>) -> Result<Dynamic, String> {
     })
 }
 
-async fn connect(ctx: &RunContext, url: &str, shown: &str) -> Outcome<Connection> {
+async fn connect(ctx: &RunContext, url: &str, place: &Place) -> Outcome<Connection> {
     unless_stopped(
         ctx,
-        &format!("connecting to {shown}"),
-        ctx.databases.connect(url, &ctx.base_dir, ctx.is_dry_run()),
+        &format!("connecting to {}", place.named()),
+        ctx.databases
+            .connect(url, &ctx.base_dir, ctx.is_dry_run(), place.via(ctx)),
     )
     .await
+}
+
+/// `url` as connected to: at the address of the Compose service its host names, if any.
+async fn addressed(
+    ctx: &RunContext,
+    url: &str,
+    compose: Option<&ComposeTarget>,
+    place: &Place,
+) -> Outcome<String> {
+    let Some(compose) = compose else {
+        return Ok(url.to_string());
+    };
+    let finding = format!(
+        "finding service `{}` of {} for {}",
+        compose.service,
+        compose.project,
+        place.named()
+    );
+    let ip = unless_stopped(ctx, &finding, compose.address(ctx, place.from.as_ref())).await?;
+    Ok(with_hostaddr(url, &ip.to_string()))
 }
 
 /// `transaction(url, || { … })`: BEGIN, the closure, then COMMIT, or ROLLBACK if it failed.
@@ -294,17 +395,22 @@ fn transaction(
     url: &str,
     body: &FnPtr,
 ) -> Outcome<Dynamic> {
-    let shown = target(ctx, url)?;
+    let place = Place::new(ctx, url, &Map::new(), "transaction")?;
     let control = |sql: &str| -> Outcome<()> {
-        if !ctx.act("transaction", &shown, sql, Effect::Change) {
+        if !ctx.act(
+            "transaction",
+            &place.target(),
+            &place.command(sql),
+            Effect::Change,
+        ) {
             return Ok(());
         }
         ctx.runtime.block_on(async {
-            let connection = connect(ctx, url, &shown).await?;
+            let connection = connect(ctx, url, &place).await?;
             connection
                 .batch(sql)
                 .await
-                .or_else(|e| error(ErrorKind::Sql, format!("{sql} on {shown}: {e}")))
+                .or_else(|e| error(ErrorKind::Sql, format!("{sql} on {}: {e}", place.named())))
         })
     };
     control("BEGIN")?;
@@ -325,15 +431,33 @@ fn transaction(
     }
 }
 
-/// `wait_ready(url, secs)`: the `pg_isready` of runbooks.
-fn wait_ready(ctx: &RunContext, url: &str, timeout: i64) -> Outcome<bool> {
-    let shown = target(ctx, url)?;
+/// `wait_ready(url, secs)`: the `pg_isready` of runbooks (`#{via: "local"}` as a third
+/// argument connects from this machine; under `compose:`, the service is looked up once, when
+/// the wait starts).
+fn wait_ready(ctx: &RunContext, url: &str, timeout: i64, opts: &Map) -> Outcome<bool> {
+    Options::new(
+        opts,
+        "wait_ready",
+        &[connection_origin::VIA, compose_target::COMPOSE],
+    )?;
+    let compose = ComposeTarget::of("wait_ready", opts, postgres_service(url))?;
+    let place = Place::new(ctx, url, opts, "wait_ready")?;
+    let shown = place.named();
     let secs = u64::try_from(timeout).unwrap_or(0);
-    let command = format!("wait until the database accepts connections (up to {secs}s)");
-    if !ctx.act("wait_ready", &shown, &command, Effect::Read) {
+    let mut command = format!("wait until the database accepts connections (up to {secs}s)");
+    if let Some(compose) = &compose {
+        command.push_str(&format!(" {}", compose.shown()));
+    }
+    if !ctx.act(
+        "wait_ready",
+        &place.target(),
+        &place.command(&command),
+        Effect::Read,
+    ) {
         return Ok(true);
     }
     ctx.runtime.block_on(async {
+        let url = addressed(ctx, url, compose.as_ref(), &place).await?;
         let attempt = |n: u32, why: &str| {
             ctx.log(
                 Level::Info,
@@ -341,9 +465,10 @@ fn wait_ready(ctx: &RunContext, url: &str, timeout: i64) -> Outcome<bool> {
             );
         };
         let waiting = connections::wait_ready(
-            url,
+            &url,
             &ctx.base_dir,
             ctx.is_dry_run(),
+            place.via(ctx),
             Duration::from_secs(secs),
             attempt,
         );

@@ -199,6 +199,35 @@ pub fn libpq_env(url: &str) -> Result<Vec<(&'static str, String)>, String> {
     Ok(env)
 }
 
+/// The URL without the server it names (hosts, ports and the `host`, `hostaddr` and `port`
+/// parameters), for a client to be given another: user, password, database and the other
+/// parameters stay as written.
+pub fn without_server(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let (rest, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let (authority, database) = rest.split_once('/').unwrap_or((rest, ""));
+    let userinfo = authority
+        .rsplit_once('@')
+        .map(|(userinfo, _)| format!("{userinfo}@"))
+        .unwrap_or_default();
+    let kept: Vec<&str> = query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .filter(|p| {
+            let key = p.split_once('=').map_or(*p, |(k, _)| k);
+            !matches!(decode_lossy(key).as_ref(), "host" | "hostaddr" | "port")
+        })
+        .collect();
+    let query = if kept.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", kept.join("&"))
+    };
+    format!("{scheme}://{userinfo}/{database}{query}")
+}
+
 /// The host and port of one `host:port` of a URL, either possibly empty; an IPv6 address is
 /// written in brackets (`[::1]:5432`).
 fn host_and_port(hostport: &str) -> (&str, &str) {

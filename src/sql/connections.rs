@@ -4,10 +4,13 @@
 
 use super::address::{Address, SqlitePath, Tls, redact};
 use super::sqlite_values::cell;
+use super::through_host::Server;
 use super::{Cell, Row};
 use crate::diagnostic::error_kind::{ErrorKind, TypedError};
+use crate::ssh::forward::{LocalEnd, LocalKind, Via};
 use std::collections::HashMap;
 use std::path::Path;
+use std::str::FromStr as _;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 use tokio::sync::OnceCell;
@@ -27,19 +30,21 @@ pub struct Databases {
 }
 
 impl Databases {
-    /// The connection to `url` (relative SQLite paths resolve against `base_dir`). A
-    /// `read_only` one (a dry-run's probe) opens a SQLite file read-only: it never creates it.
+    /// The connection to `url` (relative SQLite paths resolve against `base_dir`) from where
+    /// `via` says. A `read_only` one (a dry-run's probe) opens a SQLite file read-only: it
+    /// never creates it.
     pub async fn connect(
         &self,
         url: &str,
         base_dir: &Path,
         read_only: bool,
+        via: Via<'_>,
     ) -> Result<Connection, TypedError> {
-        let key = if read_only {
-            format!("read-only {url}")
-        } else {
-            url.to_string()
-        };
+        let mut key = via.host().map(|h| format!("{h} ")).unwrap_or_default();
+        if read_only {
+            key.push_str("read-only ");
+        }
+        key.push_str(url);
         let slot = Arc::clone(
             self.open
                 .lock()
@@ -47,22 +52,20 @@ impl Databases {
                 .entry(key)
                 .or_default(),
         );
-        slot.get_or_try_init(|| open(url, base_dir, read_only))
+        slot.get_or_try_init(|| open(url, base_dir, read_only, via))
             .await
             .cloned()
     }
-
-    /// Drops a broken connection; the next use reconnects.
-    pub fn forget(&self, url: &str) {
-        self.open
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .retain(|key, _| key != url && *key != format!("read-only {url}"));
-    }
 }
 
-async fn open(url: &str, base_dir: &Path, read_only: bool) -> Result<Connection, TypedError> {
+async fn open(
+    url: &str,
+    base_dir: &Path,
+    read_only: bool,
+    via: Via<'_>,
+) -> Result<Connection, TypedError> {
     match Address::parse(url).map_err(|e| ErrorKind::Script.error(e))? {
+        // A file of this machine, wherever the body runs (the reference says so).
         Address::Sqlite(path) => {
             let connection = match &path {
                 SqlitePath::Memory => rusqlite::Connection::open_in_memory(),
@@ -84,28 +87,61 @@ async fn open(url: &str, base_dir: &Path, read_only: bool) -> Result<Connection,
             url: pg_url, tls, ..
         } => {
             let shown = redact(url);
-            let client = match tls {
-                Tls::Off => {
-                    let (client, connection) =
-                        tokio_postgres::connect(&pg_url, tokio_postgres::NoTls)
-                            .await
-                            .map_err(|e| refused(&shown, &e))?;
-                    tokio::spawn(connection);
-                    client
-                }
-                Tls::Verified { root } => {
-                    let config = tls_config(root.as_deref()).map_err(|e| ErrorKind::Io.error(e))?;
-                    let tls = tokio_postgres_rustls::MakeRustlsConnect::new(config);
-                    let (client, connection) = tokio_postgres::connect(&pg_url, tls)
-                        .await
-                        .map_err(|e| refused(&shown, &e))?;
-                    tokio::spawn(connection);
-                    client
+            let script = |e: String| ErrorKind::Script.error(e);
+            let (config, forward) = match via {
+                Via::Local => (
+                    tokio_postgres::Config::from_str(&pg_url)
+                        .map_err(|e| script(format!("`{shown}`: {e}")))?,
+                    None,
+                ),
+                Via::Host { ssh, host } => {
+                    let server = Server::of(&pg_url).map_err(script)?;
+                    let forward = ssh
+                        .forward(host, &server.address, LocalKind::LoopbackPort)
+                        .await?;
+                    let LocalEnd::Tcp(local) = forward.local else {
+                        return Err(ErrorKind::Io.error("a database forward is not a port"));
+                    };
+                    let config = server.through(&pg_url, local).map_err(script)?;
+                    let mark = forward.mark();
+                    (config, Some((ssh, forward, mark)))
                 }
             };
-            Ok(Connection::Postgres(Arc::new(client)))
+            let connected = match tls {
+                Tls::Off => connect_with(&config, tokio_postgres::NoTls).await,
+                Tls::Verified { root } => {
+                    let config_tls =
+                        tls_config(root.as_deref()).map_err(|e| ErrorKind::Io.error(e))?;
+                    let tls = tokio_postgres_rustls::MakeRustlsConnect::new(config_tls);
+                    connect_with(&config, tls).await
+                }
+            };
+            match (connected, forward) {
+                (Ok(client), _) => Ok(Connection::Postgres(Arc::new(client))),
+                // Nothing answered through the forward: the host says why.
+                (Err(e), Some((ssh, forward, mark))) if e.as_db_error().is_none() => {
+                    let tunnel = ssh.tunnel_failure(&forward, mark, &pg_error(&e)).await;
+                    Err(tunnel
+                        .unwrap_or_else(|| refused(&format!("{shown} from {}", forward.host), &e)))
+                }
+                (Err(e), _) => Err(refused(&shown, &e)),
+            }
         }
     }
+}
+
+/// Connects with `config`; the connection runs on its own task.
+async fn connect_with<T>(
+    config: &tokio_postgres::Config,
+    tls: T,
+) -> Result<tokio_postgres::Client, tokio_postgres::Error>
+where
+    T: tokio_postgres::tls::MakeTlsConnect<tokio_postgres::Socket>,
+    T::Stream: Send + 'static,
+{
+    let (client, connection) = config.connect(tls).await?;
+    tokio::spawn(connection);
+    Ok(client)
 }
 
 fn tls_config(root: Option<&Path>) -> Result<rustls::ClientConfig, String> {
@@ -318,6 +354,7 @@ pub async fn wait_ready(
     url: &str,
     base_dir: &Path,
     read_only: bool,
+    via: Via<'_>,
     timeout: Duration,
     mut attempt: impl FnMut(u32, &str),
 ) -> Result<u32, TypedError> {
@@ -325,7 +362,7 @@ pub async fn wait_ready(
     let mut tries = 0;
     loop {
         tries += 1;
-        let error = match open(url, base_dir, read_only).await {
+        let error = match open(url, base_dir, read_only, via).await {
             Ok(connection) => match connection.query("SELECT 1", &[], false).await {
                 Ok(_) => return Ok(tries),
                 Err(e) => e,

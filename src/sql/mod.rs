@@ -5,6 +5,7 @@ pub mod address;
 pub mod connections;
 pub mod pg_values;
 pub mod sqlite_values;
+pub mod through_host;
 
 /// A database value, typed, as runbooks see it.
 #[derive(Debug, Clone, PartialEq)]

@@ -3,9 +3,10 @@
 //! in a private control directory and exit on their own when idle, should we die.
 
 use super::connect_error::ConnectError;
+use super::forward::{Forward, ForwardKey, ForwardSlot};
 use crate::diagnostic::error_kind::{ErrorKind, TypedError};
 use crate::hosts::host_spec::{HostSpec, Identity};
-use openssh::{ControlPersist, ForwardType, KnownHosts, Session, SessionBuilder};
+use openssh::{ControlPersist, KnownHosts, Session, SessionBuilder};
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::num::NonZeroUsize;
@@ -52,11 +53,12 @@ const IDLE_EXIT: usize = 300;
 
 type Slot = Arc<OnceCell<Arc<Session>>>;
 
-/// The open connections, by host name.
+/// The open connections, by host name, and the forwards through them.
 pub struct ConnectionPool {
     settings: SshSettings,
     dir: Mutex<Option<tempfile::TempDir>>,
     sessions: Mutex<HashMap<String, Slot>>,
+    forwards: Mutex<HashMap<ForwardKey, ForwardSlot>>,
 }
 
 /// Why a master connection did not open: on this machine, or at the other end.
@@ -71,6 +73,7 @@ impl ConnectionPool {
             settings,
             dir: Mutex::new(None),
             sessions: Mutex::new(HashMap::new()),
+            forwards: Mutex::new(HashMap::new()),
         }
     }
 
@@ -86,35 +89,10 @@ impl ConnectionPool {
             .map(Arc::clone)
     }
 
-    /// Forwards a Unix socket of `host` (such as the Docker engine's) to a private local socket
-    /// over the host's master connection; returns the local path.
-    pub async fn forward_unix_socket(
-        &self,
-        host: &HostSpec,
-        remote: &Path,
-    ) -> Result<PathBuf, TypedError> {
-        let session = self.session(host).await?;
-        let local = self
-            .control_dir()
-            .map_err(|e| ErrorKind::Io.error(e))?
-            .join(format!("{}.forward.sock", safe_name(&host.name)));
-        let _ = std::fs::remove_file(&local);
-        session
-            .request_port_forward(ForwardType::Local, local.clone(), remote.to_path_buf())
-            .await
-            .map_err(|e| {
-                ErrorKind::Unreachable.error(format!(
-                    "cannot forward {} from {}: {e}",
-                    remote.display(),
-                    host.name
-                ))
-            })?;
-        Ok(local)
-    }
-
     /// Forgets a host's session after its connection broke; the next use reconnects.
     pub fn forget(&self, host: &str) {
         self.lock_sessions().remove(host);
+        self.lock_forwards().retain(|(name, _, _), _| name != host);
     }
 
     /// The hosts connected now.
@@ -129,8 +107,9 @@ impl ConnectionPool {
         hosts
     }
 
-    /// Closes every master connection.
+    /// Closes every forward, then every master connection.
     pub async fn close(&self) {
+        self.close_forwards().await;
         let slots: Vec<Slot> = self.lock_sessions().drain().map(|(_, s)| s).collect();
         for slot in slots {
             let Ok(cell) = Arc::try_unwrap(slot) else {
@@ -148,12 +127,35 @@ impl ConnectionPool {
         self.sessions.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    fn lock_forwards(&self) -> std::sync::MutexGuard<'_, HashMap<ForwardKey, ForwardSlot>> {
+        self.forwards.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(super) fn forward_slot(&self, key: ForwardKey) -> ForwardSlot {
+        Arc::clone(self.lock_forwards().entry(key).or_default())
+    }
+
+    /// The forwards opened so far, forgotten by the pool.
+    pub(super) fn drain_forwards(&self) -> Vec<Forward> {
+        self.lock_forwards()
+            .drain()
+            .filter_map(|(_, slot)| slot.get().cloned())
+            .collect()
+    }
+
+    /// The session to `host` if it is open, without connecting.
+    pub(super) fn existing_session(&self, host: &str) -> Option<Arc<Session>> {
+        self.lock_sessions()
+            .get(host)
+            .and_then(|slot| slot.get().cloned())
+    }
+
     fn slot(&self, host: &str) -> Slot {
         Arc::clone(self.lock_sessions().entry(host.to_string()).or_default())
     }
 
     /// The private directory for control sockets, keys and generated configs.
-    fn control_dir(&self) -> Result<PathBuf, String> {
+    pub(super) fn control_dir(&self) -> Result<PathBuf, String> {
         let mut dir = self.dir.lock().unwrap_or_else(PoisonError::into_inner);
         if dir.is_none() {
             let made = tempfile::Builder::new()
@@ -260,7 +262,7 @@ impl ConnectionPool {
 }
 
 /// A host name usable in a file name.
-fn safe_name(host: &str) -> String {
+pub(super) fn safe_name(host: &str) -> String {
     host.chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
         .collect()

@@ -14,9 +14,10 @@ use crate::context::acting_host;
 use crate::context::event::{Effect, Event, Level};
 use crate::context::run_context::RunContext;
 use crate::context::unknown_value;
-use crate::diagnostic::error_kind::ErrorKind;
+use crate::diagnostic::error_kind::{ErrorKind, TypedError};
 use crate::docker::containers::{self, Engine, Filter, Lifecycle, Until};
 use crate::docker::engines::local_name;
+use crate::hosts::host_spec::HostSpec;
 use crate::shell_quote::quote;
 use rhai::{Array, Dynamic, Engine as Rhai, Map};
 use serde_json::Value;
@@ -85,21 +86,39 @@ fn call<T>(
     probed(ctx, done, || planned(ctx))
 }
 
+/// The engine of `host` (this machine's when none); the primitives that find Compose services
+/// by name use it too.
+pub(super) async fn engine_of(
+    ctx: &RunContext,
+    host: Option<&HostSpec>,
+) -> Result<Engine, TypedError> {
+    Ok(match host {
+        None => Engine {
+            docker: ctx.docker.local().await?,
+            name: format!("local ({})", local_name()),
+        },
+        Some(spec) => Engine {
+            docker: ctx.docker.remote(&ctx.ssh, spec).await?,
+            name: spec.name.clone(),
+        },
+    })
+}
+
 async fn connect(ctx: &RunContext, handle: &DockerHandle) -> Outcome<Engine> {
-    let (docker, name) = match &handle.host {
-        None => (
-            ctx.docker.local().await,
-            format!("local ({})", local_name()),
-        ),
-        Some(host) => {
-            let spec = host_named(ctx, host)?;
-            (ctx.docker.remote(&ctx.ssh, &spec).await, host.clone())
-        }
-    };
-    let connecting = async { docker };
-    let docker =
-        unless_stopped(ctx, &format!("connecting to Docker on {name}"), connecting).await?;
-    Ok(Engine { docker, name })
+    let spec = handle
+        .host
+        .as_deref()
+        .map(|host| host_named(ctx, host))
+        .transpose()?;
+    let name = spec
+        .as_ref()
+        .map_or_else(|| format!("local ({})", local_name()), |s| s.name.clone());
+    unless_stopped(
+        ctx,
+        &format!("connecting to Docker on {name}"),
+        engine_of(ctx, spec.as_ref()),
+    )
+    .await
 }
 
 /// A JSON value as rhai sees it.
