@@ -201,6 +201,53 @@ fn a_closed_port_on_the_host_is_named_with_the_host_s_reason() {
 }
 
 #[test]
+fn a_host_whose_sshd_refuses_forwarding_is_named_with_the_fix() {
+    let ns = Namespace::refusing_forwards();
+    let test = test(
+        r#"runbook "r" {
+  param http: int
+  param https: int
+@HOSTS@
+  procedure p on vm {
+    step http { http_get(`http://localhost:${http}/health`); }
+  }
+}"#,
+        &[("vm", &ns)],
+    );
+    let out = run(test, &ns, "run");
+    out.code(1).stdout_has(&format!(
+        "vm: cannot reach localhost:{} from vm: the SSH server refuses forwarding (allow it in \
+         vm's sshd_config: `AllowTcpForwarding yes`",
+        ns.http_port
+    ));
+}
+
+#[test]
+fn a_probe_reads_through_the_host_too() {
+    let ns = Namespace::new();
+    let test = test(
+        r#"runbook "r" {
+  param http: int
+  param https: int
+@HOSTS@
+  procedure p on vm {
+    step check {
+      let r = http_get(`http://localhost:${http}/health`);
+      log(`probed: ${r.text}`);
+    }
+  }
+}"#,
+        &[("vm", &ns)],
+    );
+    let http = format!("http={}", ns.http_port);
+    let out = test
+        .args(["plan", "main.rb42", "-p", &http, "-p", "https=1", "--probe"])
+        .run();
+    out.code(0)
+        .stdout_has(&format!("probed: healthy on {}", ns.name));
+}
+
+#[test]
 fn a_tunnel_killed_mid_request_fails_the_step_naming_host_and_address() {
     let mut ns = Namespace::new();
     let test = test(
