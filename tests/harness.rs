@@ -115,6 +115,28 @@ impl Test {
         cmd
     }
 
+    /// The shell command line that runs the binary as [`Test::command`] would (directory,
+    /// environment, arguments), for a test that types it into a real terminal.
+    pub fn shell_line(&self) -> String {
+        let quote = |text: &str| format!("'{}'", text.replace('\'', r"'\''"));
+        let state = self.dir.path().join(".runbook");
+        let mut line = format!(
+            "cd {} && env -u RUNBOOK_LOG NO_COLOR=1 RUNBOOK_STATE_DIR={}",
+            quote(&self.dir.path().display().to_string()),
+            quote(&state.display().to_string())
+        );
+        for (k, v) in &self.env {
+            line.push_str(&format!(" {k}={}", quote(v)));
+        }
+        line.push(' ');
+        line.push_str(&quote(env!("CARGO_BIN_EXE_runbook")));
+        for arg in &self.args {
+            line.push(' ');
+            line.push_str(&quote(arg));
+        }
+        line
+    }
+
     /// Runs the binary with `args` (the test's environment, directory and standard input).
     pub fn execute(&self, args: &[String]) -> std::process::Output {
         match &self.stdin {

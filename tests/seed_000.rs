@@ -7,6 +7,7 @@
 
 use crate::docker_env::{self, BUSYBOX, ComposeProject, Container, WEB_HEALTHY};
 use crate::harness::{Output, Test, free_port};
+use crate::tmux::answer_on_terminal;
 use crate::http_env::{self, HttpServer};
 use crate::postgres_env;
 use crate::sshd::{self, Sshd};
@@ -328,9 +329,20 @@ fn snapshot(url: &str) -> String {
 }
 
 fn local(procedure: &str, database: &str, params: &[(&str, String)], extra: &[&str]) -> Output {
+    local_test(LOCAL, procedure, database, params, extra).run()
+}
+
+/// `runbook run FILE PROCEDURE` with the database and `params`, not yet run.
+fn local_test(
+    file: &str,
+    procedure: &str,
+    database: &str,
+    params: &[(&str, String)],
+    extra: &[&str],
+) -> Test {
     let mut args = vec![
         "run".to_string(),
-        runbook_path(LOCAL),
+        runbook_path(file),
         procedure.to_string(),
         "-p".into(),
         "app_dir=/nonexistent/brokerx".into(),
@@ -343,7 +355,11 @@ fn local(procedure: &str, database: &str, params: &[(&str, String)], extra: &[&s
     Test::new()
         .env("DATABASE_URL", database)
         .args(args.iter().map(String::as_str))
-        .run()
+}
+
+/// The database name of a PostgreSQL URL.
+fn database_name(url: &str) -> &str {
+    url.rsplit('/').next().expect("a database in the URL")
 }
 
 #[test]
@@ -385,13 +401,153 @@ fn the_database_is_dumped_with_pg_dump_and_restored_with_pg_restore() {
         damaged
     );
 
+    // `--yes` does not answer a restore over the database: only an operator at a terminal does.
     local("db-restore", &url, &params, &["--yes"])
-        .code(0)
-        .stdout_has(&format!("restored {dump}"));
+        .code(3)
+        .stdout_has("only an operator there answers a `confirm always`");
+    assert_eq!(
+        postgres_env::server().psql(&url, "SELECT * FROM accounts ORDER BY id"),
+        damaged
+    );
+
+    let test = local_test(LOCAL, "db-restore", &url, &params, &["--yes"]);
+    let screen = answer_on_terminal(&test, "y", |asked| {
+        let name = database_name(&url);
+        assert!(
+            asked.contains(&format!("Remplacer le contenu de la base {name} par {dump} (PostgreSQL custom-format dump (pg_dump -Fc), du 20")),
+            "the question names the database, the dump and its date:\n{asked}"
+        );
+    });
+    assert!(screen.contains("[exit 0]"), "{screen}");
+    assert!(screen.contains("restored "), "{screen}");
     assert_eq!(snapshot(&url), before, "the data are those of the dump");
     assert!(
         Path::new(&format!("{dump}.before-restore")).exists(),
         "the damaged state was saved before the restore"
+    );
+}
+
+/// `pg_dump ARGS… URL > file`, with the machine's pg_dump.
+fn pg_dump(url: &str, args: &[&str], file: &Path) {
+    let out = Command::new("pg_dump")
+        .args(args)
+        .arg(url)
+        .output()
+        .expect("run pg_dump");
+    assert!(
+        out.status.success(),
+        "pg_dump: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::write(file, out.stdout).expect("write the dump");
+}
+
+#[test]
+fn db_restore_reads_a_plain_sql_dump_and_a_custom_dump_without_a_manifest() {
+    let url = shop_database();
+    let before = snapshot(&url);
+    let dir = tempfile::tempdir().expect("temp dir");
+    // What the seed's own commands make: `pg_dump > backup.sql`, `pg_dump -F c -f backup.dump`,
+    // with no manifest beside them, named so that no name tells the format.
+    let plain = dir.path().join("backup-a");
+    pg_dump(&url, &[], &plain);
+    let custom = dir.path().join("backup-b");
+    pg_dump(&url, &["-Fc"], &custom);
+    let damage = "UPDATE accounts SET balance = 0; DELETE FROM orders; CREATE TABLE scratch (x int);";
+
+    for (file, format) in [
+        (&plain, "plain SQL dump (pg_dump > FILE.sql)"),
+        (&custom, "PostgreSQL custom-format dump (pg_dump -Fc)"),
+    ] {
+        postgres_env::server().psql(&url, damage);
+        let params = [
+            ("db_service", String::new()),
+            ("dump_file", file.display().to_string()),
+        ];
+        // The plan, probing the file, says which format it found and what it checked.
+        let probed = local_test(LOCAL, "db-restore", &url, &params, &[]);
+        let mut args: Vec<String> = probed.arguments().to_vec();
+        args[0] = "plan".into();
+        args.push("--probe".into());
+        let planned = Test::new()
+            .env("DATABASE_URL", &url)
+            .args(args.iter().map(String::as_str))
+            .run();
+        planned.code(0).stdout_has(format).stdout_has("no manifest");
+
+        let test = local_test(LOCAL, "db-restore", &url, &params, &[]);
+        let screen = answer_on_terminal(&test, "y", |_| {});
+        assert!(screen.contains("[exit 0]"), "{screen}");
+        assert!(screen.contains(format), "the terminal names the format: {screen}");
+        assert_eq!(snapshot(&url), before, "{format}: the data are those of the dump");
+        let tables = postgres_env::server().psql(
+            &url,
+            "SELECT count(*) FROM pg_tables WHERE tablename = 'scratch'",
+        );
+        assert_eq!(tables.trim(), "0", "{format}: the restore replaced the database");
+    }
+}
+
+/// A plain SQL dump written by hand (as a script could), ending like pg_dump's.
+const HAND_DUMP: &str = "CREATE TABLE restored (id int PRIMARY KEY, note text);
+INSERT INTO restored VALUES (1, 'from the backup');
+-- PostgreSQL database dump complete
+";
+
+#[test]
+fn the_incident_restore_runs_only_when_the_database_is_down_and_always_asks() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let dump = dir.path().join("nightly.sql");
+    std::fs::write(&dump, HAND_DUMP).expect("dump");
+    let incident = |url: &str, extra: &[&str]| {
+        let params = [
+            ("db_service", String::new()),
+            ("backup_dir", dir.path().display().to_string()),
+        ];
+        local_test(INCIDENTS, "incident-db", url, &params, extra)
+            .env("DUMP_FILE", &dump.display().to_string())
+    };
+
+    // A healthy database, DUMP_FILE exported and --yes: nothing is restored.
+    let healthy = shop_database();
+    let before = snapshot(&healthy);
+    incident(&healthy, &["--yes"])
+        .run()
+        .code(0)
+        .stdout_has("the database answers")
+        .stdout_has("`when { db_down && dump_file != \"\" && database_url != \"\" }` is false");
+    assert_eq!(snapshot(&healthy), before, "a healthy database is left alone");
+
+    // A database that does not answer (it does not exist yet): the restore is offered, and
+    // --yes does not answer it.
+    let url = postgres_env::server().database();
+    let name = database_name(&url).to_string();
+    let admin = url.replace(&format!("/{name}"), "/postgres");
+    postgres_env::server().psql(&admin, &format!("DROP DATABASE \"{name}\""));
+    incident(&url, &["--yes"])
+        .run()
+        .code(3)
+        .stdout_has("the database does not answer")
+        .stdout_has("only an operator there answers a `confirm always`");
+
+    // At a terminal, once the operator has it answering again, the restore runs after a copy.
+    let test = incident(&url, &["--yes"]);
+    let screen = answer_on_terminal(&test, "y", |asked| {
+        assert!(
+            asked.contains(&format!("La base {name} était indisponible. Remplacer son contenu par {}", dump.display())),
+            "{asked}"
+        );
+        assert!(asked.contains("plain SQL dump"), "{asked}");
+        postgres_env::server().psql(&admin, &format!("CREATE DATABASE \"{name}\""));
+    });
+    assert!(screen.contains("[exit 0]"), "{screen}");
+    assert_eq!(
+        postgres_env::server().psql(&url, "SELECT id, note FROM restored"),
+        "1|from the backup\n"
+    );
+    assert!(
+        Path::new(&format!("{}.before-restore", dump.display())).exists(),
+        "the state before the restore was copied"
     );
 }
 

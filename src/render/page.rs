@@ -456,8 +456,13 @@ fn procedure_doc(
                         Item::Gate(_) => None,
                     })
                     .unwrap_or_default();
+                let asked = trace.text(&gate.message);
                 items.push(ItemDoc::Gate {
-                    message: trace.text(&gate.message),
+                    message: if gate.always {
+                        format!("{asked} (always asked: no --yes or --confirm answers it)")
+                    } else {
+                        asked
+                    },
                     before,
                 });
             }
@@ -528,7 +533,14 @@ fn step_doc(
         }),
         timeout: step.timeout.map(duration::format),
         when: step.when.as_ref().map(|w| one_line(&w.code)),
-        confirm: step.confirm.as_deref().map(|c| procedure_trace.text(c)),
+        confirm: step.confirm.as_deref().map(|c| {
+            let asked = procedure_trace.text(c);
+            if step.confirm_always {
+                format!("{asked} (always asked: no --yes or --confirm answers it)")
+            } else {
+                asked
+            }
+        }),
         body: body_doc(&traced.body),
         rollback: traced.rollback.as_ref().map(body_doc),
         rollback_always: step.rollback_always,

@@ -189,7 +189,13 @@ impl Runner<'_> {
                         .collect();
                     let id = next.first().map_or("", |s| s.id.text.as_str());
                     let coming = next.iter().map(|s| self.message(s.title())).collect();
-                    if !self.ctx.confirm(id, &self.message(&gate.message), coming) {
+                    let message = self.message(&gate.message);
+                    let agreed = if gate.always {
+                        self.ctx.confirm_always(id, &message, coming)
+                    } else {
+                        self.ctx.confirm(id, &message, coming)
+                    };
+                    if !agreed {
                         return self.refusal();
                     }
                     continue;
@@ -262,14 +268,17 @@ impl Runner<'_> {
             }
             None => place.clone(),
         };
-        if let Some(question) = &step.confirm
-            && !self.ctx.confirm(
-                id,
-                &self.message(question),
-                vec![self.message(step.title())],
-            )
-        {
-            return Err(self.refusal());
+        if let Some(question) = &step.confirm {
+            let message = self.message(question);
+            let next = vec![self.message(step.title())];
+            let agreed = if step.confirm_always {
+                self.ctx.confirm_always(id, &message, next)
+            } else {
+                self.ctx.confirm(id, &message, next)
+            };
+            if !agreed {
+                return Err(self.refusal());
+            }
         }
         if step.rollback_always && step.rollback.is_some() && !self.ctx.is_dry_run() {
             self.ctx.emit(&Event::RollbackOwed {

@@ -364,6 +364,10 @@ impl Builder<'_> {
                 Rule::guard => procedure.guards.push(self.guard(item)?),
                 Rule::gate => procedure.items.push(Item::Gate(Gate {
                     message: self.only_string(&item)?,
+                    always: item
+                        .clone()
+                        .into_inner()
+                        .any(|p| p.as_rule() == Rule::kw_always),
                     span: Span::of(&item),
                 })),
                 Rule::finally => {
@@ -399,6 +403,7 @@ impl Builder<'_> {
         let mut body = None;
         let mut rollback = None;
         let mut rollback_always = false;
+        let mut confirm_always = false;
         for part in inner {
             let twice = |what: &str| {
                 self.error(
@@ -446,7 +451,11 @@ impl Builder<'_> {
                     set_once(&mut when, Self::body(&b), || twice("when"))?;
                 }
                 Rule::step_confirm => {
-                    set_once(&mut confirm, self.only_string(&part)?, || twice("confirm"))?
+                    set_once(&mut confirm, self.only_string(&part)?, || twice("confirm"))?;
+                    confirm_always = part
+                        .clone()
+                        .into_inner()
+                        .any(|p| p.as_rule() == Rule::kw_always);
                 }
                 Rule::body => body = Some(Self::body(&part)),
                 Rule::rollback => {
@@ -470,6 +479,7 @@ impl Builder<'_> {
             timeout,
             when,
             confirm,
+            confirm_always,
             rollback,
             rollback_always,
         })
