@@ -480,11 +480,15 @@ fn db_restore_reads_a_plain_sql_dump_and_a_custom_dump_without_a_manifest() {
         assert!(screen.contains("[exit 0]"), "{screen}");
         assert!(screen.contains(format), "the terminal names the format: {screen}");
         assert_eq!(snapshot(&url), before, "{format}: the data are those of the dump");
-        let tables = postgres_env::server().psql(
-            &url,
-            "SELECT count(*) FROM pg_tables WHERE tablename = 'scratch'",
-        );
-        assert_eq!(tables.trim(), "0", "{format}: the restore replaced the database");
+        if file == &plain {
+            // A plain dump creates without dropping: it goes into emptied schemas.
+            let tables = postgres_env::server().psql(
+                &url,
+                "SELECT count(*) FROM pg_tables WHERE tablename = 'scratch'",
+            );
+            assert_eq!(tables.trim(), "0", "the restore replaced the database");
+        }
+        postgres_env::server().psql(&url, "DROP TABLE IF EXISTS scratch;");
     }
 }
 
@@ -1013,7 +1017,7 @@ fn every_procedure_checks_clean_and_plans() {
         ),
         (
             VM,
-            &["requirements", "health", "rollback-tag"],
+            &["requirements", "health", "backup", "rollback-tag"],
             [ssh, &["previous_tag=v1.4.2"]].concat(),
         ),
     ];
@@ -1036,4 +1040,64 @@ fn every_procedure_checks_clean_and_plans() {
             out.code(0).stdout_has(&format!("› {procedure}"));
         }
     }
+}
+
+#[test]
+fn seed_001_daily_backup_keeps_timestamped_verified_dumps_and_prunes_the_oldest() {
+    let vm = Vm::new();
+    let url = shop_database();
+    let backups = vm.opt.join("backups");
+    let run = || {
+        let mut args = vec!["run".to_string(), runbook_path(VM), "backup".into()];
+        for (name, value) in vm.params().iter().cloned().chain([
+            ("db_service", String::new()),
+            ("backups_dir", backups.display().to_string()),
+            ("backup_keep", "2".to_string()),
+        ]) {
+            args.push("-p".into());
+            args.push(format!("{name}={value}"));
+        }
+        vm.test()
+            .env("DATABASE_URL", &url)
+            .args(args.iter().map(String::as_str))
+            .run()
+    };
+    let dumps = || {
+        let mut names: Vec<String> = std::fs::read_dir(&backups)
+            .expect("the backups directory")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    for _ in 0..3 {
+        run()
+            .code(0)
+            .stdout_has("PostgreSQL custom-format dump (pg_dump -Fc)")
+            .stdout_has("1 SHA-256 match ")
+            .stdout_has("pg_restore --list reads ");
+    }
+    let kept = dumps();
+    assert_eq!(kept.len(), 4, "two dumps and their manifests: {kept:?}");
+    for name in kept.iter().filter(|n| !n.ends_with(".manifest.json")) {
+        let stamp = name
+            .strip_prefix("brokerx_")
+            .and_then(|n| n.get(..15))
+            .unwrap_or_else(|| panic!("{name}"));
+        assert!(
+            stamp.len() == 15 && stamp.as_bytes()[8] == b'_',
+            "timestamped: {name}"
+        );
+        assert!(kept.contains(&format!("{name}.manifest.json")), "{kept:?}");
+        let listed = Command::new("pg_restore")
+            .arg("--list")
+            .arg(backups.join(name))
+            .output()
+            .expect("pg_restore");
+        assert!(listed.status.success(), "{name} is a readable dump");
+    }
+
+    // The doc page shows the schedule: every day at 2 AM.
+    let page = Test::new().args(["doc", &runbook_path(VM)]).run();
+    page.code(0).stdout_has("0 2 * * * runbook run ");
 }
