@@ -283,9 +283,11 @@ fn the_compose_dump_and_restore_run_postgres_own_tools_and_never_show_the_passwo
 
     let watch = CmdlineWatch::start();
     let backup = test("db-backup").run();
+    let mut seen = watch.finish();
     server.psql(&url, "DELETE FROM trades WHERE id = 1;");
+    let watch = CmdlineWatch::start();
     let screen = crate::tmux::answer_on_terminal(&test("db-restore"), "y", |_| {});
-    let seen = watch.finish();
+    seen.extend(watch.finish());
     backup.code(0);
     assert!(screen.contains("[exit 0]"), "{screen}");
     assert_eq!(

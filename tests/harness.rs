@@ -116,20 +116,25 @@ impl Test {
     }
 
     /// The shell command line that runs the binary as [`Test::command`] would (directory,
-    /// environment, arguments), for a test that types it into a real terminal.
+    /// environment, arguments), for a test that types it into a real terminal. The environment
+    /// is in a file the line sources, so that no value (a secret) is on a command line.
     pub fn shell_line(&self) -> String {
         let quote = |text: &str| format!("'{}'", text.replace('\'', r"'\''"));
         let state = self.dir.path().join(".runbook");
-        let mut line = format!(
-            "cd {} && env -u RUNBOOK_LOG NO_COLOR=1 RUNBOOK_STATE_DIR={}",
-            quote(&self.dir.path().display().to_string()),
+        let mut env = format!(
+            "NO_COLOR=1\nRUNBOOK_STATE_DIR={}\n",
             quote(&state.display().to_string())
         );
         for (k, v) in &self.env {
-            line.push_str(&format!(" {k}={}", quote(v)));
+            env.push_str(&format!("{k}={}\n", quote(v)));
         }
-        line.push(' ');
-        line.push_str(&quote(env!("CARGO_BIN_EXE_runbook")));
+        let file = self.dir.path().join("terminal.env");
+        std::fs::write(&file, env).expect("write terminal.env");
+        let mut line = format!(
+            "cd {} && unset RUNBOOK_LOG && set -a && . ./terminal.env && set +a && {}",
+            quote(&self.dir.path().display().to_string()),
+            quote(env!("CARGO_BIN_EXE_runbook"))
+        );
         for arg in &self.args {
             line.push(' ');
             line.push_str(&quote(arg));
