@@ -264,7 +264,10 @@ fn the_compose_dump_and_restore_run_postgres_own_tools_and_never_show_the_passwo
     ));
     project.compose(&["up", "-d"]);
     let dump = project.dir.path().join("trades.dump").display().to_string();
-    let local = concat!(env!("CARGO_MANIFEST_DIR"), "/runbooks/000-brokerx-local.rb42");
+    let local = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/runbooks/000-brokerx-local.rb42"
+    );
     let test = |procedure: &str| {
         Test::new().env("DATABASE_URL", &url).args([
             "run",

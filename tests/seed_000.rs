@@ -7,10 +7,10 @@
 
 use crate::docker_env::{self, BUSYBOX, ComposeProject, Container, WEB_HEALTHY};
 use crate::harness::{Output, Test, free_port};
-use crate::tmux::answer_on_terminal;
 use crate::http_env::{self, HttpServer};
 use crate::postgres_env;
 use crate::sshd::{self, Sshd};
+use crate::tmux::answer_on_terminal;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -453,7 +453,8 @@ fn db_restore_reads_a_plain_sql_dump_and_a_custom_dump_without_a_manifest() {
     pg_dump(&url, &[], &plain);
     let custom = dir.path().join("backup-b");
     pg_dump(&url, &["-Fc"], &custom);
-    let damage = "UPDATE accounts SET balance = 0; DELETE FROM orders; CREATE TABLE scratch (x int);";
+    let damage =
+        "UPDATE accounts SET balance = 0; DELETE FROM orders; CREATE TABLE scratch (x int);";
 
     for (file, format) in [
         (&plain, "plain SQL dump (pg_dump > FILE.sql)"),
@@ -478,8 +479,15 @@ fn db_restore_reads_a_plain_sql_dump_and_a_custom_dump_without_a_manifest() {
         let test = local_test(LOCAL, "db-restore", &url, &params, &[]);
         let screen = answer_on_terminal(&test, "y", |_| {});
         assert!(screen.contains("[exit 0]"), "{screen}");
-        assert!(screen.contains(format), "the terminal names the format: {screen}");
-        assert_eq!(snapshot(&url), before, "{format}: the data are those of the dump");
+        assert!(
+            screen.contains(format),
+            "the terminal names the format: {screen}"
+        );
+        assert_eq!(
+            snapshot(&url),
+            before,
+            "{format}: the data are those of the dump"
+        );
         if file == &plain {
             // A plain dump creates without dropping: it goes into emptied schemas.
             let tables = postgres_env::server().psql(
@@ -520,7 +528,11 @@ fn the_incident_restore_runs_only_when_the_database_is_down_and_always_asks() {
         .code(0)
         .stdout_has("the database answers")
         .stdout_has("`when { db_down && dump_file != \"\" && database_url != \"\" }` is false");
-    assert_eq!(snapshot(&healthy), before, "a healthy database is left alone");
+    assert_eq!(
+        snapshot(&healthy),
+        before,
+        "a healthy database is left alone"
+    );
 
     // A database that does not answer (it does not exist yet): the restore is offered, and
     // --yes does not answer it.
@@ -538,7 +550,10 @@ fn the_incident_restore_runs_only_when_the_database_is_down_and_always_asks() {
     let test = incident(&url, &["--yes"]);
     let screen = answer_on_terminal(&test, "y", |asked| {
         assert!(
-            asked.contains(&format!("La base {name} était indisponible. Remplacer son contenu par {}", dump.display())),
+            asked.contains(&format!(
+                "La base {name} était indisponible. Remplacer son contenu par {}",
+                dump.display()
+            )),
             "{asked}"
         );
         assert!(asked.contains("plain SQL dump"), "{asked}");

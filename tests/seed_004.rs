@@ -562,9 +562,14 @@ fn restore_postgres_puts_the_dumped_data_back_only_when_confirmed() {
     run("restore-postgres", &params, &[], &env).code(3);
     assert_eq!(count(), "1", "nothing restored without a confirmation");
     // No flag answers a restore over the database.
-    run("restore-postgres", &params, &["--yes", "--confirm", "save"], &env)
-        .code(3)
-        .stdout_has("only an operator there answers a `confirm always`");
+    run(
+        "restore-postgres",
+        &params,
+        &["--yes", "--confirm", "save"],
+        &env,
+    )
+    .code(3)
+    .stdout_has("only an operator there answers a `confirm always`");
     assert_eq!(count(), "1", "nothing restored by a flag");
 
     let mut test = Test::new().args([
@@ -578,7 +583,10 @@ fn restore_postgres_puts_the_dumped_data_back_only_when_confirmed() {
     let screen = answer_on_terminal(&test, "y", |asked| {
         let name = url.rsplit('/').next().expect("database");
         assert!(
-            asked.contains(&format!("Remplacer le contenu de la base {name} par {}", dump.display())),
+            asked.contains(&format!(
+                "Remplacer le contenu de la base {name} par {}",
+                dump.display()
+            )),
             "{asked}"
         );
     });
@@ -608,17 +616,18 @@ fn restore_postgres_reads_a_plain_sql_dump_without_a_manifest() {
     assert!(out.status.success());
     std::fs::write(&dump, out.stdout).expect("dump");
     server.psql(&url, "DELETE FROM orders;");
-    let test = Test::new()
-        .env("DATABASE_URL", &url)
-        .args([
-            "run",
-            &runbook_path().display().to_string(),
-            "restore-postgres",
-            "-p",
-            &format!("dump_file={}", dump.display()),
-        ]);
+    let test = Test::new().env("DATABASE_URL", &url).args([
+        "run",
+        &runbook_path().display().to_string(),
+        "restore-postgres",
+        "-p",
+        &format!("dump_file={}", dump.display()),
+    ]);
     let screen = answer_on_terminal(&test, "y", |asked| {
-        assert!(asked.contains("plain SQL dump (pg_dump > FILE.sql)"), "{asked}");
+        assert!(
+            asked.contains("plain SQL dump (pg_dump > FILE.sql)"),
+            "{asked}"
+        );
     });
     assert!(screen.contains("[exit 0]"), "{screen}");
     assert_eq!(

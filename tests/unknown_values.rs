@@ -434,7 +434,10 @@ fn the_database_dump_and_restore_plan_through_to_the_restore() {
     let restore = planned_step(&plan, "restore");
     let commands: Vec<String> = actions_of(&restore).into_iter().map(|(_, c)| c).collect();
     assert!(commands[0].contains("od -An -tx1"), "{commands:?}");
-    assert!(stop_of(&restore).0.starts_with("⟨output of sh -c "), "{restore}");
+    assert!(
+        stop_of(&restore).0.starts_with("⟨output of sh -c "),
+        "{restore}"
+    );
     let custom = planned_step(&plan, "restore_custom");
     let commands: Vec<String> = actions_of(&custom).into_iter().map(|(_, c)| c).collect();
     assert!(
