@@ -2,7 +2,9 @@
 //! on the real Docker engine, its automatic rollback to the archive when /health never answers,
 //! the manual rollback from an archive, pg_dump and pg_restore against the real PostgreSQL
 //! fixture, an incident playbook (evidence, then the remedy declined and accepted), the VM
-//! requirements as guards, the /health checks, the rollback to the previous git tag, and the plan
+//! requirements as guards, the /health checks, the rollback to the previous git tag, restores of
+//! the dumps that exist (plain and custom, with or without a manifest; the incident restore only
+//! when the database is down, always asked at a terminal), seed 001's daily backup, and the plan
 //! of every procedure.
 
 use crate::docker_env::{self, BUSYBOX, ComposeProject, Container, WEB_HEALTHY};
