@@ -222,3 +222,88 @@ fn the_shipped_runbooks_put_no_secret_on_a_command_line() {
     let said = format!("{}{}", out.stdout, out.stderr);
     assert!(!said.contains("reaches the command line"), "{said}");
 }
+
+const REAL_PASSWORD: &str = "pg-real-compose-pw-4b7e";
+
+/// The host's PostgreSQL client programs' directory (`/usr/lib/postgresql/VERSION/bin`).
+fn postgres_bin() -> String {
+    let mut found: Vec<String> = std::fs::read_dir("/usr/lib/postgresql")
+        .expect("/usr/lib/postgresql")
+        .flatten()
+        .map(|e| e.path().join("bin").display().to_string())
+        .filter(|bin| std::path::Path::new(bin).join("pg_dump").exists())
+        .collect();
+    found.sort();
+    found.pop().expect("a PostgreSQL client")
+}
+
+/// The seeds' default path for real: `docker compose exec -T -e PGPASSWORD … db pg_dump`, then
+/// `pg_restore` the same way. No registry here, so the service `db` runs the busybox image with
+/// the host's PostgreSQL programs and libraries mounted read-only, on the host's network, its own
+/// PGHOST and PGPORT pointing at the test's server; the password comes only from `-e PGPASSWORD`.
+#[test]
+fn the_compose_dump_and_restore_run_postgres_own_tools_and_never_show_the_password() {
+    let server = crate::postgres_env::server();
+    let role = crate::docker_env::unique("rbt_compose");
+    let role_url = server.role_with_password(&role, REAL_PASSWORD);
+    let admin = server.database();
+    let database = crate::docker_env::unique("rbt_compose_db");
+    server.psql(
+        &admin,
+        &format!("CREATE DATABASE \"{database}\" OWNER \"{role}\""),
+    );
+    let url = role_url.replace("/postgres", &format!("/{database}"));
+    server.psql(
+        &url,
+        "CREATE TABLE trades (id int PRIMARY KEY, symbol text); INSERT INTO trades VALUES (1, 'AAPL'), (2, 'MSFT');",
+    );
+    let bin = postgres_bin();
+    let project = ComposeProject::new(&format!(
+        "services:\n  db:\n    image: {BUSYBOX}\n    network_mode: host\n    environment:\n      PATH: {bin}:/bin\n      PGHOST: 127.0.0.1\n      PGPORT: \"{port}\"\n    volumes:\n      - /usr/lib/postgresql:/usr/lib/postgresql:ro\n      - /usr/lib/x86_64-linux-gnu:/usr/lib/x86_64-linux-gnu:ro\n      - /usr/lib/x86_64-linux-gnu:/lib/x86_64-linux-gnu:ro\n      - /lib64:/lib64:ro\n",
+        port = server.port
+    ));
+    project.compose(&["up", "-d"]);
+    let dump = project.dir.path().join("trades.dump").display().to_string();
+    let local = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/runbooks/000-brokerx-local.rb42"
+    );
+    let test = |procedure: &str| {
+        Test::new().env("DATABASE_URL", &url).args([
+            "run",
+            local,
+            procedure,
+            "-p",
+            &format!("app_dir={}", project.dir.path().display()),
+            "-p",
+            &format!("project={}", project.name),
+            "-p",
+            "db_service=db",
+            "-p",
+            &format!("dump_file={dump}"),
+        ])
+    };
+
+    let watch = CmdlineWatch::start();
+    let backup = test("db-backup").run();
+    let mut seen = watch.finish();
+    server.psql(&url, "DELETE FROM trades WHERE id = 1;");
+    let watch = CmdlineWatch::start();
+    let screen = crate::tmux::answer_on_terminal(&test("db-restore"), "y", |_| {});
+    seen.extend(watch.finish());
+    backup.code(0);
+    assert!(screen.contains("[exit 0]"), "{screen}");
+    assert_eq!(
+        server.psql(&url, "SELECT id, symbol FROM trades ORDER BY id"),
+        "1|AAPL\n2|MSFT\n",
+        "the dump made and restored in the container brought the row back"
+    );
+    assert_unseen(&seen, REAL_PASSWORD, "exec -T -e ");
+    for program in ["pg_dump", "pg_restore"] {
+        assert!(
+            seen.iter()
+                .any(|l| l.contains("exec -T") && l.contains(program)),
+            "{program} did not run through docker compose exec"
+        );
+    }
+}

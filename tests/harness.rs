@@ -115,6 +115,33 @@ impl Test {
         cmd
     }
 
+    /// The shell command line that runs the binary as [`Test::command`] would (directory,
+    /// environment, arguments), for a test that types it into a real terminal. The environment
+    /// is in a file the line sources, so that no value (a secret) is on a command line.
+    pub fn shell_line(&self) -> String {
+        let quote = |text: &str| format!("'{}'", text.replace('\'', r"'\''"));
+        let state = self.dir.path().join(".runbook");
+        let mut env = format!(
+            "NO_COLOR=1\nRUNBOOK_STATE_DIR={}\n",
+            quote(&state.display().to_string())
+        );
+        for (k, v) in &self.env {
+            env.push_str(&format!("{k}={}\n", quote(v)));
+        }
+        let file = self.dir.path().join("terminal.env");
+        std::fs::write(&file, env).expect("write terminal.env");
+        let mut line = format!(
+            "cd {} && unset RUNBOOK_LOG && set -a && . ./terminal.env && set +a && {}",
+            quote(&self.dir.path().display().to_string()),
+            quote(env!("CARGO_BIN_EXE_runbook"))
+        );
+        for arg in &self.args {
+            line.push(' ');
+            line.push_str(&quote(arg));
+        }
+        line
+    }
+
     /// Runs the binary with `args` (the test's environment, directory and standard input).
     pub fn execute(&self, args: &[String]) -> std::process::Output {
         match &self.stdin {

@@ -165,6 +165,55 @@ fn yes_and_confirm_id_answer_ahead() {
 }
 
 #[test]
+fn confirm_always_is_answered_only_by_the_operator_at_a_terminal() {
+    let text = r#"runbook "r" {
+  procedure p {
+    step a { sh("echo a >> log.txt"); }
+    confirm always "Écraser la base ?"
+    step b { sh("echo b >> log.txt"); }
+    step c when { false } confirm always "Jamais demandé ?" { sh("echo c >> log.txt"); }
+  }
+}"#;
+    // Neither --yes nor --confirm answers it: without a terminal, it is declined.
+    for flag in [&["--yes"][..], &["--confirm", "b"]] {
+        let out = Test::new()
+            .runbook(text)
+            .args(["run", "main.rb42"])
+            .args(flag.iter().copied())
+            .run();
+        out.code(3)
+            .stdout_has("? Écraser la base ?")
+            .stdout_has("only an operator there answers a `confirm always`");
+        assert_eq!(out.read("log.txt").unwrap(), "a\n");
+    }
+    // At a terminal, the operator's yes runs it; a skipped step asks nothing.
+    let test = Test::new()
+        .runbook(text)
+        .args(["run", "main.rb42", "--yes"]);
+    let screen = crate::tmux::answer_on_terminal(&test, "y", |asked| {
+        assert!(asked.contains("Écraser la base ?"), "{asked}");
+    });
+    assert!(screen.contains("[exit 0]"), "{screen}");
+    assert!(!screen.contains("Jamais demandé"), "{screen}");
+    assert_eq!(
+        std::fs::read_to_string(test.path().join("log.txt")).unwrap(),
+        "a\nb\n"
+    );
+    // The formatter keeps it.
+    let formatted = Test::new().runbook(text).args(["fmt", "main.rb42"]).run();
+    formatted.code(0);
+    let kept = formatted.read("main.rb42").unwrap();
+    assert!(
+        kept.contains("\n    confirm always \"Écraser la base ?\"\n"),
+        "{kept}"
+    );
+    assert!(
+        kept.contains("confirm always \"Jamais demandé ?\" {"),
+        "{kept}"
+    );
+}
+
+#[test]
 fn confirmations_and_guard_titles_name_the_values_they_are_about() {
     let text = r#"runbook "r" {
   param host: string = "vm-1"

@@ -2,7 +2,9 @@
 //! on the real Docker engine, its automatic rollback to the archive when /health never answers,
 //! the manual rollback from an archive, pg_dump and pg_restore against the real PostgreSQL
 //! fixture, an incident playbook (evidence, then the remedy declined and accepted), the VM
-//! requirements as guards, the /health checks, the rollback to the previous git tag, and the plan
+//! requirements as guards, the /health checks, the rollback to the previous git tag, restores of
+//! the dumps that exist (plain and custom, with or without a manifest; the incident restore only
+//! when the database is down, always asked at a terminal), seed 001's daily backup, and the plan
 //! of every procedure.
 
 use crate::docker_env::{self, BUSYBOX, ComposeProject, Container, WEB_HEALTHY};
@@ -10,6 +12,7 @@ use crate::harness::{Output, Test, free_port};
 use crate::http_env::{self, HttpServer};
 use crate::postgres_env;
 use crate::sshd::{self, Sshd};
+use crate::tmux::answer_on_terminal;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -328,9 +331,20 @@ fn snapshot(url: &str) -> String {
 }
 
 fn local(procedure: &str, database: &str, params: &[(&str, String)], extra: &[&str]) -> Output {
+    local_test(LOCAL, procedure, database, params, extra).run()
+}
+
+/// `runbook run FILE PROCEDURE` with the database and `params`, not yet run.
+fn local_test(
+    file: &str,
+    procedure: &str,
+    database: &str,
+    params: &[(&str, String)],
+    extra: &[&str],
+) -> Test {
     let mut args = vec![
         "run".to_string(),
-        runbook_path(LOCAL),
+        runbook_path(file),
         procedure.to_string(),
         "-p".into(),
         "app_dir=/nonexistent/brokerx".into(),
@@ -343,7 +357,11 @@ fn local(procedure: &str, database: &str, params: &[(&str, String)], extra: &[&s
     Test::new()
         .env("DATABASE_URL", database)
         .args(args.iter().map(String::as_str))
-        .run()
+}
+
+/// The database name of a PostgreSQL URL.
+fn database_name(url: &str) -> &str {
+    url.rsplit('/').next().expect("a database in the URL")
 }
 
 #[test]
@@ -385,13 +403,172 @@ fn the_database_is_dumped_with_pg_dump_and_restored_with_pg_restore() {
         damaged
     );
 
+    // `--yes` does not answer a restore over the database: only an operator at a terminal does.
     local("db-restore", &url, &params, &["--yes"])
-        .code(0)
-        .stdout_has(&format!("restored {dump}"));
+        .code(3)
+        .stdout_has("only an operator there answers a `confirm always`");
+    assert_eq!(
+        postgres_env::server().psql(&url, "SELECT * FROM accounts ORDER BY id"),
+        damaged
+    );
+
+    let test = local_test(LOCAL, "db-restore", &url, &params, &["--yes"]);
+    let screen = answer_on_terminal(&test, "y", |asked| {
+        let name = database_name(&url);
+        assert!(
+            asked.contains(&format!("Remplacer le contenu de la base {name} par {dump} (PostgreSQL custom-format dump (pg_dump -Fc), du 20")),
+            "the question names the database, the dump and its date:\n{asked}"
+        );
+    });
+    assert!(screen.contains("[exit 0]"), "{screen}");
+    assert!(screen.contains("restored "), "{screen}");
     assert_eq!(snapshot(&url), before, "the data are those of the dump");
     assert!(
         Path::new(&format!("{dump}.before-restore")).exists(),
         "the damaged state was saved before the restore"
+    );
+}
+
+/// `pg_dump ARGS… URL > file`, with the machine's pg_dump.
+fn pg_dump(url: &str, args: &[&str], file: &Path) {
+    let out = Command::new("pg_dump")
+        .args(args)
+        .arg(url)
+        .output()
+        .expect("run pg_dump");
+    assert!(
+        out.status.success(),
+        "pg_dump: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::write(file, out.stdout).expect("write the dump");
+}
+
+#[test]
+fn db_restore_reads_a_plain_sql_dump_and_a_custom_dump_without_a_manifest() {
+    let url = shop_database();
+    let before = snapshot(&url);
+    let dir = tempfile::tempdir().expect("temp dir");
+    // What the seed's own commands make: `pg_dump > backup.sql`, `pg_dump -F c -f backup.dump`,
+    // with no manifest beside them, named so that no name tells the format.
+    let plain = dir.path().join("backup-a");
+    pg_dump(&url, &[], &plain);
+    let custom = dir.path().join("backup-b");
+    pg_dump(&url, &["-Fc"], &custom);
+    let damage =
+        "UPDATE accounts SET balance = 0; DELETE FROM orders; CREATE TABLE scratch (x int);";
+
+    for (file, format) in [
+        (&plain, "plain SQL dump (pg_dump > FILE.sql)"),
+        (&custom, "PostgreSQL custom-format dump (pg_dump -Fc)"),
+    ] {
+        postgres_env::server().psql(&url, damage);
+        let params = [
+            ("db_service", String::new()),
+            ("dump_file", file.display().to_string()),
+        ];
+        // The plan, probing the file, says which format it found and what it checked.
+        let probed = local_test(LOCAL, "db-restore", &url, &params, &[]);
+        let mut args: Vec<String> = probed.arguments().to_vec();
+        args[0] = "plan".into();
+        args.push("--probe".into());
+        let planned = Test::new()
+            .env("DATABASE_URL", &url)
+            .args(args.iter().map(String::as_str))
+            .run();
+        planned.code(0).stdout_has(format).stdout_has("no manifest");
+
+        let test = local_test(LOCAL, "db-restore", &url, &params, &[]);
+        let screen = answer_on_terminal(&test, "y", |_| {});
+        assert!(screen.contains("[exit 0]"), "{screen}");
+        assert!(
+            screen.contains(format),
+            "the terminal names the format: {screen}"
+        );
+        assert_eq!(
+            snapshot(&url),
+            before,
+            "{format}: the data are those of the dump"
+        );
+        if file == &plain {
+            // A plain dump creates without dropping: it goes into emptied schemas.
+            let tables = postgres_env::server().psql(
+                &url,
+                "SELECT count(*) FROM pg_tables WHERE tablename = 'scratch'",
+            );
+            assert_eq!(tables.trim(), "0", "the restore replaced the database");
+        }
+        postgres_env::server().psql(&url, "DROP TABLE IF EXISTS scratch;");
+    }
+}
+
+/// A plain SQL dump written by hand (as a script could), ending like pg_dump's.
+const HAND_DUMP: &str = "CREATE TABLE restored (id int PRIMARY KEY, note text);
+INSERT INTO restored VALUES (1, 'from the backup');
+-- PostgreSQL database dump complete
+";
+
+#[test]
+fn the_incident_restore_runs_only_when_the_database_is_down_and_always_asks() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let dump = dir.path().join("nightly.sql");
+    std::fs::write(&dump, HAND_DUMP).expect("dump");
+    let incident = |url: &str, extra: &[&str]| {
+        let params = [
+            ("db_service", String::new()),
+            ("backup_dir", dir.path().display().to_string()),
+        ];
+        local_test(INCIDENTS, "incident-db", url, &params, extra)
+            .env("DUMP_FILE", &dump.display().to_string())
+    };
+
+    // A healthy database, DUMP_FILE exported and --yes: nothing is restored.
+    let healthy = shop_database();
+    let before = snapshot(&healthy);
+    incident(&healthy, &["--yes"])
+        .run()
+        .code(0)
+        .stdout_has("the database answers")
+        .stdout_has("`when { db_down && dump_file != \"\" && database_url != \"\" }` is false");
+    assert_eq!(
+        snapshot(&healthy),
+        before,
+        "a healthy database is left alone"
+    );
+
+    // A database that does not answer (it does not exist yet): the restore is offered, and
+    // --yes does not answer it.
+    let url = postgres_env::server().database();
+    let name = database_name(&url).to_string();
+    let admin = url.replace(&format!("/{name}"), "/postgres");
+    postgres_env::server().psql(&admin, &format!("DROP DATABASE \"{name}\""));
+    incident(&url, &["--yes"])
+        .run()
+        .code(3)
+        .stdout_has("the database does not answer")
+        .stdout_has("only an operator there answers a `confirm always`");
+
+    // At a terminal, once the operator has it answering again, the restore runs after a copy.
+    let test = incident(&url, &["--yes"]);
+    let screen = answer_on_terminal(&test, "y", |asked| {
+        assert!(
+            asked.contains(&format!(
+                "La base {name} était indisponible. Remplacer son contenu par {}",
+                dump.display()
+            )),
+            "{asked}"
+        );
+        assert!(asked.contains("plain SQL dump"), "{asked}");
+        postgres_env::server().psql(&admin, &format!("CREATE DATABASE \"{name}\""));
+    });
+    assert!(screen.contains("[exit 0]"), "{screen}");
+    assert_eq!(
+        postgres_env::server().psql(&url, "SELECT id, note FROM restored"),
+        "1|from the backup\n"
+    );
+    assert!(
+        Path::new(&format!("{}.before-restore", dump.display())).exists(),
+        "the state before the restore was copied"
     );
 }
 
@@ -849,7 +1026,7 @@ fn every_procedure_checks_clean_and_plans() {
         ),
         (
             VM,
-            &["requirements", "health", "rollback-tag"],
+            &["requirements", "health", "backup", "rollback-tag"],
             [ssh, &["previous_tag=v1.4.2"]].concat(),
         ),
     ];
@@ -872,4 +1049,64 @@ fn every_procedure_checks_clean_and_plans() {
             out.code(0).stdout_has(&format!("› {procedure}"));
         }
     }
+}
+
+#[test]
+fn seed_001_daily_backup_keeps_timestamped_verified_dumps_and_prunes_the_oldest() {
+    let vm = Vm::new();
+    let url = shop_database();
+    let backups = vm.opt.join("backups");
+    let run = || {
+        let mut args = vec!["run".to_string(), runbook_path(VM), "backup".into()];
+        for (name, value) in vm.params().iter().cloned().chain([
+            ("db_service", String::new()),
+            ("backups_dir", backups.display().to_string()),
+            ("backup_keep", "2".to_string()),
+        ]) {
+            args.push("-p".into());
+            args.push(format!("{name}={value}"));
+        }
+        vm.test()
+            .env("DATABASE_URL", &url)
+            .args(args.iter().map(String::as_str))
+            .run()
+    };
+    let dumps = || {
+        let mut names: Vec<String> = std::fs::read_dir(&backups)
+            .expect("the backups directory")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    for _ in 0..3 {
+        run()
+            .code(0)
+            .stdout_has("PostgreSQL custom-format dump (pg_dump -Fc)")
+            .stdout_has("1 SHA-256 match ")
+            .stdout_has("pg_restore --list reads ");
+    }
+    let kept = dumps();
+    assert_eq!(kept.len(), 4, "two dumps and their manifests: {kept:?}");
+    for name in kept.iter().filter(|n| !n.ends_with(".manifest.json")) {
+        let stamp = name
+            .strip_prefix("brokerx_")
+            .and_then(|n| n.get(..15))
+            .unwrap_or_else(|| panic!("{name}"));
+        assert!(
+            stamp.len() == 15 && stamp.as_bytes()[8] == b'_',
+            "timestamped: {name}"
+        );
+        assert!(kept.contains(&format!("{name}.manifest.json")), "{kept:?}");
+        let listed = Command::new("pg_restore")
+            .arg("--list")
+            .arg(backups.join(name))
+            .output()
+            .expect("pg_restore");
+        assert!(listed.status.success(), "{name} is a readable dump");
+    }
+
+    // The doc page shows the schedule: every day at 2 AM.
+    let page = Test::new().args(["doc", &runbook_path(VM)]).run();
+    page.code(0).stdout_has("0 2 * * * runbook run ");
 }

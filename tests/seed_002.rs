@@ -338,8 +338,8 @@ fn a_named_backup_then_a_full_restore_brings_back_the_data_and_the_files() {
     stage
         .run("backup", &["-p", "backup=backup_avant_maintenance"])
         .code(0)
-        .stdout_has("backup backup_avant_maintenance (")
-        .stdout_has("3 files match manifest.json");
+        .stdout_has("backup_avant_maintenance: backup directory holding a PostgreSQL custom-format dump (pg_dump -Fc), 1 archive(s)")
+        .stdout_has("3 SHA-256 match ");
     let backup = stage.backups().join("backup_avant_maintenance");
     let manifest = manifest(&backup);
     let files: Vec<&str> = manifest["files"]
@@ -507,7 +507,7 @@ fn a_database_only_restore_stops_web_worker_and_beat_and_starts_them_again() {
     if let Some(fidelity) = fidelity {
         fidelity.check();
     }
-    assert!(output.contains("matches its manifest"), "{output}");
+    assert!(output.contains("1 SHA-256 match "), "{output}");
     assert!(output.contains("database restored from "), "{output}");
     assert_eq!(stage.orders(), ORIGINAL_ORDERS);
     for service in ["web", "worker", "beat", "redis", "nginx"] {
@@ -570,8 +570,7 @@ fn a_corrupted_backup_fails_its_manifest_and_is_not_restored() {
     stage
         .run("backup-verify", &["-p", "backup=backup_ok"])
         .code(0)
-        .stdout_has("\"name\":\"backup_ok\"")
-        .stdout_has("3 files match manifest.json");
+        .stdout_has("3 SHA-256 match ");
 
     let dump = stage.backups().join("backup_ok/database.dump");
     let mut bytes = fs::read(&dump).expect("dump");
@@ -583,12 +582,12 @@ fn a_corrupted_backup_fails_its_manifest_and_is_not_restored() {
     stage
         .run("backup-verify", &["-p", "backup=backup_ok"])
         .code(1)
-        .stdout_has("backup backup_ok does not match its manifest")
-        .stdout_has("database.dump: ");
+        .stdout_has("backup_ok/database.dump does not match ")
+        .stdout_has("the backup is damaged or was changed");
     stage
         .run("restore", &["-p", "backup=backup_ok", "--yes"])
         .code(1)
-        .stdout_has("backup backup_ok does not match its manifest");
+        .stdout_has("backup_ok/database.dump does not match ");
     assert_ne!(stage.orders(), ORIGINAL_ORDERS, "nothing was restored");
     for service in ["web", "worker", "beat"] {
         assert!(stage.running(service), "{service} was not stopped");
@@ -675,7 +674,7 @@ fn migrations_take_a_pre_migration_backup_that_the_database_rollback_restores() 
     stage
         .run("database-rollback", &["--yes"])
         .code(0)
-        .stdout_has(&format!("backup {name} ("));
+        .stdout_has(&format!("{name}: backup directory holding"));
     assert_eq!(stage.orders(), ORIGINAL_ORDERS);
     assert_eq!(
         stage.calls("web").last().map(String::as_str),
@@ -934,5 +933,148 @@ fn the_contacts_and_escalation_levels_are_runbook_metadata() {
         "Niveau 3 : CTO (1-2 heures)",
     ] {
         assert!(description.contains(level), "{description}");
+    }
+}
+
+/// `pg_dump ARGS… URL`, with the machine's pg_dump: what the seed's commands write.
+fn pg_dump(url: &str, args: &[&str]) -> Vec<u8> {
+    let out = Command::new("pg_dump")
+        .args(args)
+        .arg(url)
+        .output()
+        .expect("run pg_dump");
+    assert!(
+        out.status.success(),
+        "pg_dump: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+/// `gzip -c`, as a Celery Beat task would compress its dump.
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut child = Command::new("gzip")
+        .arg("-c")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("gzip");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(bytes)
+        .expect("write to gzip");
+    child.wait_with_output().expect("gzip").stdout
+}
+
+#[test]
+fn restores_read_the_backups_the_seed_scripts_and_celery_beat_make() {
+    let stage = Stage::new("runbook-test/web:1");
+    stage.up();
+    let backups = sshd::remote_dir(&stage.backups());
+
+    // scripts/backup.sh's kind of backup: a plain SQL dump, a tar.gz of the application's
+    // files and a manifest.json with no checksum, named as the seed names them.
+    let dir = sshd::remote_dir(&backups.join("backup_20250101_020000"));
+    fs::write(dir.join("db.sql"), pg_dump(&stage.database, &[])).expect("db.sql");
+    let tar = Command::new("tar")
+        .arg("czf")
+        .arg(dir.join("app.tar.gz"))
+        .arg("-C")
+        .arg(&stage.app_dir)
+        .args([".env", "media"])
+        .status()
+        .expect("tar");
+    assert!(tar.success());
+    fs::write(
+        dir.join("manifest.json"),
+        r#"{"timestamp": "20250101_020000", "files": ["db.sql", "app.tar.gz"]}"#,
+    )
+    .expect("manifest.json");
+
+    stage.damage();
+    fs::write(stage.app_dir.join(".env"), "SECRET_KEY=autre-cle\n").expect(".env");
+    stage
+        .run("restore", &["-p", "backup=backup_20250101_020000", "--yes"])
+        .code(0)
+        .stdout_has("backup directory holding a plain SQL dump (pg_dump > FILE.sql), 1 archive(s)")
+        .stdout_has("manifest.json lists no SHA-256: checked from the content only")
+        .stdout_has("db.sql: ends with pg_dump's closing line")
+        .stdout_has("app.tar.gz: tar.gz of ");
+    assert_eq!(stage.orders(), ORIGINAL_ORDERS);
+    assert_eq!(
+        fs::read_to_string(stage.app_dir.join(".env")).expect(".env"),
+        "SECRET_KEY=premiere-cle\nDEBUG=0\n"
+    );
+    // The state before the restore was copied first.
+    let safety = stage.backups_named("before_restore_");
+    assert_eq!(safety.len(), 1, "{safety:?}");
+    let listed = Command::new("pg_restore")
+        .arg("--list")
+        .arg(safety[0].join("database.dump"))
+        .output()
+        .expect("pg_restore");
+    assert!(listed.status.success(), "the copy is a readable dump");
+    assert!(safety[0].join("files.tgz").exists());
+
+    // Celery Beat's kind: a gzipped plain dump, the newest backup_db_*.
+    fs::write(
+        backups.join("backup_db_20250102_020000.sql.gz"),
+        gzip(&pg_dump(&stage.database, &[])),
+    )
+    .expect("dump");
+    stage.damage();
+    stage
+        .run("restore-database", &["--yes"])
+        .code(0)
+        .stdout_has("gzipped plain SQL dump")
+        .stdout_has("database restored from ");
+    assert_eq!(stage.orders(), ORIGINAL_ORDERS);
+    assert_eq!(
+        stage.backups_named("before_restore_db_").len(),
+        2,
+        "the copy and its manifest"
+    );
+
+    // A custom dump with no manifest, named without a telling suffix.
+    let custom = backups.join("nightly");
+    fs::write(&custom, pg_dump(&stage.database, &["-Fc"])).expect("dump");
+    stage.damage();
+    stage
+        .run(
+            "restore-database",
+            &["-p", &format!("dump={}", custom.display()), "--yes"],
+        )
+        .code(0)
+        .stdout_has("PostgreSQL custom-format dump (pg_dump -Fc)")
+        .stdout_has("pg_restore --list reads ");
+    assert_eq!(stage.orders(), ORIGINAL_ORDERS);
+}
+
+#[test]
+fn a_restore_that_fails_puts_back_the_copy_taken_before_it() {
+    let stage = Stage::new("runbook-test/web:1");
+    stage.up();
+    let backups = sshd::remote_dir(&stage.backups());
+    // A dump that fails half-way: psql stops at the error.
+    let mut dump = pg_dump(&stage.database, &[]);
+    let text = String::from_utf8_lossy(&dump).into_owned();
+    let cut = text
+        .find("-- PostgreSQL database dump complete")
+        .expect("pg_dump's closing line");
+    dump = format!("{}SELECT 1 / 0;\n{}", &text[..cut], &text[cut..]).into_bytes();
+    fs::write(backups.join("backup_db_broken.sql"), dump).expect("dump");
+    stage.damage();
+    let damaged = stage.orders();
+
+    stage
+        .run("restore-database", &["--yes"])
+        .code(1)
+        .stdout_has("division by zero")
+        .stdout_has("restore failed: the database is back to ");
+    assert_eq!(stage.orders(), damaged, "the state before the restore");
+    for service in ["web", "worker", "beat"] {
+        assert!(stage.running(service), "{service} runs again");
     }
 }

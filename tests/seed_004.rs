@@ -8,6 +8,7 @@ use crate::docker_env::{self, ComposeProject};
 use crate::harness::{Output, Test, free_port};
 use crate::http_env::HttpServer;
 use crate::postgres_env;
+use crate::tmux::answer_on_terminal;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -562,10 +563,79 @@ fn restore_postgres_puts_the_dumped_data_back_only_when_confirmed() {
 
     run("restore-postgres", &params, &[], &env).code(3);
     assert_eq!(count(), "1", "nothing restored without a confirmation");
+    // No flag answers a restore over the database.
+    run(
+        "restore-postgres",
+        &params,
+        &["--yes", "--confirm", "save"],
+        &env,
+    )
+    .code(3)
+    .stdout_has("only an operator there answers a `confirm always`");
+    assert_eq!(count(), "1", "nothing restored by a flag");
 
-    let restored = run("restore-postgres", &params, &["--confirm", "restore"], &env);
-    restored.code(0).stdout_has("restored");
+    let mut test = Test::new().args([
+        "run",
+        &runbook_path().display().to_string(),
+        "restore-postgres",
+        "-p",
+        &format!("dump_file={}", dump.display()),
+    ]);
+    test = test.env("DATABASE_URL", &url);
+    let screen = answer_on_terminal(&test, "y", |asked| {
+        let name = url.rsplit('/').next().expect("database");
+        assert!(
+            asked.contains(&format!(
+                "Remplacer le contenu de la base {name} par {}",
+                dump.display()
+            )),
+            "{asked}"
+        );
+    });
+    assert!(screen.contains("[exit 0]"), "{screen}");
+    assert!(screen.contains("restored "), "{screen}");
     assert_eq!(count(), "2", "the dumped rows are back");
+    assert!(
+        Path::new(&format!("{}.before-restore", dump.display())).exists(),
+        "the state before the restore was copied"
+    );
+}
+
+#[test]
+fn restore_postgres_reads_a_plain_sql_dump_without_a_manifest() {
+    let server = postgres_env::server();
+    let url = server.database();
+    server.psql(
+        &url,
+        "CREATE TABLE orders (id serial PRIMARY KEY, status text); INSERT INTO orders (status) VALUES ('paid'), ('pending');",
+    );
+    let backups = tempfile::tempdir().expect("temp dir");
+    let dump = backups.path().join("shop.sql");
+    let out = std::process::Command::new("pg_dump")
+        .arg(&url)
+        .output()
+        .expect("pg_dump");
+    assert!(out.status.success());
+    std::fs::write(&dump, out.stdout).expect("dump");
+    server.psql(&url, "DELETE FROM orders;");
+    let test = Test::new().env("DATABASE_URL", &url).args([
+        "run",
+        &runbook_path().display().to_string(),
+        "restore-postgres",
+        "-p",
+        &format!("dump_file={}", dump.display()),
+    ]);
+    let screen = answer_on_terminal(&test, "y", |asked| {
+        assert!(
+            asked.contains("plain SQL dump (pg_dump > FILE.sql)"),
+            "{asked}"
+        );
+    });
+    assert!(screen.contains("[exit 0]"), "{screen}");
+    assert_eq!(
+        server.psql(&url, "SELECT count(*) FROM orders;").trim(),
+        "2"
+    );
 }
 
 #[test]

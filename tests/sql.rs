@@ -206,7 +206,8 @@ fn a_restore_refuses_a_dump_that_does_not_match_its_manifest() {
 "#,
         &url,
     );
-    out.code(1).stdout_has("t.dump does not match its manifest");
+    out.code(1)
+        .stdout_has("t.dump does not match t.dump.manifest.json (sha256 ");
 }
 
 #[test]

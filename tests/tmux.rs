@@ -1,6 +1,7 @@
 //! A real terminal for the tests: a tmux server of the test's own (its socket in the test's
 //! directory) running one command in one session, read from its screen and typed into.
 
+use crate::harness::Test;
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -87,6 +88,21 @@ impl Tmux {
     pub fn wait_for_text(&self, text: &str) -> String {
         self.wait_for(text, |screen| screen.contains(text))
     }
+}
+
+/// Runs `test` on a real terminal, answers `answer` to its first confirmation once `ready`
+/// returns (the screen so far shows the question), and returns the screen once it ended, with
+/// its `[exit N]` line.
+pub fn answer_on_terminal(test: &Test, answer: &str, ready: impl FnOnce(&str)) -> String {
+    let tty = Tmux::start(test.path().join("tty.sock"), &test.shell_line());
+    let asked = tty.wait_for("a confirmation", |screen| {
+        screen.contains("proceed? [y/N]") || screen.contains("[exit ")
+    });
+    if !asked.contains("[exit ") {
+        ready(&asked);
+        tty.answer(answer);
+    }
+    tty.wait_for_text("[exit ")
 }
 
 impl Drop for Tmux {

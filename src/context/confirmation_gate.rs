@@ -1,5 +1,6 @@
 //! Confirmations: who may say yes. On a terminal the operator is asked; `--yes` and
-//! `--confirm ID` answer ahead; without a terminal they fail closed; a dry-run lists them.
+//! `--confirm ID` answer ahead; without a terminal they fail closed; a dry-run lists them. A
+//! `confirm always` is answered by the operator at a terminal only, never ahead.
 
 use super::event::{Answer, AnsweredBy};
 use super::stop_signal::StopSignal;
@@ -55,14 +56,22 @@ impl ConfirmationGate {
         }
     }
 
-    /// Answers the confirmation `id` without a dry-run: ahead by flag, by the operator, or no.
-    pub fn decide(&self, id: &str, message: &str, stop: &StopSignal) -> (Answer, AnsweredBy) {
-        if self.yes || self.allowed.contains(id) {
+    /// Answers the confirmation `id` without a dry-run: ahead by flag (unless `always`), by
+    /// the operator, or no.
+    pub fn decide(
+        &self,
+        id: &str,
+        message: &str,
+        always: bool,
+        stop: &StopSignal,
+    ) -> (Answer, AnsweredBy) {
+        if !always && (self.yes || self.allowed.contains(id)) {
             return (Answer::Yes, AnsweredBy::Flag);
         }
         match &self.prompter {
             Some(p) if p.confirm(message, stop) => (Answer::Yes, AnsweredBy::Operator),
             Some(_) => (Answer::No, AnsweredBy::Operator),
+            None if always => (Answer::No, AnsweredBy::OperatorOnly),
             None => (Answer::No, AnsweredBy::NoTerminal),
         }
     }

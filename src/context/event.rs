@@ -78,6 +78,8 @@ pub enum AnsweredBy {
     Flag,
     /// No terminal to ask: fails closed.
     NoTerminal,
+    /// No terminal to ask a `confirm always`, which no flag answers: fails closed.
+    OperatorOnly,
     /// A dry-run lists confirmations and never stops at them.
     DryRun,
 }

@@ -271,6 +271,15 @@ impl RunContext {
     /// Asks confirmation `id`, recording the question and the answer; a dry-run lists it and
     /// goes on. True to go on.
     pub fn confirm(&self, id: &str, message: &str, next: Vec<String>) -> bool {
+        self.confirmation(id, message, next, false)
+    }
+
+    /// Like [`Self::confirm`], for a `confirm always`: no flag answers it.
+    pub fn confirm_always(&self, id: &str, message: &str, next: Vec<String>) -> bool {
+        self.confirmation(id, message, next, true)
+    }
+
+    fn confirmation(&self, id: &str, message: &str, next: Vec<String>, always: bool) -> bool {
         self.emit(&Event::ConfirmationAsked {
             id: id.into(),
             message: message.into(),
@@ -279,7 +288,7 @@ impl RunContext {
         let (answer, by) = if self.is_dry_run() {
             (Answer::Yes, AnsweredBy::DryRun)
         } else {
-            self.gate.decide(id, message, &self.stop)
+            self.gate.decide(id, message, always, &self.stop)
         };
         self.emit(&Event::ConfirmationAnswered {
             id: id.into(),

@@ -280,10 +280,12 @@ pub enum Item {
     Gate(Gate),
 }
 
-/// `confirm "question"` between steps.
+/// `confirm ["always"] "question"` between steps.
 #[derive(Debug, Clone)]
 pub struct Gate {
     pub message: String,
+    /// `confirm always`: answered only by the operator at a terminal, never by a flag.
+    pub always: bool,
     pub span: Span,
     /// `confirm "…" if { … }`: asked only where this holds.
     pub condition: Option<Body>,
@@ -311,6 +313,8 @@ pub struct Step {
     pub confirm_if: Option<Body>,
     /// `optional`: run, skip or abort, as the operator chooses.
     pub optional: bool,
+    /// `confirm always`: answered only by the operator at a terminal, never by a flag.
+    pub confirm_always: bool,
     pub body: Body,
     pub rollback: Option<Body>,
     /// `rollback always`: the rollback also runs when the step itself fails.

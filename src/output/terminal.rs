@@ -354,6 +354,9 @@ impl EventSink for TerminalView {
                     (_, AnsweredBy::NoTerminal) => {
                         s.red("✗ declined: no terminal to ask (pass --yes or --confirm ID)")
                     }
+                    (_, AnsweredBy::OperatorOnly) => s.red(
+                        "✗ declined: no terminal to ask, and only an operator there answers a `confirm always` (not --yes nor --confirm)",
+                    ),
                     _ => s.red("✗ declined"),
                 };
                 if *by != AnsweredBy::Operator || *answer != Answer::Yes {

@@ -197,7 +197,13 @@ impl Runner<'_> {
                         }
                     }
                     let coming = next.iter().map(|s| self.message(s.title())).collect();
-                    if !self.ctx.confirm(id, &self.message(&gate.message), coming) {
+                    let message = self.message(&gate.message);
+                    let agreed = if gate.always {
+                        self.ctx.confirm_always(id, &message, coming)
+                    } else {
+                        self.ctx.confirm(id, &message, coming)
+                    };
+                    if !agreed {
                         return self.refusal();
                     }
                     continue;
@@ -300,13 +306,17 @@ impl Runner<'_> {
         };
         if let Some(question) = &step.confirm
             && asked
-            && !self.ctx.confirm(
-                id,
-                &self.message(question),
-                vec![self.message(step.title())],
-            )
         {
-            return Err(self.refusal());
+            let message = self.message(question);
+            let next = vec![self.message(step.title())];
+            let agreed = if step.confirm_always {
+                self.ctx.confirm_always(id, &message, next)
+            } else {
+                self.ctx.confirm(id, &message, next)
+            };
+            if !agreed {
+                return Err(self.refusal());
+            }
         }
         if step.rollback_always && step.rollback.is_some() && !self.ctx.is_dry_run() {
             self.ctx.emit(&Event::RollbackOwed {

@@ -404,6 +404,10 @@ impl Builder<'_> {
                 Rule::guard => procedure.guards.push(self.guard(item)?),
                 Rule::gate => procedure.items.push(Item::Gate(Gate {
                     message: self.only_string(&item)?,
+                    always: item
+                        .clone()
+                        .into_inner()
+                        .any(|p| p.as_rule() == Rule::kw_always),
                     span: Span::of(&item),
                     condition: Self::confirm_if(&item),
                 })),
@@ -443,6 +447,7 @@ impl Builder<'_> {
         let mut rollback = None;
         let mut rollback_always = false;
         let mut rollback_none = None;
+        let mut confirm_always = false;
         for part in inner {
             let twice = |what: &str| {
                 self.error(
@@ -468,6 +473,10 @@ impl Builder<'_> {
                 Rule::step_confirm => {
                     set_once(&mut confirm, self.only_string(&part)?, || twice("confirm"))?;
                     confirm_if = Self::confirm_if(&part);
+                    confirm_always = part
+                        .clone()
+                        .into_inner()
+                        .any(|p| p.as_rule() == Rule::kw_always);
                 }
                 Rule::step_optional => {
                     if optional {
@@ -503,6 +512,7 @@ impl Builder<'_> {
             confirm,
             confirm_if,
             optional,
+            confirm_always,
             rollback,
             rollback_always,
             rollback_none,

@@ -44,9 +44,10 @@ pub(super) fn procedure_doc(
                     .unwrap_or_default();
                 items.push(ItemDoc::Gate {
                     message: format!(
-                        "{}{}",
+                        "{}{}{}",
                         trace.text(&gate.message),
-                        only_if(gate.condition.as_ref())
+                        only_if(gate.condition.as_ref()),
+                        always_asked(gate.always)
                     ),
                     before,
                 });
@@ -120,9 +121,10 @@ fn step_doc(
         when: step.when.as_ref().map(|w| one_line(&w.code)),
         confirm: step.confirm.as_deref().map(|c| {
             format!(
-                "{}{}",
+                "{}{}{}",
                 procedure_trace.text(c),
-                only_if(step.confirm_if.as_ref())
+                only_if(step.confirm_if.as_ref()),
+                always_asked(step.confirm_always)
             )
         }),
         body: body_doc(&traced.body),
@@ -130,6 +132,15 @@ fn step_doc(
         rollback_always: step.rollback_always,
         rollback_none: step.rollback_none.clone(),
         optional: step.optional,
+    }
+}
+
+/// What a page adds to a `confirm always`.
+fn always_asked(always: bool) -> &'static str {
+    if always {
+        " (always asked: no --yes or --confirm answers it)"
+    } else {
+        ""
     }
 }
 
