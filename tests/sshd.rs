@@ -35,6 +35,8 @@ pub struct Sshd {
     address: String,
     /// The network namespace it runs in, if not the test process's.
     netns: Option<String>,
+    /// Configuration lines after the usual ones.
+    extra: String,
     /// `None` once killed.
     server: Option<Child>,
     /// Configuration, host key, authorized keys, pid file and log; removed after the server.
@@ -54,15 +56,16 @@ impl Sshd {
     /// Readiness is read from the server's log ("Server listening"), never probed by connecting:
     /// a probe would count in [`Sshd::connections`].
     pub fn start() -> Sshd {
-        Self::launch("127.0.0.1", None)
+        Self::launch("127.0.0.1", None, "")
     }
 
-    /// Starts an sshd inside the network namespace `netns`, listening on `address` port 22.
-    pub fn start_in(netns: &str, address: &str) -> Sshd {
-        Self::launch(address, Some(netns))
+    /// Starts an sshd inside the network namespace `netns`, listening on `address` port 22,
+    /// with `extra` lines appended to its configuration (`AllowTcpForwarding no`).
+    pub fn start_in(netns: &str, address: &str, extra: &str) -> Sshd {
+        Self::launch(address, Some(netns), extra)
     }
 
-    fn launch(address: &str, netns: Option<&str>) -> Sshd {
+    fn launch(address: &str, netns: Option<&str>, extra: &str) -> Sshd {
         check_machine();
         let dir = tempfile::Builder::new()
             .prefix("runbook-sshd-")
@@ -79,6 +82,7 @@ impl Sshd {
             port: 0,
             address: address.to_string(),
             netns: netns.map(str::to_string),
+            extra: extra.to_string(),
             server: None,
             dir,
         };
@@ -198,9 +202,11 @@ MaxStartups 100:30:200
 Subsystem sftp internal-sftp
 UseDNS no
 PrintMotd no
+{extra}
 ",
             port = self.port,
             address = self.address,
+            extra = self.extra,
         );
         fs::write(&config, text).expect("write sshd_config");
         // A fresh log per attempt; sshd appends to it (`-E`). Errors printed before sshd opens

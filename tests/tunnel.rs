@@ -201,6 +201,103 @@ fn a_closed_port_on_the_host_is_named_with_the_host_s_reason() {
 }
 
 #[test]
+fn a_host_whose_sshd_refuses_forwarding_is_named_with_the_fix() {
+    let ns = Namespace::refusing_forwards();
+    let test = test(
+        r#"runbook "r" {
+  param http: int
+  param https: int
+@HOSTS@
+  procedure p on vm {
+    step http { http_get(`http://localhost:${http}/health`); }
+  }
+}"#,
+        &[("vm", &ns)],
+    );
+    let out = run(test, &ns, "run");
+    out.code(1).stdout_has(&format!(
+        "vm: cannot reach localhost:{} from vm: the SSH server refuses forwarding (allow it in \
+         vm's sshd_config: `AllowTcpForwarding yes`",
+        ns.http_port
+    ));
+}
+
+#[test]
+fn a_probe_reads_through_the_host_too() {
+    let ns = Namespace::new();
+    let test = test(
+        r#"runbook "r" {
+  param http: int
+  param https: int
+@HOSTS@
+  procedure p on vm {
+    step check {
+      let r = http_get(`http://localhost:${http}/health`);
+      log(`probed: ${r.text}`);
+    }
+  }
+}"#,
+        &[("vm", &ns)],
+    );
+    let http = format!("http={}", ns.http_port);
+    let out = test
+        .args(["plan", "main.rb42", "-p", &http, "-p", "https=1", "--probe"])
+        .run();
+    out.code(0)
+        .stdout_has(&format!("probed: healthy on {}", ns.name));
+}
+
+#[test]
+fn a_step_timeout_closes_the_channel_of_its_request() {
+    let ns = Namespace::new();
+    // Still connected to the server from inside the namespace: sshd's end of the channel.
+    // A channel left open would stay so while the server sleeps (30 s).
+    let count = format!(
+        "for i in $(seq 50); do \
+           n=$(ip netns exec {} ss -Htn state established dst 127.0.0.1:{} | wc -l); \
+           [ \"$n\" = 0 ] && break; sleep 0.1; \
+         done; echo \"still open: $n\"",
+        ns.name, ns.http_port
+    );
+    let runbook = r#"runbook "r" {
+  param http: int
+  param https: int
+@HOSTS@
+  procedure p on vm {
+    step slow timeout 2s { http_get(`http://localhost:${http}/cgi-bin/slow`, #{timeout: 60}); }
+    finally { sh(@COUNT@); }
+  }
+}"#
+    .replace("@COUNT@", &format!("{count:?}"));
+    let test = test(&runbook, &[("vm", &ns)]);
+    let marker = ns.slow_marker();
+    let during = format!(
+        "ip netns exec {} ss -Htn state established dst 127.0.0.1:{} | wc -l",
+        ns.name, ns.http_port
+    );
+    let (out, open_during) = std::thread::scope(|scope| {
+        // While the request waits, the count sees its connection: the filter is right.
+        let watcher = scope.spawn(|| {
+            for _ in 0..400 {
+                if marker.exists() {
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            let out = std::process::Command::new("sh")
+                .args(["-c", &during])
+                .output()
+                .expect("ss");
+            String::from_utf8_lossy(&out.stdout).trim().to_string()
+        });
+        let out = run(test, &ns, "run");
+        (out, watcher.join().expect("the watcher"))
+    });
+    assert_eq!(open_during, "1", "the request's connection, while it waits");
+    out.code(1).stdout_has("still open: 0");
+}
+
+#[test]
 fn a_tunnel_killed_mid_request_fails_the_step_naming_host_and_address() {
     let mut ns = Namespace::new();
     let test = test(

@@ -98,6 +98,15 @@ pub struct Namespace {
 impl Namespace {
     /// A fresh namespace with its sshd and web servers, listening.
     pub fn new() -> Namespace {
+        Namespace::with_sshd_config("")
+    }
+
+    /// The same, its sshd refusing every forward (`AllowTcpForwarding no`).
+    pub fn refusing_forwards() -> Namespace {
+        Namespace::with_sshd_config("AllowTcpForwarding no\nAllowStreamLocalForwarding no")
+    }
+
+    fn with_sshd_config(extra: &str) -> Namespace {
         remove_stale_namespaces();
         static NEXT: AtomicU32 = AtomicU32::new(0);
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
@@ -135,7 +144,7 @@ impl Namespace {
             .prefix("runbook-netns-")
             .tempdir()
             .expect("temp dir for a namespace");
-        let sshd = Sshd::start_in(&name, &address);
+        let sshd = Sshd::start_in(&name, &address, extra);
         let mut namespace = Namespace {
             name,
             address,

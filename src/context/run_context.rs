@@ -382,9 +382,9 @@ impl RunContext {
 
     /// Where a target's changes land. A service is part of the host it runs on, so that a
     /// change planned on one is a change planned on the other (a command on `vm` may be
-    /// `docker compose up`): `docker@vm` is on `vm`; `http@ADDRESS:PORT` is on this machine
-    /// (`local`) for a loopback address, else on the declared host at that address. Other
-    /// targets are their own place.
+    /// `docker compose up`): `docker@vm`, `http@vm` and `sql@vm` (requests and statements sent
+    /// from `vm`) are on `vm`; `http@ADDRESS:PORT` is on this machine (`local`) for a loopback
+    /// address, else on the declared host at that address. Other targets are their own place.
     fn place(&self, target: &str) -> String {
         let Some((service, at)) = target
             .split_once('@')
@@ -392,7 +392,7 @@ impl RunContext {
         else {
             return target.to_string();
         };
-        if service != "http" {
+        if service != "http" || self.hosts().spec(at).is_some() {
             return at.to_string();
         }
         let address = at.rsplit_once(':').map_or(at, |(address, _)| address);
