@@ -197,8 +197,9 @@ fn a_release_is_deployed_to_the_vm_then_rolled_back_by_hand_from_its_archive() {
     vm.deploy(&first)
         .code(0)
         .stdout_has("nothing to back up")
+        // The VM's own /health, reached through the VM.
         .stdout_has(&format!(
-            "http://127.0.0.1:{}/health: 200 {{\"status\": \"healthy\"}}",
+            "http://localhost:{}/health: 200 {{\"status\": \"healthy\"}}",
             vm.port
         ));
     assert_eq!(served(vm.port), "web v1");

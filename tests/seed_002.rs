@@ -888,6 +888,10 @@ fn every_procedure_plans() {
         out.code(0)
             .stdout_has(&format!("› {procedure}"))
             .stdout_lacks("would fail");
+        if procedure == "health" {
+            // The seed's `curl http://localhost/health/live/`, typed on the server.
+            out.stdout_has("http@server$ GET http://localhost/health/live/");
+        }
     }
     let development = procedures(DEV_RUNBOOK);
     assert_eq!(development, ["start", "data-migration-test"]);

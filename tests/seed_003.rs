@@ -304,5 +304,9 @@ fn every_procedure_plans() {
             ])
             .run();
         out.code(0).stdout_has(&format!("› {procedure}"));
+        if procedure == "smoke" {
+            // The seed's `curl http://localhost:5000/health`, typed on the server.
+            out.stdout_has("http@server$ GET http://localhost:5000/health");
+        }
     }
 }
