@@ -17,7 +17,7 @@ use std::process::Command;
 pub const DEPLOY: &str = "runbooks/000-brokerx-deploy.rb42";
 const LOCAL: &str = "runbooks/000-brokerx-local.rb42";
 const INCIDENTS: &str = "runbooks/000-brokerx-incidents.rb42";
-const VM: &str = "runbooks/000-brokerx-vm.rb42";
+const VM: &str = "runbooks/001-brokerx-vm.rb42";
 
 pub fn runbook_path(file: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
