@@ -1,9 +1,9 @@
-//! Seeds 000 and 001 (BrokerX+) end to end: the deploy to a loopback "VM" (sshd) running Compose
+//! Seed 000 (BrokerX+) end to end: the deploy to a loopback "VM" (sshd) running Compose
 //! on the real Docker engine, its automatic rollback to the archive when /health never answers,
 //! the manual rollback from an archive, pg_dump and pg_restore against the real PostgreSQL
-//! fixture, an incident playbook (evidence, then the remedy declined and accepted), the VM
-//! requirements as guards, the /health checks, the rollback to the previous git tag, and the plan
-//! of every procedure.
+//! fixture, an incident playbook (evidence, then the remedy declined and accepted), and the plan
+//! of every procedure. Seed 001's VM (requirements, health, deploy and rollback by git) is
+//! tests/seed_001.rs, on the same stand-in VM.
 
 use crate::docker_env::{self, BUSYBOX, ComposeProject, Container, WEB_HEALTHY};
 use crate::harness::{Output, Test, free_port};
@@ -17,7 +17,6 @@ use std::process::Command;
 pub const DEPLOY: &str = "runbooks/000-brokerx-deploy.rb42";
 const LOCAL: &str = "runbooks/000-brokerx-local.rb42";
 const INCIDENTS: &str = "runbooks/000-brokerx-incidents.rb42";
-const VM: &str = "runbooks/001-brokerx-vm.rb42";
 
 pub fn runbook_path(file: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -27,12 +26,12 @@ pub fn runbook_path(file: &str) -> String {
 }
 
 /// The page `/` of the service on `port` once it answers 200 (up to 30 s): "web v1" or "web v2".
-fn served(port: u16) -> String {
+pub fn served(port: u16) -> String {
     http_env::page(port, "/")
 }
 
 /// A Compose file whose web service runs `runbook-test/web:TAG` on `127.0.0.1:PORT`.
-fn compose_yaml(tag: &str, port: u16) -> String {
+pub fn compose_yaml(tag: &str, port: u16) -> String {
     format!(
         "version: \"2.4\"\nservices:\n  web:\n    image: \"runbook-test/web:{tag}\"\n    ports: [\"127.0.0.1:{port}:8080\"]\n    env_file: [.env]\n"
     )
@@ -83,9 +82,9 @@ pub struct Vm {
     dir: tempfile::TempDir,
     pub opt: PathBuf,
     pub app_dir: PathBuf,
-    port: u16,
+    pub port: u16,
     /// Only for clean-up: its name is the deployed project's name.
-    project: ComposeProject,
+    pub project: ComposeProject,
 }
 
 impl Vm {
@@ -151,7 +150,7 @@ impl Vm {
     }
 
     /// `runbook ARGS… -p …` with the VM's parameters and SSH settings.
-    fn runbook(&self, args: &[&str], params: &[(&str, String)]) -> Output {
+    pub fn runbook(&self, args: &[&str], params: &[(&str, String)]) -> Output {
         let mut all: Vec<String> = args.iter().map(ToString::to_string).collect();
         for (name, value) in self.params().iter().chain(params) {
             all.push("-p".into());
@@ -625,100 +624,8 @@ fn the_latency_playbook_profiles_the_endpoints_then_enlarges_the_pool_when_confi
     assert_eq!(served(port), "web v1");
 }
 
-#[test]
-fn the_vm_requirements_are_guards_with_the_seed_minimums_by_default() {
-    let vm = Vm::new();
-    let free = free_port().to_string();
-    let lowered = [
-        ("docker_min", "20.10".to_string()),
-        ("compose_min", "1.29".to_string()),
-        ("min_cpus", "1".to_string()),
-        ("min_memory_gb", "1".to_string()),
-        ("min_disk_gb", "1".to_string()),
-        ("min_free_gb", "1".to_string()),
-        ("ports", free.clone()),
-    ];
-    let ok = vm.runbook(&["run", &runbook_path(VM), "requirements"], &lowered);
-    ok.code(0)
-        .stdout_has("Docker 20.10")
-        .stdout_has(&format!("ports [\"{free}\"]: available"));
-
-    // The seed's minimums (Docker 24, Compose 2.20) refuse this engine, and the SSH port is taken.
-    let taken = vm.runbook(
-        &["run", &runbook_path(VM), "requirements"],
-        &[
-            ("min_cpus", "1".to_string()),
-            ("min_memory_gb", "1".to_string()),
-            ("min_disk_gb", "1".to_string()),
-            ("min_free_gb", "1".to_string()),
-            ("ports", format!("{free},{}", vm.server.port())),
-        ],
-    );
-    taken.code(1).stdout_lacks("Relevé de la VM");
-    let failed = taken.lines_with(&["guard ✗"]);
-    for guard in ["Docker Engine ≥", "Docker Compose ≥", "Ports exposés"] {
-        assert!(
-            failed.iter().any(|l| l.contains(guard)),
-            "{guard} should fail: {failed:?}\n{}",
-            taken.stdout
-        );
-    }
-    assert_eq!(failed.len(), 3, "{failed:?}");
-}
-
-#[test]
-fn the_health_check_reports_database_redis_and_sidekiq() {
-    let www = tempfile::tempdir().expect("temp dir");
-    std::fs::set_permissions(www.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
-    let health = |sidekiq: bool| {
-        std::fs::write(
-            www.path().join("health"),
-            format!(
-                r#"{{"status": "OK", "timestamp": "2025-01-01T12:34:56Z", "checks": {{"database": true, "redis": true, "sidekiq": {sidekiq}}}}}"#
-            ),
-        )
-        .expect("write health");
-    };
-    health(false);
-    let port = free_port();
-    let mount = format!("{}:/www:ro", www.path().display());
-    let publish = format!("127.0.0.1:{port}:8080");
-    let _web = Container::start(
-        WEB_HEALTHY,
-        "brokerx-health",
-        &["-p", &publish, "-v", &mount],
-        &[],
-    );
-    assert!(http_env::page(port, "/health").contains("sidekiq"));
-    let run = || {
-        Test::new()
-            .env("SSH_KEY", "/unused")
-            .args([
-                "run",
-                &runbook_path(VM),
-                "health",
-                "-p",
-                "ssh_host=127.0.0.1",
-                "-p",
-                &format!("app_port={port}"),
-            ])
-            .run()
-    };
-    run()
-        .code(1)
-        .stdout_has("database: ok")
-        .stdout_has("redis: ok")
-        .stdout_has("sidekiq: FAILED (false)")
-        .stdout_has("unhealthy: [\"sidekiq\"]");
-    health(true);
-    run()
-        .code(0)
-        .stdout_has("status: OK")
-        .stdout_has("sidekiq: ok");
-}
-
 /// Runs git in `dir` as the test process (root), with an identity.
-fn git(dir: &Path, args: &[&str]) -> String {
+pub fn git(dir: &Path, args: &[&str]) -> String {
     let out = Command::new("git")
         .args([
             "-c",
@@ -741,62 +648,8 @@ fn git(dir: &Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
-#[test]
-fn the_rollback_to_the_previous_tag_serves_that_release_again() {
-    let vm = Vm::new();
-    // /opt/brokerx is a git checkout with the tags v1.0 (web:1) and v2.0 (web:2), at v2.0.
-    let repo = &vm.app_dir;
-    git(repo, &["init", "-q"]);
-    std::fs::write(repo.join("docker-compose.yml"), compose_yaml("1", vm.port)).expect("v1");
-    std::fs::write(repo.join(".env"), "SECRET_KEY_BASE=k\n").expect(".env");
-    git(repo, &["add", "."]);
-    git(repo, &["commit", "-qm", "v1.0"]);
-    git(repo, &["tag", "v1.0"]);
-    std::fs::write(repo.join("docker-compose.yml"), compose_yaml("2", vm.port)).expect("v2");
-    git(repo, &["commit", "-qam", "v2.0"]);
-    git(repo, &["tag", "v2.0"]);
-    let status = Command::new("chown")
-        .args(["-R", sshd::USER])
-        .arg(repo)
-        .status()
-        .expect("chown");
-    assert!(status.success());
-    let compose = docker_env::compose_command();
-    let up = Command::new(&compose[0])
-        .args(&compose[1..])
-        .args(["-p", &vm.project.name, "-f"])
-        .arg(repo.join("docker-compose.yml"))
-        .args(["up", "-d"])
-        .output()
-        .expect("compose up");
-    assert!(
-        up.status.success(),
-        "{}",
-        String::from_utf8_lossy(&up.stderr)
-    );
-    assert_eq!(served(vm.port), "web v2");
-
-    let run = |extra: &[&str]| {
-        let mut args = vec!["run".to_string(), runbook_path(VM), "rollback-tag".into()];
-        args.extend(extra.iter().map(ToString::to_string));
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        vm.runbook(&args, &[("health_wait", "30s".into())])
-    };
-    run(&[])
-        .code(3)
-        .stdout_has("going back to v1.0")
-        .stdout_has("declined");
-    assert_eq!(git(repo, &["describe", "--tags"]), "v2.0");
-
-    run(&["--yes"])
-        .code(0)
-        .stdout_has("v1.0 is running and healthy");
-    assert_eq!(git(repo, &["describe", "--tags"]), "v1.0");
-    assert_eq!(served(vm.port), "web v1");
-}
-
 /// The procedure ids of a runbook, from `runbook list --format json`.
-fn procedures(file: &str) -> Vec<String> {
+pub fn procedures(file: &str) -> Vec<String> {
     let out = Test::new()
         .args(["list", &runbook_path(file), "--format", "json"])
         .run();
@@ -812,7 +665,7 @@ fn procedures(file: &str) -> Vec<String> {
 
 #[test]
 fn every_procedure_checks_clean_and_plans() {
-    let files = [DEPLOY, LOCAL, INCIDENTS, VM].map(runbook_path);
+    let files = [DEPLOY, LOCAL, INCIDENTS].map(runbook_path);
     let mut check = vec!["check", "--deny-warnings"];
     check.extend(files.iter().map(String::as_str));
     Test::new()
@@ -822,7 +675,7 @@ fn every_procedure_checks_clean_and_plans() {
         .stderr_has("0 errors, 0 warnings");
 
     let ssh: &[&str] = &["ssh_host=203.0.113.10", "ssh_user=deploy"];
-    let expected: [(&str, &[&str], Vec<&str>); 4] = [
+    let expected: [(&str, &[&str], Vec<&str>); 3] = [
         (
             DEPLOY,
             &["deploy", "backups", "rollback"],
@@ -854,11 +707,6 @@ fn every_procedure_checks_clean_and_plans() {
                 "incident-memory",
             ],
             vec!["dump_file=/opt/backups/brokerx.dump"],
-        ),
-        (
-            VM,
-            &["requirements", "health", "rollback-tag"],
-            [ssh, &["previous_tag=v1.4.2"]].concat(),
         ),
     ];
     for (file, ids, params) in expected {
