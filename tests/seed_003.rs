@@ -98,6 +98,10 @@ impl Stage {
             "version: \"2.4\"\nservices:\n  backend:\n    image: \"${{DOCKER_IMAGE}}:${{DOCKER_TAG}}\"\n    ports: [\"127.0.0.1:{port}:8080\"]\n    volumes: [\"{}:/app/migrations/versions:ro\"]\n    environment:\n      SQLALCHEMY_DATABASE_URI: \"postgresql://atmr@db/atmr\"{command}\n",
             migrations.display()
         );
+        // The seed's PostgreSQL service (the database itself is the test's PostgreSQL server).
+        compose.push_str(&format!(
+            "  postgres:\n    image: \"{BUSYBOX}\"\n    command: [\"sh\", \"-c\", \"echo database system is ready to accept connections; exec /usr/local/bin/idle\"]\n"
+        ));
         if layout.worker {
             compose.push_str(&format!(
                 "  worker:\n    image: \"{BUSYBOX}\"\n    depends_on:\n      backend:\n        condition: service_healthy\n"
@@ -301,6 +305,36 @@ fn a_database_behind_the_image_s_newest_migration_fails_the_smoke_tests() {
         .stdout_has("smoke_tests failed")
         .stdout_has("migrations are not current: alembic_version is at aaa111, expected abc123");
     assert_eq!(stage.running(), Vec::<String>::new());
+}
+
+#[test]
+fn the_troubleshooting_procedures_run_on_the_deployed_server() {
+    let stage = Stage::new();
+    stage.run("deploy", "1", &[]).code(0);
+    stage
+        .run("diagnose-database-uri", "1", &[])
+        .code(0)
+        .stdout_has("SQLALCHEMY_DATABASE_URI is set in the Compose file")
+        .stdout_has("the PostgreSQL variables are exported");
+    stage
+        .run("diagnose-postgres", "1", &[])
+        .code(0)
+        .stdout_has("database system is ready to accept connections")
+        .stdout_has("VOLUME NAME");
+    stage
+        .run("diagnose-smoke", "1", &[])
+        .code(0)
+        .stdout_has("backend")
+        .stdout_has("web v1 listening on 8080")
+        .stdout_has("health: 200, status healthy");
+
+    // The .env lost its PostgreSQL variables: the diagnosis names them.
+    std::fs::write(stage.app_dir.join(".env"), "SECRET_KEY=x\n").expect(".env");
+    stage
+        .run("diagnose-database-uri", "1", &[])
+        .code(1)
+        .stdout_has("POSTGRES_USER")
+        .stdout_has("POSTGRES_PASSWORD");
 }
 
 #[test]
