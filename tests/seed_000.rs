@@ -729,3 +729,39 @@ fn every_procedure_checks_clean_and_plans() {
         }
     }
 }
+
+#[test]
+fn the_5xx_playbook_gathers_logs_resources_and_connections_and_offers_no_rollback_without_a_deploy() {
+    let port = free_port();
+    let project = ComposeProject::new(&format!(
+        "version: \"2.4\"\nservices:\n  web:\n    image: \"{WEB_HEALTHY}\"\n    ports: [\"127.0.0.1:{port}:8080\"]\n"
+    ));
+    project.compose(&["up", "-d"]);
+    served(port);
+    let backups = tempfile::tempdir().expect("temp dir");
+    let database = postgres_env::server().database();
+    let mut args = vec![
+        "run".to_string(),
+        runbook_path(INCIDENTS),
+        "incident-5xx".into(),
+    ];
+    for (name, value) in [
+        ("app_dir", project.dir.path().display().to_string()),
+        ("project", project.name.clone()),
+        ("base_url", format!("http://127.0.0.1:{port}")),
+        ("backup_dir", backups.path().display().to_string()),
+    ] {
+        args.push("-p".into());
+        args.push(format!("{name}={value}"));
+    }
+    let out = Test::new()
+        .env("DATABASE_URL", &database)
+        .args(args.iter().map(String::as_str))
+        .run();
+    out.code(0)
+        .stdout_has("responses 5xx in the last 500 lines")
+        .stdout_has(&format!("{}_web_1 (web): running, memory ", project.name))
+        .stdout_has("max_connections: ")
+        .stdout_has("error lines in the last 500 lines")
+        .stdout_has("no rollback to offer");
+}

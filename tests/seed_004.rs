@@ -626,3 +626,51 @@ fn every_procedure_plans() {
         "a procedure is missing from this test:\n{section}"
     );
 }
+
+#[test]
+fn the_front_rebuild_the_product_detail_and_postgres_incidents_run_on_the_project() {
+    let front = free_port();
+    let api_port = free_port();
+    let project = ComposeProject::new(&format!(
+        "version: \"2.4\"\nservices:\n  frontend:\n    image: runbook-test/web:1\n    ports: [\"127.0.0.1:{front}:8080\"]\n  api:\n    image: runbook-test/web:1\n    ports: [\"127.0.0.1:{api_port}:8080\"]\n  postgres:\n    image: runbook-test/busybox:1\n"
+    ));
+    let database = postgres_env::server().database();
+    let mut params = project_params(&project);
+    params.extend([
+        ("front_url", format!("http://127.0.0.1:{front}/")),
+        ("api_url", format!("http://127.0.0.1:{api_port}")),
+        ("products_path", "/index.html".to_string()),
+        ("product_id", "42".to_string()),
+        ("startup_wait", "30s".to_string()),
+        ("log_lines", "20".to_string()),
+    ]);
+
+    // F: the front is rebuilt (an image-only service is skipped by `build`) and started.
+    run("rebuild-front", &params, &[], &[])
+        .code(0)
+        .stdout_has("Front: 1 of 1 passed");
+    let api = container(&project, "api");
+    docker_env::wait_for_health(&api, "healthy");
+
+    // B: the list answers, the detail and an unknown id do not (busybox httpd says 404).
+    let detail = run("incident-product-detail", &params, &[], &[]);
+    detail
+        .code(0)
+        .stdout_has("web v1 listening on 8080")
+        .stdout_has("product 42 does not exist");
+    assert!(row(&detail, "La liste répond").starts_with("✓"));
+    assert!(row(&detail, "Un ID inconnu donne 404, pas 500").starts_with("✓"));
+
+    // D: evidence, then postgres and the API restarted once confirmed.
+    let postgres = container(&project, "postgres");
+    let before = started_at(&postgres);
+    let env = [("DATABASE_URL", database.as_str())];
+    let declined = run("incident-postgres", &params, &[], &env);
+    declined.code(3).stdout_has("declined");
+    assert!(row(&declined, "DATABASE_URL répond").starts_with("✓"));
+    assert_eq!(started_at(&postgres), before);
+    run("incident-postgres", &params, &["--yes"], &env)
+        .code(0)
+        .stdout_has("PostgreSQL: 3 of 3 passed");
+    assert_ne!(started_at(&postgres), before, "postgres was restarted");
+}
