@@ -5,7 +5,7 @@
 //! of every procedure. Seed 001's VM (requirements, health, deploy and rollback by git) is
 //! tests/seed_001.rs, on the same stand-in VM.
 
-use crate::docker_env::{self, BUSYBOX, ComposeProject, Container, WEB_HEALTHY};
+use crate::docker_env::{self, BUSYBOX, ComposeProject, WEB_HEALTHY};
 use crate::harness::{Output, Test, free_port};
 use crate::http_env::{self, HttpServer};
 use crate::postgres_env;

@@ -291,7 +291,7 @@ fn the_deploy_waits_for_a_booting_backend_instead_of_rolling_back() {
         .code(0)
         .stdout_has("backend: healthy")
         .stdout_has("health: 200, status healthy")
-        .stdout_lacks("rolled back");
+        .stdout_lacks("↩ rollback");
     assert!(http_env::page(stage.port, "/health").contains("\"healthy\""));
 }
 

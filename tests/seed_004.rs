@@ -674,3 +674,44 @@ fn the_front_rebuild_the_product_detail_and_postgres_incidents_run_on_the_projec
         .stdout_has("PostgreSQL: 3 of 3 passed");
     assert_ne!(started_at(&postgres), before, "postgres was restarted");
 }
+
+#[test]
+fn the_traefik_and_stripe_incidents_run_on_the_project() {
+    let api_port = free_port();
+    let project = ComposeProject::new(&format!(
+        "version: \"2.4\"\nservices:\n  api:\n    image: runbook-test/web:1\n    ports: [\"127.0.0.1:{api_port}:8080\"]\n    environment: {{STRIPE_WEBHOOK_SECRET: \"${{STRIPE_WEBHOOK_SECRET:-}}\"}}\n    labels: {{\"traefik.http.routers.api.rule\": \"Host(`127.0.0.1`)\"}}\n  frontend:\n    image: runbook-test/web:1\n    labels: {{\"traefik.http.routers.app.rule\": \"Host(`127.0.0.1`)\"}}\n  traefik:\n    image: runbook-test/busybox:1\n"
+    ));
+    project.compose(&["up", "-d"]);
+    let api = container(&project, "api");
+    docker_env::wait_for_health(&api, "healthy");
+    let traefik = container(&project, "traefik");
+    let before = started_at(&traefik);
+    let base = format!("http://127.0.0.1:{api_port}");
+    let mut params = project_params(&project);
+    params.extend([
+        ("api_url", base.clone()),
+        ("app_url", format!("{base}/")),
+        ("traefik_url", format!("{base}/")),
+        ("port_urls", base.clone()),
+        ("startup_wait", "30s".to_string()),
+        ("log_lines", "20".to_string()),
+    ]);
+
+    // F: the dashboard, both rules, both routes and the port answer; Traefik is restarted.
+    let routing = run("incident-traefik", &params, &["--yes"], &[]);
+    routing
+        .code(0)
+        .stdout_has("Traefik: 6 of 6 passed")
+        .stdout_has("Routes: 2 of 2 passed");
+    assert_ne!(started_at(&traefik), before, "traefik was restarted");
+
+    // H: the secret is set but the API has no webhook route (busybox httpd answers 404).
+    let webhook = run(
+        "incident-stripe-webhook",
+        &params,
+        &[],
+        &[("STRIPE_WEBHOOK_SECRET", "whsec_test_1")],
+    );
+    webhook.code(0).stdout_has("the route does not exist");
+    assert!(row(&webhook, "Secret webhook (STRIPE_WEBHOOK_SECRET)").starts_with("✓"));
+}
