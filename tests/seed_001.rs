@@ -256,12 +256,24 @@ fn the_health_check_reports_database_redis_and_sidekiq() {
         .stdout_has("sidekiq: ok");
 }
 
+/// `chown -R USER DIR`: git refuses a repository another user owns.
+fn give(dir: &Path, user: &str) {
+    let status = Command::new("chown")
+        .args(["-R", user])
+        .arg(dir)
+        .status()
+        .expect("chown");
+    assert!(status.success());
+}
+
 /// Makes `/opt/brokerx` a checkout of a new bare "origin" at v1.0 (web:1), both owned by the
 /// remote user; returns the origin's path.
 fn checkout_at_v1(vm: &Vm) -> std::path::PathBuf {
-    let origin = sshd::remote_dir(&vm.opt.join("origin.git"));
+    let origin = vm.opt.join("origin.git");
+    std::fs::create_dir_all(&origin).expect("origin");
     git(&origin, &["init", "-q", "--bare", "-b", "main"]);
     let repo = &vm.app_dir;
+    give(repo, "root");
     git(repo, &["init", "-q", "-b", "main"]);
     std::fs::write(repo.join("docker-compose.yml"), compose_yaml("1", vm.port)).expect("v1");
     std::fs::write(repo.join(".gitignore"), ".env\n").expect(".gitignore");
@@ -271,19 +283,14 @@ fn checkout_at_v1(vm: &Vm) -> std::path::PathBuf {
     git(repo, &["tag", "v1.0"]);
     git(repo, &["remote", "add", "origin", &origin.display().to_string()]);
     git(repo, &["push", "-q", "-u", "origin", "main"]);
-    for dir in [repo, &origin] {
-        let status = Command::new("chown")
-            .args(["-R", sshd::USER])
-            .arg(dir)
-            .status()
-            .expect("chown");
-        assert!(status.success());
-    }
+    give(repo, sshd::USER);
+    give(&origin, sshd::USER);
     origin
 }
 
 /// Pushes a commit to `origin` whose Compose file runs `runbook-test/web:TAG`, from a clone.
 fn push_release(vm: &Vm, origin: &Path, tag: &str, message: &str) {
+    give(origin, "root");
     let clone = tempfile::tempdir().expect("temp dir");
     let work = clone.path().join("w");
     git(
@@ -295,6 +302,7 @@ fn push_release(vm: &Vm, origin: &Path, tag: &str, message: &str) {
     git(&work, &["add", "."]);
     git(&work, &["commit", "-qm", message]);
     git(&work, &["push", "-q", "origin", "main"]);
+    give(origin, sshd::USER);
 }
 
 fn compose_up(vm: &Vm) {
@@ -355,12 +363,7 @@ fn the_rollback_to_the_previous_tag_serves_that_release_again() {
     std::fs::write(repo.join("docker-compose.yml"), compose_yaml("2", vm.port)).expect("v2");
     git(repo, &["commit", "-qam", "v2.0"]);
     git(repo, &["tag", "v2.0"]);
-    let status = Command::new("chown")
-        .args(["-R", sshd::USER])
-        .arg(repo)
-        .status()
-        .expect("chown");
-    assert!(status.success());
+    give(repo, sshd::USER);
     compose_up(&vm);
     assert_eq!(served(vm.port), "web v2");
 
