@@ -634,7 +634,9 @@ fn the_front_rebuild_the_product_detail_and_postgres_incidents_run_on_the_projec
     let project = ComposeProject::new(&format!(
         "version: \"2.4\"\nservices:\n  frontend:\n    image: runbook-test/web:1\n    ports: [\"127.0.0.1:{front}:8080\"]\n  api:\n    image: runbook-test/web:1\n    ports: [\"127.0.0.1:{api_port}:8080\"]\n  postgres:\n    image: runbook-test/busybox:1\n"
     ));
-    let database = postgres_env::server().database();
+    // Its own role: the fixture's password is "postgres", and a secret's value is masked
+    // wherever it appears, the service's name included.
+    let database = postgres_env::server().role_with_password("shop_incident", "shop-incident-pw");
     let mut params = project_params(&project);
     params.extend([
         ("front_url", format!("http://127.0.0.1:{front}/")),
@@ -705,13 +707,16 @@ fn the_traefik_and_stripe_incidents_run_on_the_project() {
         .stdout_has("Routes: 2 of 2 passed");
     assert_ne!(started_at(&traefik), before, "traefik was restarted");
 
-    // H: the secret is set but the API has no webhook route (busybox httpd answers 404).
+    // H: the secret is set, but the API fails on the event (busybox httpd answers 501 to a POST).
     let webhook = run(
         "incident-stripe-webhook",
         &params,
         &[],
         &[("STRIPE_WEBHOOK_SECRET", "whsec_test_1")],
     );
-    webhook.code(0).stdout_has("the route does not exist");
+    webhook
+        .code(0)
+        .stdout_has("HTTP 501: the API fails on the event")
+        .stdout_has("no line about /api/paiements/stripe/webhook");
     assert!(row(&webhook, "Secret webhook (STRIPE_WEBHOOK_SECRET)").starts_with("✓"));
 }
