@@ -731,7 +731,8 @@ fn every_procedure_checks_clean_and_plans() {
 }
 
 #[test]
-fn the_5xx_playbook_gathers_logs_resources_and_connections_and_offers_no_rollback_without_a_deploy() {
+fn the_5xx_playbook_gathers_logs_resources_and_connections_and_offers_no_rollback_without_a_deploy()
+{
     let port = free_port();
     let project = ComposeProject::new(&format!(
         "version: \"2.4\"\nservices:\n  web:\n    image: \"{WEB_HEALTHY}\"\n    ports: [\"127.0.0.1:{port}:8080\"]\n"

@@ -86,7 +86,9 @@ impl Link {
 
 impl Drop for Link {
     fn drop(&mut self) {
-        let _ = Command::new("ip").args(["link", "del", &self.name]).output();
+        let _ = Command::new("ip")
+            .args(["link", "del", &self.name])
+            .output();
     }
 }
 
@@ -281,7 +283,10 @@ fn checkout_at_v1(vm: &Vm) -> std::path::PathBuf {
     git(repo, &["add", "."]);
     git(repo, &["commit", "-qm", "v1.0"]);
     git(repo, &["tag", "v1.0"]);
-    git(repo, &["remote", "add", "origin", &origin.display().to_string()]);
+    git(
+        repo,
+        &["remote", "add", "origin", &origin.display().to_string()],
+    );
     git(repo, &["push", "-q", "-u", "origin", "main"]);
     give(repo, sshd::USER);
     give(&origin, sshd::USER);

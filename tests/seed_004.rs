@@ -784,7 +784,10 @@ fn the_grafana_incident_starts_prometheus_and_grafana_and_sees_the_metrics() {
     ));
     let mut params = project_params(&project);
     params.extend([
-        ("prometheus_url", format!("http://127.0.0.1:{prometheus_port}")),
+        (
+            "prometheus_url",
+            format!("http://127.0.0.1:{prometheus_port}"),
+        ),
         ("grafana_url", format!("http://127.0.0.1:{grafana_port}")),
         ("startup_wait", "30s".to_string()),
     ]);

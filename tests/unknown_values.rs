@@ -503,10 +503,7 @@ fn a_when_that_hands_back_a_published_unknown_value_plans_the_step_as_conditiona
   }
 }
 "#;
-    let out = Test::new()
-        .runbook(text)
-        .args(["plan", "main.rb42"])
-        .run();
+    let out = Test::new().runbook(text).args(["plan", "main.rb42"]).run();
     out.code(0)
         .stdout_lacks("`when` must be true or false")
         .stdout_has("echo starting");
