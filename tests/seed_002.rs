@@ -843,6 +843,11 @@ fn the_development_start_clones_configures_and_prepares_the_application() {
     );
 
     // A data migration is created and tried in development first.
+    data_migration_test(&dev_dir, &project);
+}
+
+/// Runs the development data migration (`data-migration-test`) in the checkout `dev_dir`.
+fn data_migration_test(dev_dir: &Path, project: &ComposeProject) {
     isolated()
         .args([
             "run",
@@ -857,7 +862,13 @@ fn the_development_start_clones_configures_and_prepares_the_application() {
         .code(0)
         .stdout_has("manage.py makemigrations done")
         .stdout_has("No migrations to apply.");
-    let calls = read("/tmp/calls");
+    let web = docker_env::docker(&[
+        "ps",
+        "-q",
+        "--filter",
+        &format!("label=com.docker.compose.project={}", project.name),
+    ]);
+    let calls = docker_env::docker(&["exec", web.trim(), "cat", "/tmp/calls"]);
     assert!(
         calls.ends_with("python manage.py makemigrations\npython manage.py migrate --noinput\n"),
         "{calls}"
