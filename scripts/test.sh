@@ -33,6 +33,8 @@ command -v chromium >/dev/null 2>&1 || need_packages+=(chromium)
 if [ ! -x /bin/busybox ] || ldd /bin/busybox >/dev/null 2>&1; then
   need_packages+=(busybox-static)
 fi
+# tests/seed_001.rs asks a real Redis for its version (the seed's Redis 7+ requirement).
+command -v redis-server >/dev/null 2>&1 || need_packages+=(redis-server)
 # The Docker tests drive a real engine: the CLI here, the engine wherever DOCKER_HOST points.
 command -v docker >/dev/null 2>&1 || need_packages+=(docker.io)
 if ! docker compose version >/dev/null 2>&1 && ! docker-compose version >/dev/null 2>&1; then

@@ -224,15 +224,16 @@ fn tokens_never_appear_and_plans_show_requests_without_sending_them() {
 
 /// `openssl s_server -www` on 127.0.0.1: a real HTTPS server whose certificate is signed by a
 /// throwaway CA; it answers 200 with a status page. Stopped when dropped.
-struct HttpsServer {
+pub struct HttpsServer {
     child: Child,
-    port: u16,
-    dir: tempfile::TempDir,
+    pub port: u16,
+    /// Holds the certificates, [`CA_FILE`] among them.
+    pub dir: tempfile::TempDir,
 }
 
 impl HttpsServer {
     /// With a certificate signed by a throwaway CA ([`CA_FILE`]).
-    fn start() -> HttpsServer {
+    pub fn start() -> HttpsServer {
         HttpsServer::start_with(certificates::make)
     }
 

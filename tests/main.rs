@@ -43,6 +43,7 @@ mod run;
 mod secret_sources;
 mod secrets;
 mod seed_000;
+mod seed_001;
 mod seed_002;
 mod seed_003;
 mod seed_004;

@@ -1,13 +1,13 @@
-//! Seeds 000 and 001 (BrokerX+) end to end: the deploy to a loopback "VM" (sshd) running Compose
+//! Seed 000 (BrokerX+) end to end: the deploy to a loopback "VM" (sshd) running Compose
 //! on the real Docker engine, its automatic rollback to the archive when /health never answers,
 //! the manual rollback from an archive, pg_dump and pg_restore against the real PostgreSQL
-//! fixture, an incident playbook (evidence, then the remedy declined and accepted), the VM
-//! requirements as guards, the /health checks, the rollback to the previous git tag, restores of
+//! fixture, an incident playbook (evidence, then the remedy declined and accepted), restores of
 //! the dumps that exist (plain and custom, with or without a manifest; the incident restore only
-//! when the database is down, always asked at a terminal), seed 001's daily backup, and the plan
-//! of every procedure.
+//! when the database is down, always asked at a terminal), and the plan of every procedure. Seed
+//! 001's VM (requirements, health, daily backup, deploy and rollback by git) is
+//! tests/seed_001.rs, on the same stand-in VM.
 
-use crate::docker_env::{self, BUSYBOX, ComposeProject, Container, WEB_HEALTHY};
+use crate::docker_env::{self, BUSYBOX, ComposeProject, WEB_HEALTHY};
 use crate::harness::{Output, Test, free_port};
 use crate::http_env::{self, HttpServer};
 use crate::postgres_env;
@@ -20,7 +20,6 @@ use std::process::Command;
 pub const DEPLOY: &str = "runbooks/000-brokerx-deploy.rb42";
 const LOCAL: &str = "runbooks/000-brokerx-local.rb42";
 const INCIDENTS: &str = "runbooks/000-brokerx-incidents.rb42";
-const VM: &str = "runbooks/000-brokerx-vm.rb42";
 
 pub fn runbook_path(file: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -30,12 +29,12 @@ pub fn runbook_path(file: &str) -> String {
 }
 
 /// The page `/` of the service on `port` once it answers 200 (up to 30 s): "web v1" or "web v2".
-fn served(port: u16) -> String {
+pub fn served(port: u16) -> String {
     http_env::page(port, "/")
 }
 
 /// A Compose file whose web service runs `runbook-test/web:TAG` on `127.0.0.1:PORT`.
-fn compose_yaml(tag: &str, port: u16) -> String {
+pub fn compose_yaml(tag: &str, port: u16) -> String {
     format!(
         "version: \"2.4\"\nservices:\n  web:\n    image: \"runbook-test/web:{tag}\"\n    ports: [\"127.0.0.1:{port}:8080\"]\n    env_file: [.env]\n"
     )
@@ -86,9 +85,9 @@ pub struct Vm {
     dir: tempfile::TempDir,
     pub opt: PathBuf,
     pub app_dir: PathBuf,
-    port: u16,
+    pub port: u16,
     /// Only for clean-up: its name is the deployed project's name.
-    project: ComposeProject,
+    pub project: ComposeProject,
 }
 
 impl Vm {
@@ -154,7 +153,7 @@ impl Vm {
     }
 
     /// `runbook ARGS… -p …` with the VM's parameters and SSH settings.
-    fn runbook(&self, args: &[&str], params: &[(&str, String)]) -> Output {
+    pub fn runbook(&self, args: &[&str], params: &[(&str, String)]) -> Output {
         let mut all: Vec<String> = args.iter().map(ToString::to_string).collect();
         for (name, value) in self.params().iter().chain(params) {
             all.push("-p".into());
@@ -312,7 +311,7 @@ fn a_release_that_never_becomes_healthy_is_rolled_back_to_the_archive() {
 }
 
 /// A database with two tables and their rows.
-fn shop_database() -> String {
+pub fn shop_database() -> String {
     let url = postgres_env::server().database();
     postgres_env::server().psql(
         &url,
@@ -803,92 +802,8 @@ fn the_latency_playbook_profiles_the_endpoints_then_enlarges_the_pool_when_confi
     assert_eq!(served(port), "web v1");
 }
 
-#[test]
-fn the_vm_requirements_are_guards_with_the_seed_minimums_by_default() {
-    let vm = Vm::new();
-    let free = free_port().to_string();
-    let lowered = [
-        ("docker_min", "20.10".to_string()),
-        ("compose_min", "1.29".to_string()),
-        ("min_cpus", "1".to_string()),
-        ("min_memory_gb", "1".to_string()),
-        ("min_disk_gb", "1".to_string()),
-        ("min_free_gb", "1".to_string()),
-        ("ports", free.clone()),
-    ];
-    let ok = vm.runbook(&["run", &runbook_path(VM), "requirements"], &lowered);
-    ok.code(0)
-        .stdout_has("Docker 20.10")
-        .stdout_has(&format!("ports [\"{free}\"]: available"));
-
-    // The seed's minimums (Docker 24, Compose 2.20) refuse this engine, and the SSH port is taken.
-    let taken = vm.runbook(
-        &["run", &runbook_path(VM), "requirements"],
-        &[
-            ("min_cpus", "1".to_string()),
-            ("min_memory_gb", "1".to_string()),
-            ("min_disk_gb", "1".to_string()),
-            ("min_free_gb", "1".to_string()),
-            ("ports", format!("{free},{}", vm.server.port())),
-        ],
-    );
-    taken.code(1).stdout_lacks("Relevé de la VM");
-    let failed = taken.lines_with(&["guard ✗"]);
-    for guard in ["Docker Engine ≥", "Docker Compose ≥", "Ports exposés"] {
-        assert!(
-            failed.iter().any(|l| l.contains(guard)),
-            "{guard} should fail: {failed:?}\n{}",
-            taken.stdout
-        );
-    }
-    assert_eq!(failed.len(), 3, "{failed:?}");
-}
-
-#[test]
-fn the_health_check_on_the_vm_reports_database_redis_and_sidekiq() {
-    let www = tempfile::tempdir().expect("temp dir");
-    std::fs::set_permissions(www.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
-    let health = |sidekiq: bool| {
-        std::fs::write(
-            www.path().join("health"),
-            format!(
-                r#"{{"status": "OK", "timestamp": "2025-01-01T12:34:56Z", "checks": {{"database": true, "redis": true, "sidekiq": {sidekiq}}}}}"#
-            ),
-        )
-        .expect("write health");
-    };
-    health(false);
-    let vm = Vm::new();
-    let port = vm.port;
-    let mount = format!("{}:/www:ro", www.path().display());
-    let publish = format!("127.0.0.1:{port}:8080");
-    let _web = Container::start(
-        WEB_HEALTHY,
-        "brokerx-health",
-        &["-p", &publish, "-v", &mount],
-        &[],
-    );
-    assert!(http_env::page(port, "/health").contains("sidekiq"));
-    // The check the seed types on the VM: `localhost` is the VM's, reached through it.
-    vm.runbook(&["plan", &runbook_path(VM), "health"], &[])
-        .code(0)
-        .stdout_has(&format!("http@vm$ GET http://localhost:{port}/health"));
-    let run = || vm.runbook(&["run", &runbook_path(VM), "health"], &[]);
-    run()
-        .code(1)
-        .stdout_has("database: ok")
-        .stdout_has("redis: ok")
-        .stdout_has("sidekiq: FAILED (false)")
-        .stdout_has("unhealthy: [\"sidekiq\"]");
-    health(true);
-    run()
-        .code(0)
-        .stdout_has("status: OK")
-        .stdout_has("sidekiq: ok");
-}
-
 /// Runs git in `dir` as the test process (root), with an identity.
-fn git(dir: &Path, args: &[&str]) -> String {
+pub fn git(dir: &Path, args: &[&str]) -> String {
     let out = Command::new("git")
         .args([
             "-c",
@@ -911,62 +826,8 @@ fn git(dir: &Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
-#[test]
-fn the_rollback_to_the_previous_tag_serves_that_release_again() {
-    let vm = Vm::new();
-    // /opt/brokerx is a git checkout with the tags v1.0 (web:1) and v2.0 (web:2), at v2.0.
-    let repo = &vm.app_dir;
-    git(repo, &["init", "-q"]);
-    std::fs::write(repo.join("docker-compose.yml"), compose_yaml("1", vm.port)).expect("v1");
-    std::fs::write(repo.join(".env"), "SECRET_KEY_BASE=k\n").expect(".env");
-    git(repo, &["add", "."]);
-    git(repo, &["commit", "-qm", "v1.0"]);
-    git(repo, &["tag", "v1.0"]);
-    std::fs::write(repo.join("docker-compose.yml"), compose_yaml("2", vm.port)).expect("v2");
-    git(repo, &["commit", "-qam", "v2.0"]);
-    git(repo, &["tag", "v2.0"]);
-    let status = Command::new("chown")
-        .args(["-R", sshd::USER])
-        .arg(repo)
-        .status()
-        .expect("chown");
-    assert!(status.success());
-    let compose = docker_env::compose_command();
-    let up = Command::new(&compose[0])
-        .args(&compose[1..])
-        .args(["-p", &vm.project.name, "-f"])
-        .arg(repo.join("docker-compose.yml"))
-        .args(["up", "-d"])
-        .output()
-        .expect("compose up");
-    assert!(
-        up.status.success(),
-        "{}",
-        String::from_utf8_lossy(&up.stderr)
-    );
-    assert_eq!(served(vm.port), "web v2");
-
-    let run = |extra: &[&str]| {
-        let mut args = vec!["run".to_string(), runbook_path(VM), "rollback-tag".into()];
-        args.extend(extra.iter().map(ToString::to_string));
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        vm.runbook(&args, &[("health_wait", "30s".into())])
-    };
-    run(&[])
-        .code(3)
-        .stdout_has("going back to v1.0")
-        .stdout_has("declined");
-    assert_eq!(git(repo, &["describe", "--tags"]), "v2.0");
-
-    run(&["--yes"])
-        .code(0)
-        .stdout_has("v1.0 is running and healthy");
-    assert_eq!(git(repo, &["describe", "--tags"]), "v1.0");
-    assert_eq!(served(vm.port), "web v1");
-}
-
 /// The procedure ids of a runbook, from `runbook list --format json`.
-fn procedures(file: &str) -> Vec<String> {
+pub fn procedures(file: &str) -> Vec<String> {
     let out = Test::new()
         .args(["list", &runbook_path(file), "--format", "json"])
         .run();
@@ -982,7 +843,7 @@ fn procedures(file: &str) -> Vec<String> {
 
 #[test]
 fn every_procedure_checks_clean_and_plans() {
-    let files = [DEPLOY, LOCAL, INCIDENTS, VM].map(runbook_path);
+    let files = [DEPLOY, LOCAL, INCIDENTS].map(runbook_path);
     let mut check = vec!["check", "--deny-warnings"];
     check.extend(files.iter().map(String::as_str));
     Test::new()
@@ -992,7 +853,7 @@ fn every_procedure_checks_clean_and_plans() {
         .stderr_has("0 errors, 0 warnings");
 
     let ssh: &[&str] = &["ssh_host=203.0.113.10", "ssh_user=deploy"];
-    let expected: [(&str, &[&str], Vec<&str>); 4] = [
+    let expected: [(&str, &[&str], Vec<&str>); 3] = [
         (
             DEPLOY,
             &["deploy", "backups", "rollback"],
@@ -1025,11 +886,6 @@ fn every_procedure_checks_clean_and_plans() {
             ],
             vec!["dump_file=/opt/backups/brokerx.dump"],
         ),
-        (
-            VM,
-            &["requirements", "health", "backup", "rollback-tag"],
-            [ssh, &["previous_tag=v1.4.2"]].concat(),
-        ),
     ];
     for (file, ids, params) in expected {
         assert_eq!(procedures(file), ids, "{file}");
@@ -1053,61 +909,38 @@ fn every_procedure_checks_clean_and_plans() {
 }
 
 #[test]
-fn seed_001_daily_backup_keeps_timestamped_verified_dumps_and_prunes_the_oldest() {
-    let vm = Vm::new();
-    let url = shop_database();
-    let backups = vm.opt.join("backups");
-    let run = || {
-        let mut args = vec!["run".to_string(), runbook_path(VM), "backup".into()];
-        for (name, value) in vm.params().iter().cloned().chain([
-            ("db_service", String::new()),
-            ("backups_dir", backups.display().to_string()),
-            ("backup_keep", "2".to_string()),
-        ]) {
-            args.push("-p".into());
-            args.push(format!("{name}={value}"));
-        }
-        vm.test()
-            .env("DATABASE_URL", &url)
-            .args(args.iter().map(String::as_str))
-            .run()
-    };
-    let dumps = || {
-        let mut names: Vec<String> = std::fs::read_dir(&backups)
-            .expect("the backups directory")
-            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-            .collect();
-        names.sort();
-        names
-    };
-    for _ in 0..3 {
-        run()
-            .code(0)
-            .stdout_has("PostgreSQL custom-format dump (pg_dump -Fc)")
-            .stdout_has("1 SHA-256 match ")
-            .stdout_has("pg_restore --list reads ");
+fn the_5xx_playbook_gathers_logs_resources_and_connections_and_offers_no_rollback_without_a_deploy()
+{
+    let port = free_port();
+    let project = ComposeProject::new(&format!(
+        "version: \"2.4\"\nservices:\n  web:\n    image: \"{WEB_HEALTHY}\"\n    ports: [\"127.0.0.1:{port}:8080\"]\n"
+    ));
+    project.compose(&["up", "-d"]);
+    served(port);
+    let backups = tempfile::tempdir().expect("temp dir");
+    let database = postgres_env::server().database();
+    let mut args = vec![
+        "run".to_string(),
+        runbook_path(INCIDENTS),
+        "incident-5xx".into(),
+    ];
+    for (name, value) in [
+        ("app_dir", project.dir.path().display().to_string()),
+        ("project", project.name.clone()),
+        ("base_url", format!("http://127.0.0.1:{port}")),
+        ("backup_dir", backups.path().display().to_string()),
+    ] {
+        args.push("-p".into());
+        args.push(format!("{name}={value}"));
     }
-    let kept = dumps();
-    assert_eq!(kept.len(), 4, "two dumps and their manifests: {kept:?}");
-    for name in kept.iter().filter(|n| !n.ends_with(".manifest.json")) {
-        let stamp = name
-            .strip_prefix("brokerx_")
-            .and_then(|n| n.get(..15))
-            .unwrap_or_else(|| panic!("{name}"));
-        assert!(
-            stamp.len() == 15 && stamp.as_bytes()[8] == b'_',
-            "timestamped: {name}"
-        );
-        assert!(kept.contains(&format!("{name}.manifest.json")), "{kept:?}");
-        let listed = Command::new("pg_restore")
-            .arg("--list")
-            .arg(backups.join(name))
-            .output()
-            .expect("pg_restore");
-        assert!(listed.status.success(), "{name} is a readable dump");
-    }
-
-    // The doc page shows the schedule: every day at 2 AM.
-    let page = Test::new().args(["doc", &runbook_path(VM)]).run();
-    page.code(0).stdout_has("0 2 * * * runbook run ");
+    let out = Test::new()
+        .env("DATABASE_URL", &database)
+        .args(args.iter().map(String::as_str))
+        .run();
+    out.code(0)
+        .stdout_has("responses 5xx in the last 500 lines")
+        .stdout_has(&format!("{}_web_1 (web): running, memory ", project.name))
+        .stdout_has("max_connections: ")
+        .stdout_has("error lines in the last 500 lines")
+        .stdout_has("no rollback to offer");
 }

@@ -840,6 +840,38 @@ fn the_development_start_clones_configures_and_prepares_the_application() {
         fs::read_to_string(dev_dir.join(".env")).expect(".env"),
         "DEBUG=1\nSECRET_KEY=mine\n"
     );
+
+    // A data migration is created and tried in development first.
+    data_migration_test(&dev_dir, &project);
+}
+
+/// Runs the development data migration (`data-migration-test`) in the checkout `dev_dir`.
+fn data_migration_test(dev_dir: &Path, project: &ComposeProject) {
+    isolated()
+        .args([
+            "run",
+            &runbook_path(DEV_RUNBOOK).display().to_string(),
+            "data-migration-test",
+            "-p",
+            &format!("dev_dir={}", dev_dir.display()),
+            "-p",
+            &format!("project_name={}", project.name),
+        ])
+        .run()
+        .code(0)
+        .stdout_has("manage.py makemigrations done")
+        .stdout_has("No migrations to apply.");
+    let web = docker_env::docker(&[
+        "ps",
+        "-q",
+        "--filter",
+        &format!("label=com.docker.compose.project={}", project.name),
+    ]);
+    let calls = docker_env::docker(&["exec", web.trim(), "cat", "/tmp/calls"]);
+    assert!(
+        calls.ends_with("python manage.py makemigrations\npython manage.py migrate --noinput\n"),
+        "{calls}"
+    );
 }
 
 /// Every procedure of `file`, from `runbook list`.
@@ -1081,4 +1113,72 @@ fn a_restore_that_fails_puts_back_the_copy_taken_before_it() {
     for service in ["web", "worker", "beat"] {
         assert!(stage.running(service), "{service} runs again");
     }
+}
+
+#[test]
+fn the_data_migration_schedule_logs_and_diagnostics_run_on_the_server() {
+    let stage = Stage::new(FAKE_IMAGE);
+    stage.up();
+    stage
+        .run("data-migration", &[])
+        .code(3)
+        .stdout_has("declined");
+    assert!(stage.backups_named("pre_migration_").is_empty());
+    stage
+        .run("data-migration", &["--yes"])
+        .code(0)
+        .stdout_has("pre-migration backup: ")
+        .stdout_has("No migrations to apply.");
+    assert_eq!(stage.backups_named("pre_migration_").len(), 1);
+    assert_eq!(stage.calls("web"), ["python manage.py migrate --noinput"]);
+
+    stage
+        .run("backup-schedule", &[])
+        .code(0)
+        .stdout_has("backup_database (every 86400 s)");
+    assert_eq!(
+        stage.calls("beat"),
+        ["celery -A smartmarket inspect scheduled"]
+    );
+
+    stage
+        .run("logs", &["-p", "service=web"])
+        .code(0)
+        .stdout_has("web v1 listening on 8080");
+    stage
+        .run("logs", &["-p", "service=web", "-p", "follow=1s"])
+        .code(0)
+        .stdout_has("web v1 listening on 8080");
+
+    stage
+        .run("diagnose-web", &[])
+        .code(0)
+        .stdout_has("web v1 listening on 8080")
+        .stdout_has("docker-compose.yml is valid")
+        .stdout_has("manage.py dbshell done");
+
+    stage
+        .run("diagnose-performance", &[])
+        .code(0)
+        .stdout_has("web: CPU ")
+        .stdout_has("worker: 0 error lines")
+        .stdout_has("database size: ");
+
+    let websocket = HttpServer::start();
+    let ws_url = format!("ws_url={}", websocket.url("/ws/admin/orders/"));
+    stage
+        .run("diagnostics", &["-p", &ws_url])
+        .code(0)
+        .stdout_has("System check identified no issues")
+        .stdout_has("manage.py shell done")
+        .stdout_has("101 Switching Protocols");
+    assert_eq!(
+        stage.calls("web")[1..],
+        [
+            "python manage.py dbshell -- -c SELECT 1",
+            "python manage.py check --deploy",
+            "python manage.py dbshell -- -c SELECT 1",
+            "python manage.py shell -c from catalog.tasks import debug_task; debug_task.delay()",
+        ]
+    );
 }

@@ -698,3 +698,254 @@ fn every_procedure_plans() {
         "a procedure is missing from this test:\n{section}"
     );
 }
+
+#[test]
+fn the_front_rebuild_the_product_detail_and_postgres_incidents_run_on_the_project() {
+    let front = free_port();
+    let api_port = free_port();
+    let project = ComposeProject::new(&format!(
+        "version: \"2.4\"\nservices:\n  frontend:\n    image: runbook-test/web:1\n    ports: [\"127.0.0.1:{front}:8080\"]\n  api:\n    image: runbook-test/web:1\n    ports: [\"127.0.0.1:{api_port}:8080\"]\n  postgres:\n    image: runbook-test/busybox:1\n"
+    ));
+    // Its own role: the fixture's password is "postgres", and a secret's value is masked
+    // wherever it appears, the service's name included.
+    let database = postgres_env::server().role_with_password("shop_incident", "shop-incident-pw");
+    let mut params = project_params(&project);
+    params.extend([
+        ("front_url", format!("http://127.0.0.1:{front}/")),
+        ("api_url", format!("http://127.0.0.1:{api_port}")),
+        ("products_path", "/index.html".to_string()),
+        ("product_id", "42".to_string()),
+        ("startup_wait", "30s".to_string()),
+        ("log_lines", "20".to_string()),
+    ]);
+
+    // F: the front is rebuilt (an image-only service is skipped by `build`) and started.
+    run("rebuild-front", &params, &[], &[])
+        .code(0)
+        .stdout_has("Front: 1 of 1 passed");
+    let api = container(&project, "api");
+    docker_env::wait_for_health(&api, "healthy");
+
+    // B: the list answers, the detail and an unknown id do not (busybox httpd says 404).
+    let detail = run("incident-product-detail", &params, &[], &[]);
+    detail
+        .code(0)
+        .stdout_has("web v1 listening on 8080")
+        .stdout_has("product 42 does not exist");
+    assert!(row(&detail, "La liste répond").starts_with("✓"));
+    assert!(row(&detail, "Un ID inconnu donne 404, pas 500").starts_with("✓"));
+
+    // D: evidence, then postgres and the API restarted once confirmed.
+    let postgres = container(&project, "postgres");
+    let before = started_at(&postgres);
+    let env = [("DATABASE_URL", database.as_str())];
+    let declined = run("incident-postgres", &params, &[], &env);
+    declined.code(3).stdout_has("declined");
+    assert!(row(&declined, "DATABASE_URL répond").starts_with("✓"));
+    assert_eq!(started_at(&postgres), before);
+    run("incident-postgres", &params, &["--yes"], &env)
+        .code(0)
+        .stdout_has("PostgreSQL: 3 of 3 passed");
+    assert_ne!(started_at(&postgres), before, "postgres was restarted");
+}
+
+#[test]
+fn the_traefik_and_stripe_incidents_run_on_the_project() {
+    let api_port = free_port();
+    let project = ComposeProject::new(&format!(
+        "version: \"2.4\"\nservices:\n  api:\n    image: runbook-test/web:1\n    ports: [\"127.0.0.1:{api_port}:8080\"]\n    environment: {{STRIPE_WEBHOOK_SECRET: \"${{STRIPE_WEBHOOK_SECRET:-}}\"}}\n    labels: {{\"traefik.http.routers.api.rule\": \"Host(`127.0.0.1`)\"}}\n  frontend:\n    image: runbook-test/web:1\n    labels: {{\"traefik.http.routers.app.rule\": \"Host(`127.0.0.1`)\"}}\n  traefik:\n    image: runbook-test/busybox:1\n"
+    ));
+    project.compose(&["up", "-d"]);
+    let api = container(&project, "api");
+    docker_env::wait_for_health(&api, "healthy");
+    let traefik = container(&project, "traefik");
+    let before = started_at(&traefik);
+    let base = format!("http://127.0.0.1:{api_port}");
+    let mut params = project_params(&project);
+    params.extend([
+        ("api_url", base.clone()),
+        ("app_url", format!("{base}/")),
+        ("traefik_url", format!("{base}/")),
+        ("port_urls", base.clone()),
+        ("startup_wait", "30s".to_string()),
+        ("log_lines", "20".to_string()),
+    ]);
+
+    // F: the dashboard, both rules, both routes and the port answer; Traefik is restarted.
+    let routing = run("incident-traefik", &params, &["--yes"], &[]);
+    routing
+        .code(0)
+        .stdout_has("Traefik: 6 of 6 passed")
+        .stdout_has("Routes: 2 of 2 passed");
+    assert_ne!(started_at(&traefik), before, "traefik was restarted");
+
+    // H: the secret is set, but the API fails on the event (busybox httpd answers 501 to a POST).
+    let webhook = run(
+        "incident-stripe-webhook",
+        &params,
+        &[],
+        &[("STRIPE_WEBHOOK_SECRET", "whsec_test_1")],
+    );
+    webhook
+        .code(0)
+        .stdout_has("HTTP 501: the API fails on the event")
+        .stdout_has("no line about /api/paiements/stripe/webhook");
+    assert!(row(&webhook, "Secret webhook (STRIPE_WEBHOOK_SECRET)").starts_with("✓"));
+}
+
+/// Writes `files` (relative path, content) under `dir`, readable by the container's httpd.
+fn site(dir: &Path, files: &[(&str, String)]) {
+    for (path, content) in files {
+        let path = dir.join(path);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, content).expect("write");
+    }
+    let status = std::process::Command::new("chmod")
+        .args(["-R", "a+rX"])
+        .arg(dir)
+        .status()
+        .expect("chmod");
+    assert!(status.success());
+}
+
+#[test]
+fn the_grafana_incident_starts_prometheus_and_grafana_and_sees_the_metrics() {
+    // Prometheus and Grafana stand-ins: busybox httpd serving their HTTP API's answers.
+    let www = tempfile::tempdir().expect("temp dir");
+    let prometheus = www.path().join("prometheus");
+    let grafana = www.path().join("grafana");
+    let targets: Vec<String> = ["api", "postgres", "airflow", "traefik", "minio"]
+        .iter()
+        .map(|job| {
+            format!(
+                r#"{{"health": "up", "labels": {{"job": "{job}"}}, "scrapeUrl": "http://{job}:9100/metrics", "lastError": ""}}"#
+            )
+        })
+        .collect();
+    site(
+        &prometheus,
+        &[
+            ("health", "ok".into()),
+            ("-/healthy", "Prometheus Server is Healthy.".into()),
+            (
+                "api/v1/targets",
+                format!(
+                    r#"{{"status": "success", "data": {{"activeTargets": [{}]}}}}"#,
+                    targets.join(", ")
+                ),
+            ),
+        ],
+    );
+    site(
+        &grafana,
+        &[
+            ("health", "ok".into()),
+            ("api/health", r#"{"database": "ok"}"#.into()),
+            (
+                "api/datasources",
+                r#"[{"type": "prometheus", "name": "Prometheus", "url": "http://prometheus:9090"}]"#
+                    .into(),
+            ),
+        ],
+    );
+    let (prometheus_port, grafana_port) = (free_port(), free_port());
+    let project = ComposeProject::new(&format!(
+        "version: \"2.4\"\nservices:\n  prometheus:\n    image: runbook-test/web:1\n    ports: [\"127.0.0.1:{prometheus_port}:8080\"]\n    volumes: [\"{}:/www:ro\"]\n  grafana:\n    image: runbook-test/web:1\n    ports: [\"127.0.0.1:{grafana_port}:8080\"]\n    volumes: [\"{}:/www:ro\"]\n",
+        prometheus.display(),
+        grafana.display()
+    ));
+    let mut params = project_params(&project);
+    params.extend([
+        (
+            "prometheus_url",
+            format!("http://127.0.0.1:{prometheus_port}"),
+        ),
+        ("grafana_url", format!("http://127.0.0.1:{grafana_port}")),
+        ("startup_wait", "30s".to_string()),
+    ]);
+
+    // Nothing runs: the diagnosis says so, and the start is declined.
+    let declined = run("incident-grafana", &params, &[], &[]);
+    declined.code(3).stdout_has("declined");
+    assert!(row(&declined, "Prometheus up").starts_with("✗"));
+
+    let started = run("incident-grafana", &params, &["--yes"], &[]);
+    started
+        .code(0)
+        .stdout_has("Métriques: 4 of 4 passed")
+        .stdout_has("Prometheus → http://prometheus:9090")
+        .stdout_has("5 targets up");
+    for service in ["prometheus", "grafana"] {
+        let state = docker_env::docker(&[
+            "inspect",
+            "-f",
+            "{{.State.Status}}",
+            &container(&project, service),
+        ]);
+        assert_eq!(state.trim(), "running", "{service}");
+    }
+}
+
+#[test]
+fn the_airflow_incident_reads_the_task_log_and_names_the_cause() {
+    // An Airflow webserver stand-in: busybox httpd serving the REST API's answers (a directory
+    // answers with its index.html, after a redirect that adds the slash).
+    let www = tempfile::tempdir().expect("temp dir");
+    let dag = "api/v1/dags/sync_products";
+    let task = format!("{dag}/dagRuns/scheduled__2025-01-01/taskInstances/load_bq");
+    site(
+        www.path(),
+        &[
+            (
+                "health/index.html",
+                r#"{"metadatabase": {"status": "healthy"}, "scheduler": {"status": "healthy"}}"#.into(),
+            ),
+            (&format!("{dag}/index.html"), r#"{"is_paused": false}"#.into()),
+            (
+                &format!("{dag}/dagRuns/index.html"),
+                r#"{"dag_runs": [{"dag_run_id": "scheduled__2025-01-01", "state": "failed"}]}"#
+                    .into(),
+            ),
+            (
+                &format!("{task}/index.html"),
+                r#"{"state": "failed", "try_number": 1}"#.into(),
+            ),
+            (
+                &format!("{task}/logs/1"),
+                "INFO - Loading into BigQuery\nERROR - DefaultCredentialsError: Could not automatically determine credentials\n".into(),
+            ),
+            ("api/v1/connections/postgres_default", "{}".into()),
+            ("api/v1/connections/google_cloud_default", "{}".into()),
+            ("api/v1/variables/dataset", "{}".into()),
+        ],
+    );
+    // /health is Airflow's here: the image's own health check is off.
+    let port = free_port();
+    let mount = format!("{}:/www:ro", www.path().display());
+    let publish = format!("127.0.0.1:{port}:8080");
+    let _airflow = docker_env::Container::start(
+        docker_env::WEB_HEALTHY,
+        "airflow",
+        &["-p", &publish, "-v", &mount, "--no-healthcheck"],
+        &[],
+    );
+    let url = format!("http://127.0.0.1:{port}");
+    let started = std::time::Instant::now();
+    while crate::http_env::get(port, "/api/v1/variables/dataset").is_none() {
+        assert!(started.elapsed() < std::time::Duration::from_secs(30));
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let params = [
+        ("airflow_url", url),
+        ("airflow_dag", "sync_products".to_string()),
+        ("airflow_task", "load_bq".to_string()),
+    ];
+    let out = run("incident-airflow", &params, &[], &[]);
+    out.code(3)
+        .stdout_has("Airflow: 5 of 6 passed, 1 failed")
+        .stdout_has("sync_products.load_bq in scheduled__2025-01-01: failed (try 1)")
+        .stdout_has("DefaultCredentialsError")
+        .stdout_has("BigQuery credentials missing")
+        .stdout_has("declined");
+    assert!(row(&out, "Variable project").starts_with("✗"));
+}

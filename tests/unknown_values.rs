@@ -501,3 +501,18 @@ fn a_catch_does_not_hide_a_stop() {
     assert!(location.ends_with("main.rb42:6:18"), "{location}");
     assert!(!clean.to_string().contains("skipped:"), "{clean}");
 }
+
+#[test]
+fn a_when_that_hands_back_a_published_unknown_value_plans_the_step_as_conditional() {
+    let text = r#"runbook "r" {
+  procedure p {
+    step look { publish("down", run(["sh", "-c", "echo yes"], #{read: true}).stdout == "yes"); }
+    step start when { down } { run(["echo", "starting"]); }
+  }
+}
+"#;
+    let out = Test::new().runbook(text).args(["plan", "main.rb42"]).run();
+    out.code(0)
+        .stdout_lacks("`when` must be true or false")
+        .stdout_has("echo starting");
+}

@@ -5,6 +5,7 @@
 use super::place::{Moment, Place};
 use super::{Ending, Runner};
 use crate::context::event::{Event, GuardStatus, Level, Phase};
+use crate::context::unknown_value::Unknown;
 use crate::diagnostic::error_kind::ErrorKind;
 use crate::engine::evaluator::{Failure, Slot};
 use crate::language::ast::{Body, Guard, Step};
@@ -27,11 +28,15 @@ impl Runner<'_> {
         let unknown = self.ctx.take_unknown_used();
         let last = self.ctx.last_unknown();
         let done = spread.done.into_iter().map(|(slot, value)| {
-            let answer = match value.as_bool() {
+            // A condition that only hands back a published unknown value (`when { stack_down }`)
+            // decided nothing on it itself: it is unknown all the same.
+            let handed = value.read_lock::<Unknown>().map(|u| u.origin.clone());
+            let answer = match (value.as_bool(), handed) {
                 _ if unknown => Answer::Unknown(last.clone()),
-                Ok(true) => Answer::True,
-                Ok(false) => Answer::False,
-                Err(kind) => Answer::NotBool(kind),
+                (_, Some(origin)) => Answer::Unknown(origin),
+                (Ok(true), None) => Answer::True,
+                (Ok(false), None) => Answer::False,
+                (Err(kind), None) => Answer::NotBool(kind),
             };
             (slot, answer)
         });
