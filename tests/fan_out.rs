@@ -251,7 +251,7 @@ fn hosts_failing_with_the_same_error_are_named_together_once() {
   param dir: string
 @HOSTS@
   group web [a, b, c, d]
-  procedure p on web {
+  procedure p on web tolerate all {
     step check {
       if target().name == "b" { fail("disk full on /srv"); }
       fail("the release is missing");
@@ -268,9 +268,9 @@ fn hosts_failing_with_the_same_error_are_named_together_once() {
         ],
     );
     let out = test.args(["run", "main.rb42", "-p", "dir=/tmp"]).run();
-    out.code(1)
-        .stdout_has("a, c, d: the release is missing; b: disk full on /srv");
-    let failure = out.lines_with(&["check failed"]);
+    // Every host runs (tolerate all): which ones fail is known, not a race.
+    out.stdout_has("tolerated: a, c, d: the release is missing; b: disk full on /srv");
+    let failure = out.lines_with(&["tolerated:"]);
     assert_eq!(failure.len(), 1, "{}", out.stdout);
     assert_eq!(
         failure[0].matches("the release is missing").count(),

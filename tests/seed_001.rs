@@ -222,7 +222,8 @@ fn the_health_check_reports_database_redis_and_sidekiq() {
         .expect("write health");
     };
     health(false);
-    let port = free_port();
+    let vm = Vm::new();
+    let port = vm.port;
     let mount = format!("{}:/www:ro", www.path().display());
     let publish = format!("127.0.0.1:{port}:8080");
     let _web = Container::start(
@@ -232,20 +233,11 @@ fn the_health_check_reports_database_redis_and_sidekiq() {
         &[],
     );
     assert!(http_env::page(port, "/health").contains("sidekiq"));
-    let run = || {
-        Test::new()
-            .env("SSH_KEY", "/unused")
-            .args([
-                "run",
-                &runbook_path(VM),
-                "health",
-                "-p",
-                "ssh_host=127.0.0.1",
-                "-p",
-                &format!("app_port={port}"),
-            ])
-            .run()
-    };
+    // The check the seed types on the VM: `localhost` is the VM's, reached through it.
+    vm.runbook(&["plan", &runbook_path(VM), "health"], &[])
+        .code(0)
+        .stdout_has(&format!("http@vm$ GET http://localhost:{port}/health"));
+    let run = || vm.runbook(&["run", &runbook_path(VM), "health"], &[]);
     run()
         .code(1)
         .stdout_has("database: ok")
