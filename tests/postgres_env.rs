@@ -837,3 +837,18 @@ fn a_late_server_accepts_connections_only_after_its_delay() {
     drop(late);
     assert!(!accepting(port, None), "still running after drop");
 }
+
+/// `pg_dump ARGS… URL`, with the machine's pg_dump: what the seed's commands write.
+pub fn pg_dump(url: &str, args: &[&str]) -> Vec<u8> {
+    let out = Command::new("pg_dump")
+        .args(args)
+        .arg(url)
+        .output()
+        .expect("run pg_dump");
+    assert!(
+        out.status.success(),
+        "pg_dump: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}

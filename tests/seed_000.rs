@@ -429,21 +429,6 @@ fn the_database_is_dumped_with_pg_dump_and_restored_with_pg_restore() {
     );
 }
 
-/// `pg_dump ARGS… URL > file`, with the machine's pg_dump.
-fn pg_dump(url: &str, args: &[&str], file: &Path) {
-    let out = Command::new("pg_dump")
-        .args(args)
-        .arg(url)
-        .output()
-        .expect("run pg_dump");
-    assert!(
-        out.status.success(),
-        "pg_dump: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    std::fs::write(file, out.stdout).expect("write the dump");
-}
-
 #[test]
 fn db_restore_reads_a_plain_sql_dump_and_a_custom_dump_without_a_manifest() {
     let url = shop_database();
@@ -452,9 +437,9 @@ fn db_restore_reads_a_plain_sql_dump_and_a_custom_dump_without_a_manifest() {
     // What the seed's own commands make: `pg_dump > backup.sql`, `pg_dump -F c -f backup.dump`,
     // with no manifest beside them, named so that no name tells the format.
     let plain = dir.path().join("backup-a");
-    pg_dump(&url, &[], &plain);
+    std::fs::write(&plain, postgres_env::pg_dump(&url, &[])).expect("write the dump");
     let custom = dir.path().join("backup-b");
-    pg_dump(&url, &["-Fc"], &custom);
+    std::fs::write(&custom, postgres_env::pg_dump(&url, &["-Fc"])).expect("write the dump");
     let damage =
         "UPDATE accounts SET balance = 0; DELETE FROM orders; CREATE TABLE scratch (x int);";
 

@@ -972,21 +972,6 @@ fn the_contacts_and_escalation_levels_are_runbook_metadata() {
     }
 }
 
-/// `pg_dump ARGS… URL`, with the machine's pg_dump: what the seed's commands write.
-fn pg_dump(url: &str, args: &[&str]) -> Vec<u8> {
-    let out = Command::new("pg_dump")
-        .args(args)
-        .arg(url)
-        .output()
-        .expect("run pg_dump");
-    assert!(
-        out.status.success(),
-        "pg_dump: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
-}
-
 /// `gzip -c`, as a Celery Beat task would compress its dump.
 fn gzip(bytes: &[u8]) -> Vec<u8> {
     let mut child = Command::new("gzip")
@@ -1013,7 +998,11 @@ fn restores_read_the_backups_the_seed_scripts_and_celery_beat_make() {
     // scripts/backup.sh's kind of backup: a plain SQL dump, a tar.gz of the application's
     // files and a manifest.json with no checksum, named as the seed names them.
     let dir = sshd::remote_dir(&backups.join("backup_20250101_020000"));
-    fs::write(dir.join("db.sql"), pg_dump(&stage.database, &[])).expect("db.sql");
+    fs::write(
+        dir.join("db.sql"),
+        postgres_env::pg_dump(&stage.database, &[]),
+    )
+    .expect("db.sql");
     let tar = Command::new("tar")
         .arg("czf")
         .arg(dir.join("app.tar.gz"))
@@ -1057,7 +1046,7 @@ fn restores_read_the_backups_the_seed_scripts_and_celery_beat_make() {
     // Celery Beat's kind: a gzipped plain dump, the newest backup_db_*.
     fs::write(
         backups.join("backup_db_20250102_020000.sql.gz"),
-        gzip(&pg_dump(&stage.database, &[])),
+        gzip(&postgres_env::pg_dump(&stage.database, &[])),
     )
     .expect("dump");
     stage.damage();
@@ -1075,7 +1064,7 @@ fn restores_read_the_backups_the_seed_scripts_and_celery_beat_make() {
 
     // A custom dump with no manifest, named without a telling suffix.
     let custom = backups.join("nightly");
-    fs::write(&custom, pg_dump(&stage.database, &["-Fc"])).expect("dump");
+    fs::write(&custom, postgres_env::pg_dump(&stage.database, &["-Fc"])).expect("dump");
     stage.damage();
     stage
         .run(
@@ -1094,7 +1083,7 @@ fn a_restore_that_fails_puts_back_the_copy_taken_before_it() {
     stage.up();
     let backups = sshd::remote_dir(&stage.backups());
     // A dump that fails half-way: psql stops at the error.
-    let mut dump = pg_dump(&stage.database, &[]);
+    let mut dump = postgres_env::pg_dump(&stage.database, &[]);
     let text = String::from_utf8_lossy(&dump).into_owned();
     let cut = text
         .find("-- PostgreSQL database dump complete")

@@ -77,7 +77,7 @@ impl Default for Inputs {
         let reserved = crate::language::parser::keywords()
             .into_iter()
             .chain(
-                crate::language::check::RHAI_RESERVED
+                crate::language::reserved_words::RHAI_RESERVED
                     .iter()
                     .map(|s| s.to_string()),
             )

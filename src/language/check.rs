@@ -5,6 +5,7 @@
 use super::ast::{Body, Item, Literal, ParamType, Procedure, Runbook};
 use super::function_names::KnownFunctions;
 use super::message_text;
+use super::reserved_words::RHAI_RESERVED;
 use super::script_scan::{self, Scan};
 use super::secret_flow;
 use crate::diagnostic::rhai_position::span_in_body;
@@ -13,70 +14,6 @@ use crate::diagnostic::{Diagnostic, did_you_mean};
 use rhai::{AST, Engine, ParseErrorType, Scope};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
-
-/// Words rhai reserves; a parameter or secret cannot be named after one.
-pub const RHAI_RESERVED: &[&str] = &[
-    "let",
-    "const",
-    "fn",
-    "if",
-    "else",
-    "while",
-    "loop",
-    "for",
-    "in",
-    "do",
-    "until",
-    "return",
-    "throw",
-    "try",
-    "catch",
-    "import",
-    "export",
-    "as",
-    "private",
-    "switch",
-    "break",
-    "continue",
-    "this",
-    "true",
-    "false",
-    "global",
-    "Fn",
-    "call",
-    "curry",
-    "type_of",
-    "print",
-    "debug",
-    "eval",
-    "is_def_var",
-    "is_def_fn",
-    "is_shared",
-    "var",
-    "static",
-    "shared",
-    "with",
-    "module",
-    "package",
-    "super",
-    "spawn",
-    "thread",
-    "go",
-    "sync",
-    "async",
-    "await",
-    "yield",
-    "new",
-    "use",
-    "public",
-    "protected",
-    "match",
-    "case",
-    "default",
-    "void",
-    "null",
-    "nil",
-];
 
 /// The compiled bodies of a runbook, found by where each body starts.
 #[derive(Default)]

@@ -2,23 +2,10 @@
 //! rhai built-in, a function the body defines, or a function a module exports. A misspelled
 //! `database::dumpp(…)` is a `check` error at its line, not a run-time surprise.
 
+use super::reserved_words::RHAI_RESERVED;
 use crate::diagnostic::did_you_mean;
 use rhai::{AST, ASTNode, Engine, Expr, FnAccess, FnCallExpr, Position, Stmt};
 use std::collections::{BTreeSet, HashMap, HashSet};
-
-/// Names rhai's parser handles itself: they are not registered functions.
-const KEYWORD_FUNCTIONS: &[&str] = &[
-    "Fn",
-    "call",
-    "curry",
-    "type_of",
-    "print",
-    "debug",
-    "eval",
-    "is_def_var",
-    "is_def_fn",
-    "is_shared",
-];
 
 /// The functions an engine knows: `name` or `module::name`, with the argument counts each
 /// accepts.
@@ -95,7 +82,8 @@ impl KnownFunctions {
         }
         let bare = call.name.as_str();
         let qualified = !call.namespace.is_empty();
-        if !qualified && (KEYWORD_FUNCTIONS.contains(&bare) || locals.contains(bare)) {
+        // rhai's parser handles its reserved words called as functions (`print`, `Fn`, …).
+        if !qualified && (RHAI_RESERVED.contains(&bare) || locals.contains(bare)) {
             return None;
         }
         let name = if qualified {

@@ -8,5 +8,6 @@ pub mod function_names;
 pub mod message_text;
 pub mod needs;
 pub mod parser;
+pub mod reserved_words;
 pub mod script_scan;
 pub mod secret_flow;
