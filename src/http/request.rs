@@ -2,7 +2,6 @@
 
 use crate::diagnostic::error_kind::ErrorKind::{HttpStatus, Io, Timeout, Unreachable};
 use crate::diagnostic::error_kind::TypedError;
-use crate::ssh::forward::Via;
 use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -103,24 +102,11 @@ pub(super) fn client(
 }
 
 /// Redirects followed at most `limit` times, as `redirects:` says; 0 returns the redirect.
-fn limited(limit: usize) -> reqwest::redirect::Policy {
+pub(super) fn limited(limit: usize) -> reqwest::redirect::Policy {
     if limit == 0 {
         reqwest::redirect::Policy::none()
     } else {
         reqwest::redirect::Policy::limited(limit)
-    }
-}
-
-/// Sends the request; an answer of any status is a response, not an error.
-pub async fn send(request: &Request, via: Via<'_>) -> Result<Response, TypedError> {
-    match via {
-        Via::Local => {
-            let client = client(request, limited(request.redirects), request.timeout, None)?;
-            exchange(&client, request, &request.url, Instant::now())
-                .await
-                .map_err(|e| failure(request, None, &e))
-        }
-        Via::Host { ssh, host } => super::through_host::send(request, ssh, host).await,
     }
 }
 

@@ -1,9 +1,10 @@
 //! The WebSocket upgrade check: send the opening handshake over HTTP/1.1, expect
 //! `101 Switching Protocols` with the right `Sec-WebSocket-Accept`, then close.
 
-use super::request::{Body, Request, Response, send};
+use super::dispatch::send;
+use super::request::{Body, Request, Response};
 use crate::diagnostic::error_kind::TypedError;
-use crate::ssh::forward::Via;
+use crate::ssh::via::Via;
 
 /// The handshake's fixed key; the server must answer its accept value.
 const KEY: &str = "dGhlIHNhbXBsZSBub25jZQ==";

@@ -18,7 +18,7 @@ use crate::hosts::host_spec::HostSpec;
 use crate::sql::address::{Address, libpq_env, redact};
 use crate::sql::connections::{self, Connection};
 use crate::sql::{Cell, Row};
-use crate::ssh::forward::Via;
+use crate::ssh::via::Via;
 use rhai::{Array, Dynamic, Engine, FnPtr, Map, NativeCallContext};
 use std::sync::Arc;
 use std::time::Duration;

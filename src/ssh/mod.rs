@@ -11,3 +11,4 @@ pub mod forward;
 pub mod pool;
 pub mod remote_process;
 pub mod transfer;
+pub mod via;

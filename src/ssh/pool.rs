@@ -3,12 +3,15 @@
 //! in a private control directory and exit on their own when idle, should we die.
 
 use super::connect_error::ConnectError;
-use super::forward::{Forward, ForwardKey, ForwardSlot};
+use super::forward::{
+    Forward, ForwardKey, ForwardSlot, LocalEnd, LocalKind, LogMark, RemoteAddress, socket_path,
+};
 use crate::diagnostic::error_kind::{ErrorKind, TypedError};
 use crate::hosts::host_spec::{HostSpec, Identity};
-use openssh::{ControlPersist, KnownHosts, Session, SessionBuilder};
+use openssh::{ControlPersist, ForwardType, KnownHosts, Session, SessionBuilder};
 use std::collections::HashMap;
 use std::fmt::Write as _;
+use std::net::{Ipv4Addr, TcpListener};
 use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -286,4 +289,164 @@ fn write_private(dir: &Path, host: &str, kind: &str, content: &str) -> Result<Pa
         .and_then(|mut f| f.write_all(text.as_bytes()))
         .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     Ok(path)
+}
+
+/// Free ports of 127.0.0.1 can be taken between our look and ssh's bind: try a few.
+const BIND_ATTEMPTS: usize = 5;
+
+impl ConnectionPool {
+    /// The forward from this machine to `remote` as `host` sees it, opened on first use.
+    /// Concurrent callers share one attempt.
+    pub async fn forward(
+        &self,
+        host: &HostSpec,
+        remote: &RemoteAddress,
+        kind: LocalKind,
+    ) -> Result<Forward, TypedError> {
+        let key = (host.name.clone(), remote.clone(), kind);
+        let slot = self.forward_slot(key);
+        slot.get_or_try_init(|| self.open_forward(host, remote, kind))
+            .await
+            .cloned()
+    }
+
+    async fn open_forward(
+        &self,
+        host: &HostSpec,
+        remote: &RemoteAddress,
+        kind: LocalKind,
+    ) -> Result<Forward, TypedError> {
+        let session = self.session(host).await?;
+        let log = session
+            .control_socket()
+            .parent()
+            .map(|dir| dir.join("log"))
+            .unwrap_or_default();
+        let refused = |e: &dyn std::fmt::Display| {
+            ErrorKind::Unreachable.error(format!("cannot forward {remote} from {}: {e}", host.name))
+        };
+        let attempts = if kind == LocalKind::LoopbackPort {
+            BIND_ATTEMPTS
+        } else {
+            1
+        };
+        let mut last = String::new();
+        for _ in 0..attempts {
+            let local = self.local_end(host, remote, kind)?;
+            match session
+                .request_port_forward(ForwardType::Local, local.socket(), remote.socket())
+                .await
+            {
+                Ok(()) => {
+                    tracing::debug!(host = %host.name, %remote, ?local, "forward opened");
+                    return Ok(Forward {
+                        host: host.name.clone(),
+                        remote: remote.clone(),
+                        local,
+                        log,
+                    });
+                }
+                Err(e) => last = e.to_string(),
+            }
+        }
+        Err(refused(&last))
+    }
+
+    /// A fresh local end: a socket path named after the host and address, or a free port.
+    fn local_end(
+        &self,
+        host: &HostSpec,
+        remote: &RemoteAddress,
+        kind: LocalKind,
+    ) -> Result<LocalEnd, TypedError> {
+        match kind {
+            LocalKind::UnixSocket => {
+                let dir = self.control_dir().map_err(|e| ErrorKind::Io.error(e))?;
+                let name = format!(
+                    "{}.{}",
+                    safe_name(&host.name),
+                    safe_name(&remote.to_string())
+                );
+                let path = socket_path(&dir, &name);
+                let _ = std::fs::remove_file(&path);
+                Ok(LocalEnd::Unix(path))
+            }
+            LocalKind::LoopbackPort => {
+                let free = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+                    .and_then(|l| l.local_addr())
+                    .map_err(|e| ErrorKind::Io.error(format!("no free local port: {e}")))?;
+                Ok(LocalEnd::Tcp(free))
+            }
+        }
+    }
+
+    /// Why a connection through `forward` failed (`error`, the client's words), when the
+    /// tunnel is the cause: the master's reason logged since `mark` (the host could not
+    /// connect: `connection refused`), or a lost SSH connection (forgotten: the next use
+    /// reconnects). `None` when the channel opened: the server's own answer (a TLS refusal, a
+    /// connection it closed) is the client's to word.
+    pub async fn tunnel_failure(
+        &self,
+        forward: &Forward,
+        mark: LogMark,
+        error: &str,
+    ) -> Option<TypedError> {
+        // The master logs a refusal as it closes our end: give it a moment to be written.
+        let mut reason = None;
+        for _ in 0..5 {
+            reason = forward.channel_failure(mark);
+            if reason.is_some() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let host = &forward.host;
+        let why = match reason {
+            Some(reason) if reason.contains("administratively prohibited") => format!(
+                "the SSH server refuses forwarding (allow it in {host}'s sshd_config: \
+                 `AllowTcpForwarding yes`, or `AllowStreamLocalForwarding yes` for a Unix \
+                 socket; or give `via: \"local\"` to connect from this machine)"
+            ),
+            Some(reason) => reason,
+            None => {
+                let alive = match self.existing_session(host) {
+                    Some(session) => session.check().await.is_ok(),
+                    None => false,
+                };
+                if alive {
+                    return None;
+                }
+                self.forget(host);
+                format!("the SSH connection to {host} was lost ({error})")
+            }
+        };
+        // A failing step on a host is shown `vm: …`: the message names the host once more, as
+        // the place the connection started from.
+        Some(ErrorKind::Unreachable.error(format!(
+            "cannot reach {} from {host}: {why}",
+            forward.remote
+        )))
+    }
+
+    /// Closes the forwards of every host (before their masters close).
+    pub(super) async fn close_forwards(&self) {
+        for forward in self.drain_forwards() {
+            let Some(session) = self.existing_session(&forward.host) else {
+                continue;
+            };
+            if let Err(e) = session
+                .close_port_forward(
+                    ForwardType::Local,
+                    forward.local.socket(),
+                    forward.remote.socket(),
+                )
+                .await
+            {
+                tracing::debug!(error = %e, host = %forward.host, "closing a forward");
+            }
+            if let LocalEnd::Unix(path) = &forward.local {
+                let _ = std::fs::remove_file(path);
+            }
+        }
+    }
 }

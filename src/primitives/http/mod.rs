@@ -16,9 +16,10 @@ use crate::context::run_context::RunContext;
 use crate::context::unknown_value;
 use crate::diagnostic::error_kind::{ErrorKind, TypedError};
 use crate::hosts::host_spec::HostSpec;
-use crate::http::request::{self, Body, Request, Response, TlsPolicy, json_path};
+use crate::http::dispatch;
+use crate::http::request::{Body, Request, Response, TlsPolicy, json_path};
 use crate::http::websocket;
-use crate::ssh::forward::Via;
+use crate::ssh::via::Via;
 use reqwest::Method;
 use rhai::{Dynamic, Engine, Map};
 use std::sync::Arc;
@@ -315,7 +316,7 @@ async fn send(
         )));
     }
     let request = addressed(ctx, request, from, compose).await?;
-    request::send(&request, via(ctx, from)).await
+    dispatch::send(&request, via(ctx, from)).await
 }
 
 /// `request` as sent: to the address of the Compose service its URL names, if any, as `from`
