@@ -118,3 +118,21 @@ pub fn make_self_signed(dir: &Path, names: &str) -> Result<(), String> {
         ],
     )
 }
+
+/// `openssl s_server`'s arguments for a page server on `accept` (`127.0.0.1:PORT`) with the
+/// certificate and key written in its directory.
+pub fn s_server_args(accept: &str) -> Vec<String> {
+    [
+        "s_server",
+        "-quiet",
+        "-www",
+        "-cert",
+        SERVER_CERT,
+        "-key",
+        SERVER_KEY,
+        "-accept",
+        accept,
+    ]
+    .map(str::to_string)
+    .to_vec()
+}

@@ -1,7 +1,7 @@
 //! HTTP against real servers on loopback: methods, headers, bodies, statuses, redirects,
 //! timeouts, waits, the WebSocket upgrade, token masking, and the seed's smoke tests.
 
-use crate::certificates::{self, CA_FILE, SERVER_CERT, SERVER_KEY};
+use crate::certificates::{self, CA_FILE, SERVER_CERT};
 use crate::harness::{Output, Test, free_port};
 use crate::http_env::{HttpServer, TOKEN};
 use std::process::{Child, Command, Stdio};
@@ -243,16 +243,7 @@ impl HttpsServer {
         make(dir.path()).unwrap_or_else(|e| panic!("{e}"));
         let port = free_port();
         let child = Command::new("openssl")
-            .args([
-                "s_server",
-                "-quiet",
-                "-www",
-                "-cert",
-                SERVER_CERT,
-                "-key",
-                SERVER_KEY,
-            ])
-            .args(["-accept", &format!("127.0.0.1:{port}")])
+            .args(certificates::s_server_args(&format!("127.0.0.1:{port}")))
             .current_dir(dir.path())
             .stdin(Stdio::piped())
             .stdout(Stdio::null())

@@ -17,7 +17,7 @@
 //! are deleted by the next one. The tests run as root (`ip netns`), with `ip` (iproute2),
 //! `busybox` and `openssl`, which `scripts/test.sh` installs.
 
-use crate::certificates::{self, SERVER_CERT, SERVER_KEY};
+use crate::certificates::{self, SERVER_CERT};
 use crate::harness::free_port;
 use crate::postgres_env::Postgres;
 use crate::sshd::Sshd;
@@ -219,16 +219,10 @@ impl Namespace {
             .unwrap_or_else(|e| panic!("{e}"));
         let child = self
             .inside("openssl")
-            .args([
-                "s_server",
-                "-quiet",
-                "-www",
-                "-cert",
-                SERVER_CERT,
-                "-key",
-                SERVER_KEY,
-            ])
-            .args(["-accept", &format!("127.0.0.1:{}", self.https_port)])
+            .args(certificates::s_server_args(&format!(
+                "127.0.0.1:{}",
+                self.https_port
+            )))
             .current_dir(self.dir.path())
             .stdin(Stdio::piped())
             .spawn()
