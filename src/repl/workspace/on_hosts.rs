@@ -73,18 +73,20 @@ impl Workspace {
         self.view.divert(None);
         let mut failed = 0;
         for (host, answer) in &answers {
-            let (verdict, text) = match answer {
+            let (ok, verdict, text) = match answer {
                 // A dry mode's answer is only known by a real run.
-                Ok(_) if self.ctx.is_dry_run() => {
-                    (format!("would run: {command} (dry mode)"), String::new())
-                }
+                Ok(_) if self.ctx.is_dry_run() => (
+                    true,
+                    format!("would run: {command} (dry mode)"),
+                    String::new(),
+                ),
                 Ok(value) => match value.read_lock::<Map>() {
                     Some(result) => shown(&result),
-                    None => (format!("✗ no answer: {value}"), String::new()),
+                    None => (false, format!("✗ no answer: {value}"), String::new()),
                 },
-                Err(message) => (format!("✗ {message}"), String::new()),
+                Err(message) => (false, format!("✗ {message}"), String::new()),
             };
-            if verdict.starts_with('✗') {
+            if !ok {
                 failed += 1;
             }
             out(&self.ctx.mask(&format!("{host} │ {verdict}")));
@@ -100,8 +102,8 @@ impl Workspace {
     }
 }
 
-/// A command's verdict and its output (stdout, then stderr).
-fn shown(result: &Map) -> (String, String) {
+/// Whether a command succeeded, its verdict and its output (stdout, then stderr).
+fn shown(result: &Map) -> (bool, String, String) {
     let code = result
         .get("code")
         .and_then(|c| c.as_int().ok())
@@ -120,5 +122,5 @@ fn shown(result: &Map) -> (String, String) {
         }
         output.push_str(&errors);
     }
-    (verdict, output)
+    (code == 0, verdict, output)
 }
