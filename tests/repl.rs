@@ -336,10 +336,32 @@ impl Terminal {
         });
     }
 
-    /// Types `text` at an empty prompt.
+    /// Types `text` at an empty prompt, and waits until the line shows it. A line editor still
+    /// setting the terminal up after its prompt showed may discard what was typed (all of it or
+    /// the start): then the line is cleared (Ctrl-U) and typed again.
     fn type_at_prompt(&self, text: &str) {
-        self.wait_for_prompt();
-        self.type_text(text);
+        let wanted = format!("runbook> {text}");
+        let last_line = |screen: &str| {
+            screen
+                .lines()
+                .rev()
+                .find(|l| !l.trim().is_empty())
+                .map(|l| l.trim_end().to_string())
+                .unwrap_or_default()
+        };
+        for _ in 0..5 {
+            self.wait_for_prompt();
+            self.type_text(text);
+            let typed = Instant::now();
+            while typed.elapsed() < Duration::from_secs(2) {
+                if last_line(&self.screen()) == wanted {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            self.keys(&["C-u"]);
+        }
+        panic!("the line never showed `{wanted}`:\n{}", self.screen());
     }
 }
 
