@@ -22,7 +22,6 @@ pub struct Registry {
     process: Child,
     /// `127.0.0.1:PORT`, the prefix of every image reference in this registry.
     pub host: String,
-    port: u16,
     /// Holds the configuration file and the storage; removed after the process is killed.
     _dir: tempfile::TempDir,
 }
@@ -41,7 +40,7 @@ impl Registry {
         std::fs::write(
             &config,
             format!(
-                "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n",
+                "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: 127.0.0.1:{port}\n",
                 dir.path().join("storage").display()
             ),
         )
@@ -63,7 +62,6 @@ impl Registry {
         let registry = Registry {
             process,
             host: format!("127.0.0.1:{port}"),
-            port,
             _dir: dir,
         };
         let started = Instant::now();
@@ -92,13 +90,6 @@ impl Registry {
         docker_env::docker(&["push", &reference]);
         remove_local(&reference);
         reference
-    }
-
-    /// The tags the registry holds for `name`, as its API lists them.
-    pub fn tags(&self, name: &str) -> String {
-        http_env::get(self.port, &format!("/v2/{name}/tags/list"))
-            .map(|(_, body)| body)
-            .unwrap_or_default()
     }
 }
 

@@ -1,8 +1,8 @@
 //! Seed 003 (ATMR CI/CD) deploying with `pull=true`, as the pipeline does: every image comes
 //! from a real registry on loopback (Debian's `docker-registry`), never from the engine's local
 //! copies, which each test removes first. A first deploy with no previous tag, the automatic
-//! rollback of a broken release that pulls the previous tag again, the manual rollback, and a
-//! tag the registry does not have.
+//! rollback of a failed `up` that pulls the previous tag again before the stack stops, the
+//! manual rollback, and a tag the registry does not have.
 
 use crate::docker_env::{self, BUSYBOX, WEB_BROKEN, WEB_HEALTHY};
 use crate::harness::{Output, run_id};
@@ -16,8 +16,9 @@ const BACKEND: &str = "atmr/backend";
 
 /// A registry holding release 1 (healthy) and release 2 (its health check never passes) of
 /// the backend, and the image of the other services; a stage whose Compose file takes every
-/// image from it. No local copy of any of them is left.
-fn staged() -> (Registry, Stage) {
+/// image from it, with a `worker` service waiting for a healthy backend when `worker` (then
+/// `up` itself fails for release 2). No local copy of any of them is left.
+fn staged(worker: bool) -> (Registry, Stage) {
     let registry = Registry::start();
     registry.push(WEB_HEALTHY, BACKEND, "1");
     registry.push(WEB_BROKEN, BACKEND, "2");
@@ -25,6 +26,7 @@ fn staged() -> (Registry, Stage) {
     let stage = Stage::with(
         Layout {
             support_image: Some(support),
+            worker,
             ..Layout::default()
         },
         "abc123",
@@ -94,7 +96,7 @@ fn line_of(out: &Output, needle: &str) -> usize {
 
 #[test]
 fn a_first_deploy_with_no_previous_tag_pulls_every_image_from_the_registry() {
-    let (registry, stage) = staged();
+    let (registry, stage) = staged(false);
     let release = registry.reference(BACKEND, "1");
     assert!(!registry_env::is_local(&release));
 
@@ -111,8 +113,8 @@ fn a_first_deploy_with_no_previous_tag_pulls_every_image_from_the_registry() {
 }
 
 #[test]
-fn a_broken_release_is_rolled_back_to_the_previous_tag_pulled_again_before_the_stack_stops() {
-    let (registry, stage) = staged();
+fn a_failed_up_is_rolled_back_to_the_previous_tag_pulled_again_before_the_stack_stops() {
+    let (registry, stage) = staged(true);
     pulling(&registry, &stage, "deploy", "1", "", &[]).code(0);
     let previous = registry.reference(BACKEND, "1");
     // The operator's disk was cleaned since: only the registry has release 1.
@@ -122,7 +124,7 @@ fn a_broken_release_is_rolled_back_to_the_previous_tag_pulled_again_before_the_s
     let out = pulling(&registry, &stage, "deploy", "2", "1", &[]);
 
     out.code(1)
-        .stdout_has("services failed")
+        .stdout_has("up failed")
         .stdout_has(&format!("restored {previous}"));
     assert!(
         line_of(&out, &format!("pulled {previous}"))
@@ -141,7 +143,7 @@ fn a_broken_release_is_rolled_back_to_the_previous_tag_pulled_again_before_the_s
 
 #[test]
 fn the_manual_rollback_pulls_the_previous_tag_before_it_stops_the_services() {
-    let (registry, stage) = staged();
+    let (registry, stage) = staged(false);
     pulling(&registry, &stage, "deploy", "1", "", &[]).code(0);
     let previous = registry.reference(BACKEND, "1");
     // A stale local copy under release 1's name (release 2's image): starting it without a
@@ -166,7 +168,7 @@ fn the_manual_rollback_pulls_the_previous_tag_before_it_stops_the_services() {
 
 #[test]
 fn a_tag_missing_from_the_registry_fails_at_the_pull_and_leaves_the_running_stack_alone() {
-    let (registry, stage) = staged();
+    let (registry, stage) = staged(false);
     pulling(&registry, &stage, "deploy", "1", "", &[]).code(0);
     let running = stage.running();
 
