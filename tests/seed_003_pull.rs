@@ -183,3 +183,21 @@ fn a_tag_missing_from_the_registry_fails_at_the_pull_and_leaves_the_running_stac
     assert!(stage.env_file().contains("DOCKER_TAG=1"));
     assert!(http_env::page(stage.port, "/health").contains("\"healthy\""));
 }
+
+#[test]
+fn a_previous_tag_missing_from_the_registry_is_named_and_the_failed_release_still_stops() {
+    let (registry, stage) = staged(true);
+    let previous = registry.reference(BACKEND, "8");
+
+    let out = pulling(&registry, &stage, "deploy", "2", "8", &[]);
+
+    // The failed release is taken down all the same; starting tag 8 then fails too, and the
+    // run says a rollback failed.
+    out.code(4)
+        .stdout_has("up failed")
+        .stdout_has(&format!("cannot pull {previous}"))
+        .stdout_has(&format!("manifest for {previous} not found"))
+        .stdout_has("containers stopped, orphans removed")
+        .stdout_lacks(&format!("restored {previous}"));
+    assert_eq!(stage.running(), Vec::<String>::new(), "{}", out.stdout);
+}
