@@ -65,7 +65,8 @@ pub(crate) struct Layout {
 pub(crate) struct Stage {
     server: Sshd,
     test_dir: tempfile::TempDir,
-    app_dir: PathBuf,
+    /// The application directory on the server.
+    pub(crate) app_dir: PathBuf,
     /// The Compose project's name (the application directory's name).
     pub(crate) project: String,
     /// The backend's published port on loopback.

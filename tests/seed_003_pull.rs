@@ -191,13 +191,17 @@ fn a_previous_tag_missing_from_the_registry_is_named_and_the_failed_release_stil
 
     let out = pulling(&registry, &stage, "deploy", "2", "8", &[]);
 
-    // The failed release is taken down all the same; starting tag 8 then fails too, and the
-    // run says a rollback failed.
-    out.code(4)
+    // The failed release is taken down all the same; this first deploy left no previous
+    // configuration to start tag 8 with.
+    out.code(1)
         .stdout_has("up failed")
         .stdout_has(&format!("cannot pull {previous}"))
         .stdout_has(&format!("manifest for {previous} not found"))
         .stdout_has("containers stopped, orphans removed")
+        .stdout_has(&format!(
+            "no previous docker-compose.production.yml in {} (a first deploy): {previous} is not started",
+            stage.app_dir.display()
+        ))
         .stdout_lacks(&format!("restored {previous}"));
     assert_eq!(stage.running(), Vec::<String>::new(), "{}", out.stdout);
 }
