@@ -60,7 +60,8 @@
     "sleep" "wait_until" "confirm" "choose" "publish" "dry_run" "read_file"
     "write_file" "exists" "template" "template_str" "run" "host" "target"
     "upload" "download" "remote_write" "remote_read" "remote_exists"
-    "docker" "query" "query_one" "scalar" "execute" "transaction"
+    "listening_ports" "disk_free" "cpu_count" "memory" "sha256" "dotenv_read"
+    "dotenv_set" "docker" "query" "query_one" "scalar" "execute" "transaction"
     "wait_ready" "pg_env" "http_get" "http_head" "http_post" "http_put"
     "http_patch" "http_delete" "http_wait" "ws_check" "expect_status"
     "json_path" "body_contains" "first_answering")
