@@ -56,7 +56,8 @@
   "The keywords of rhai, the language of bodies.")
 
 (defconst rb42-primitives
-  '("sh" "quote" "env" "now" "timestamp" "log" "log_table" "warn" "assert" "fail"
+  '("sh" "quote" "env" "now" "timestamp" "parse_time" "format_time"
+    "parse_duration" "format_duration" "log" "log_table" "warn" "assert" "fail"
     "sleep" "wait_until" "confirm" "choose" "publish" "dry_run" "read_file"
     "write_file" "exists" "template" "template_str" "run" "host" "target"
     "upload" "download" "remote_write" "remote_read" "remote_exists"

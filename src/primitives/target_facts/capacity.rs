@@ -1,7 +1,7 @@
 //! How big the target is: `disk_free(path)` (the file system holding a path), `cpu_count()`
 //! and `memory()`.
 
-use super::{Target, number};
+use super::Target;
 use crate::diagnostic::error_kind::ErrorKind;
 use crate::primitives::{Outcome, error};
 use rhai::{Dynamic, Map};
@@ -79,5 +79,15 @@ pub fn memory(target: &Target<'_>) -> Outcome<Dynamic> {
         map.insert("total".into(), field("MemTotal:")?.into());
         map.insert("available".into(), field("MemAvailable:")?.into());
         Ok(map.into())
+    })
+}
+
+/// A number of the command's output, or an error saying what was expected.
+fn number(primitive: &str, what: &str, text: &str) -> Outcome<i64> {
+    text.trim().parse().or_else(|_| {
+        error(
+            ErrorKind::Script,
+            format!("{primitive}: expected {what}, the target answered `{text}`"),
+        )
     })
 }

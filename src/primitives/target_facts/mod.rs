@@ -144,13 +144,3 @@ impl<'a> Target<'a> {
         Ok(finished.stdout)
     }
 }
-
-/// A number of the command's output, or an error saying what was expected.
-fn number(primitive: &str, what: &str, text: &str) -> Outcome<i64> {
-    text.trim().parse().or_else(|_| {
-        error(
-            ErrorKind::Script,
-            format!("{primitive}: expected {what}, the target answered `{text}`"),
-        )
-    })
-}
