@@ -322,3 +322,31 @@ fn dates_and_durations_compute_as_the_date_tool_does() {
     assert_eq!(logged(&out, "day"), "2024-02-01");
     assert_eq!(logged(&out, "span"), "1h30m30s");
 }
+
+#[test]
+fn a_plan_shows_each_fact_as_a_read_and_learns_it_only_with_probe() {
+    let runbook = r#"runbook "r" {
+  procedure p {
+    step s {
+      log(cpu_count());
+      log(`sha ${sha256("main.rb42")}`);
+    } rollback none "a test"
+  }
+}"#;
+    let plan = |extra: &[&str]| {
+        let mut args = vec!["plan", "main.rb42"];
+        args.extend_from_slice(extra);
+        Test::new().runbook(runbook).args(args).run()
+    };
+    plan(&[])
+        .code(0)
+        .stdout_has("read   local$ count the CPUs (nproc)")
+        .stdout_has("read   local$ sha256sum -- main.rb42")
+        .stdout_has("· ⟨CPU count⟩")
+        .stdout_has("· sha ⟨SHA-256 of main.rb42⟩");
+    let probed = plan(&["--probe"]);
+    probed
+        .code(0)
+        .stdout_has(&format!("· {}", tool("nproc", &[])))
+        .stdout_lacks("⟨");
+}
