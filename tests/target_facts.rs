@@ -253,6 +253,11 @@ fn a_dotenv_key_set_on_a_host_writes_the_host_file() {
       dotenv_set(dir + "/.env", "DB_POOL", "12");
       log(`read=${dotenv_read(dir + "/.env").DB_POOL}`);
     } rollback none "a test"
+    step handle {
+      let vm = host("vm");
+      vm.dotenv_set(dir + "/.env", "DB_PASSWORD", "new");
+      log(`handle=${vm.dotenv_read(dir + "/.env").DB_PASSWORD} ${vm.sha256(dir + "/.env").len() == 64}`);
+    } rollback none "a test"
   }
 }"#,
         &[("vm", &server)],
@@ -262,10 +267,11 @@ fn a_dotenv_key_set_on_a_host_writes_the_host_file() {
     let out = test.args(["run", "main.rb42", "-p", &dir]).run();
     out.code(0).stdout_has("change vm$ set DB_POOL=12 in ");
     assert_eq!(logged(&out, "read"), "12");
+    assert_eq!(logged(&out, "handle"), "new true");
     let written = std::fs::read_to_string(remote.join(".env")).expect(".env");
     assert_eq!(
         written,
-        "# database\nexport DB_POOL=12\nDB_PASSWORD=old\n\n# app\nNAME='my app'\n"
+        "# database\nexport DB_POOL=12\nDB_PASSWORD=new\n\n# app\nNAME='my app'\n"
     );
 }
 

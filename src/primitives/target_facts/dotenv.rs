@@ -54,9 +54,7 @@ pub fn set(target: &Target<'_>, path: &str, key: &str, value: &Dynamic) -> Outco
     let value = unknown_value::shown(value);
     let summary = format!("set {key}={value} in {path}");
     if !target.act("dotenv_set", &summary, Effect::Change) {
-        return Ok(target
-            .ctx
-            .unknown_value(&target.of_what(&format!("previous value of {key} in {path}"))));
+        return Ok(target.unknown(&format!("previous value of {key} in {path}")));
     }
     let sh = |script: &'static str| ["sh", "-c", script, "sh", path];
     let read = target.output("dotenv_set", &sh(READ), None)?;

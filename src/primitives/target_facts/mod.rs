@@ -97,11 +97,15 @@ impl<'a> Target<'a> {
         what: &str,
         work: impl FnOnce(&Self) -> Outcome<Dynamic>,
     ) -> Outcome<Dynamic> {
-        let unknown = || self.ctx.unknown_value(&self.of_what(what));
         if !self.act(primitive, summary, Effect::Read) {
-            return Ok(unknown());
+            return Ok(self.unknown(what));
         }
-        probed(self.ctx, work(self), unknown)
+        probed(self.ctx, work(self), || self.unknown(what))
+    }
+
+    /// A value only a real run knows: `⟨what on HOST⟩`.
+    fn unknown(&self, what: &str) -> Dynamic {
+        self.ctx.unknown_value(&self.of_what(what))
     }
 
     /// Runs `argv` on the target, without streaming its output; its standard output, or an
