@@ -14,13 +14,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 
 /// Every command line seen on the machine until stopped.
-struct CmdlineWatch {
+pub struct CmdlineWatch {
     stop: Arc<AtomicBool>,
     handle: JoinHandle<BTreeSet<String>>,
 }
 
 impl CmdlineWatch {
-    fn start() -> Self {
+    pub fn start() -> Self {
         let stop = Arc::new(AtomicBool::new(false));
         let flag = Arc::clone(&stop);
         let handle = std::thread::spawn(move || {
@@ -40,7 +40,7 @@ impl CmdlineWatch {
         Self { stop, handle }
     }
 
-    fn finish(self) -> BTreeSet<String> {
+    pub fn finish(self) -> BTreeSet<String> {
         self.stop.store(true, Ordering::Relaxed);
         self.handle.join().expect("watcher")
     }
@@ -48,7 +48,7 @@ impl CmdlineWatch {
 
 /// Fails when `secret` is on a command line seen; fails too when no command line has
 /// `witness` (the watcher must have seen the command run).
-fn assert_unseen(seen: &BTreeSet<String>, secret: &str, witness: &str) {
+pub fn assert_unseen(seen: &BTreeSet<String>, secret: &str, witness: &str) {
     let leaks: Vec<&String> = seen.iter().filter(|l| l.contains(secret)).collect();
     assert!(
         leaks.is_empty(),

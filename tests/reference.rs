@@ -55,7 +55,9 @@ fn registered() -> (BTreeSet<String>, BTreeSet<String>) {
                 return None;
             }
             let method = f.param_types.first().is_some_and(|t| handles.contains(t));
-            let any = f.param_types.iter().all(|t| *t == TypeId::of::<Dynamic>());
+            // (A function of no argument is no such fallback: `memory()` beside `h.memory()`.)
+            let any = !f.param_types.is_empty()
+                && f.param_types.iter().all(|t| *t == TypeId::of::<Dynamic>());
             Some((f.name.to_string(), method, any))
         },
         false,

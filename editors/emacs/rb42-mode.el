@@ -56,11 +56,13 @@
   "The keywords of rhai, the language of bodies.")
 
 (defconst rb42-primitives
-  '("sh" "quote" "env" "now" "timestamp" "log" "log_table" "warn" "assert" "fail"
+  '("sh" "quote" "env" "now" "timestamp" "parse_time" "format_time"
+    "parse_duration" "format_duration" "log" "log_table" "warn" "assert" "fail"
     "sleep" "wait_until" "confirm" "choose" "publish" "dry_run" "read_file"
     "write_file" "exists" "template" "template_str" "run" "host" "target"
     "upload" "download" "remote_write" "remote_read" "remote_exists"
-    "docker" "query" "query_one" "scalar" "execute" "transaction"
+    "listening_ports" "disk_free" "cpu_count" "memory" "sha256" "dotenv_read"
+    "dotenv_set" "docker" "query" "query_one" "scalar" "execute" "transaction"
     "wait_ready" "pg_env" "http_get" "http_head" "http_post" "http_put"
     "http_patch" "http_delete" "http_wait" "ws_check" "expect_status"
     "json_path" "body_contains" "first_answering")

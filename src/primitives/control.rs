@@ -14,11 +14,11 @@ use std::time::{Duration, Instant};
 pub fn register(engine: &mut Engine, ctx: &Arc<RunContext>) {
     let c = Arc::clone(ctx);
     engine.register_fn("log", move |message: Dynamic| {
-        c.log(Level::Info, message.to_string())
+        c.log(Level::Info, unknown_value::written(&message).to_string())
     });
     let c = Arc::clone(ctx);
     engine.register_fn("warn", move |message: Dynamic| {
-        c.log(Level::Warn, message.to_string())
+        c.log(Level::Warn, unknown_value::written(&message).to_string())
     });
     let c = Arc::clone(ctx);
     engine.register_fn("log_table", move |rows: Dynamic| log_table(&c, &rows, None));

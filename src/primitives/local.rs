@@ -73,7 +73,7 @@ pub fn run_here(
     finished.into_result(ctx, &shown, opts.checks(ctx))
 }
 
-async fn execute(
+pub(super) async fn execute(
     ctx: &Arc<RunContext>,
     command: &Command,
     opts: &CommandOptions,

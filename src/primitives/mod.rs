@@ -1,6 +1,22 @@
 //! The functions step bodies call. One file per family; each registers itself into the rhai
 //! engine with the run's context, and checks the dry-run setting at every side effect.
 
+/// Registers a primitive twice: acting on the current host, and as a method of `RemoteHost`.
+macro_rules! both {
+    ($engine:ident, $ctx:ident, $name:literal, |$c:ident, $host:ident $(, $arg:ident : $ty:ty)*| $body:expr) => {{
+        let $c = std::sync::Arc::clone($ctx);
+        $engine.register_fn($name, move |$($arg: $ty),*| {
+            let $host: Option<String> = None;
+            $body
+        });
+        let $c = std::sync::Arc::clone($ctx);
+        $engine.register_fn($name, move |h: &mut $crate::primitives::remote::RemoteHost $(, $arg: $ty)*| {
+            let $host = Some(h.name.clone());
+            $body
+        });
+    }};
+}
+
 mod compose_target;
 mod connection_origin;
 pub mod control;
@@ -16,6 +32,7 @@ mod program_choice;
 pub mod remote;
 pub mod sql;
 mod sqlite_copy;
+mod target_facts;
 pub mod time;
 mod unknown_arguments;
 
@@ -35,6 +52,10 @@ pub const NAMES: &[&str] = &[
     "env",
     "now",
     "timestamp",
+    "parse_time",
+    "format_time",
+    "parse_duration",
+    "format_duration",
     "log",
     "log_table",
     "warn",
@@ -60,6 +81,13 @@ pub const NAMES: &[&str] = &[
     "remote_write",
     "remote_read",
     "remote_exists",
+    "listening_ports",
+    "disk_free",
+    "cpu_count",
+    "memory",
+    "sha256",
+    "dotenv_read",
+    "dotenv_set",
     "docker",
     "query",
     "query_one",
@@ -95,6 +123,7 @@ pub fn register(engine: &mut Engine, ctx: &Arc<RunContext>) {
     control::register(engine, ctx);
     interaction::register(engine, ctx);
     files::register(engine, ctx);
+    target_facts::register(engine, ctx);
     time::register(engine);
     unknown_arguments::register(engine);
 }

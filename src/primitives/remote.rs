@@ -30,23 +30,7 @@ use tokio::io::AsyncWriteExt;
 /// A host named in a body: `host("db").run("uptime")`.
 #[derive(Debug, Clone)]
 pub struct RemoteHost {
-    name: String,
-}
-
-/// Registers a primitive twice: acting on the current host, and as a method of `RemoteHost`.
-macro_rules! both {
-    ($engine:ident, $ctx:ident, $name:literal, |$c:ident, $host:ident $(, $arg:ident : $ty:ty)*| $body:expr) => {{
-        let $c = Arc::clone($ctx);
-        $engine.register_fn($name, move |$($arg: $ty),*| {
-            let $host: Option<String> = None;
-            $body
-        });
-        let $c = Arc::clone($ctx);
-        $engine.register_fn($name, move |h: &mut RemoteHost $(, $arg: $ty)*| {
-            let $host = Some(h.name.clone());
-            $body
-        });
-    }};
+    pub(super) name: String,
 }
 
 pub fn register(engine: &mut Engine, ctx: &Arc<RunContext>) {
@@ -166,7 +150,7 @@ fn unknown(name: &str) -> Box<rhai::EvalAltResult> {
 }
 
 /// The host a call acts on: the handle's, or the body's `on` target; none means this machine.
-fn acting(ctx: &RunContext, handle: Option<String>) -> Outcome<Option<HostSpec>> {
+pub(super) fn acting(ctx: &RunContext, handle: Option<String>) -> Outcome<Option<HostSpec>> {
     handle
         .or_else(acting_host::current)
         .map(|name| host_named(ctx, &name))
@@ -181,7 +165,10 @@ fn remote_script(command: &Command, opts: &CommandOptions) -> Outcome<String> {
 
 /// The script that runs, with its environment read from standard input, and the options that
 /// feed it that input: no value of the environment is on a command line of the host.
-fn private_script(command: &Command, opts: &CommandOptions) -> Outcome<(String, CommandOptions)> {
+pub(super) fn private_script(
+    command: &Command,
+    opts: &CommandOptions,
+) -> Outcome<(String, CommandOptions)> {
     let script = script(command, opts, true)?;
     let mut fed = opts.clone();
     if !opts.env.is_empty() {
@@ -259,7 +246,7 @@ async fn session(ctx: &RunContext, spec: &HostSpec) -> Outcome<Arc<Session>> {
     .await
 }
 
-async fn execute(
+pub(super) async fn execute(
     ctx: &Arc<RunContext>,
     spec: &HostSpec,
     script: &str,

@@ -18,7 +18,7 @@ syn keyword rhaiBoolean contained true false
 syn match rhaiNumber contained "\<\d[0-9_]*\(\.\d[0-9_]*\)\=\([eE][+-]\=\d\+\)\=\>"
 syn match rhaiNumber contained "\<0[xob][0-9A-Fa-f_]\+\>"
 syn match rhaiFunction contained "\<\h\w*\ze\s*("
-syn match rhaiPrimitive contained "\<\(sh\|run\|upload\|download\|remote_write\|remote_read\|remote_exists\|host\|target\|log\|log_table\|warn\|fail\|publish\|write_file\|read_file\|exists\|template\|template_str\|now\|timestamp\|quote\|env\|sleep\|assert\|confirm\|choose\|http\|http_get\|http_post\|http_wait\|expect_status\|body_contains\|ws_check\|query\|scalar\|execute\|wait_ready\|pg_env\|docker\|containers\|images\|inspect\|logs\|pull\|start\|stop\|restart\|kill\|remove\|remove_image\|stats\|info\|version\|exec\|wait_running\|wait_until\|first_answering\)\ze\s*("
+syn match rhaiPrimitive contained "\<\(sh\|run\|upload\|download\|remote_write\|remote_read\|remote_exists\|listening_ports\|disk_free\|cpu_count\|memory\|sha256\|dotenv_read\|dotenv_set\|parse_time\|format_time\|parse_duration\|format_duration\|host\|target\|log\|log_table\|warn\|fail\|publish\|write_file\|read_file\|exists\|template\|template_str\|now\|timestamp\|quote\|env\|sleep\|assert\|confirm\|choose\|http\|http_get\|http_post\|http_wait\|expect_status\|body_contains\|ws_check\|query\|scalar\|execute\|wait_ready\|pg_env\|docker\|containers\|images\|inspect\|logs\|pull\|start\|stop\|restart\|kill\|remove\|remove_image\|stats\|info\|version\|exec\|wait_running\|wait_until\|first_answering\)\ze\s*("
 syn match rhaiNamespace contained "\<\h\w*\ze::"
 syn region rhaiString contained start=+"+ skip=+\\.+ end=+"+ contains=rhaiEscape
 syn match rhaiEscape contained +\\\(x\x\x\|u\x\{4}\|U\x\{8}\|.\)+
