@@ -17,7 +17,7 @@ use crate::context::confirmation_gate::ConfirmationGate;
 use crate::context::event::Mode;
 use crate::diagnostic::Diagnostic;
 use crate::exit_code;
-use crate::journal::output_bound::OutputLimit;
+use crate::language::output_limit::OutputLimit;
 use crate::output::console::{self, errln};
 use crate::output::style::Style;
 use crate::session::inputs::param_pairs;
