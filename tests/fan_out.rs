@@ -279,3 +279,57 @@ fn hosts_failing_with_the_same_error_are_named_together_once() {
         failure[0]
     );
 }
+
+/// Twenty hosts (twenty names for one server), two of which fail the same way: the summary
+/// names the two with their error and counts the eighteen others on one line, and the
+/// step's failure names the two hosts once, with the error once.
+#[test]
+fn a_fleet_summary_lists_the_failed_hosts_and_counts_the_rest() {
+    let server = Sshd::start();
+    let names: Vec<String> = (1..=20).map(|n| format!("h{n:02}")).collect();
+    let servers: Vec<(&str, &Sshd)> = names.iter().map(|n| (n.as_str(), &server)).collect();
+    let runbook = format!(
+        r#"runbook "r" {{
+  param dir: string
+@HOSTS@
+  group fleet [{}]
+  procedure p on fleet tolerate all {{
+    step first {{ run("true"); }}
+    step check {{
+      if target().name == "h07" || target().name == "h15" {{ run("echo 'disk /var is 97% full' >&2; exit 3"); }}
+    }}
+  }}
+}}"#,
+        names.join(", ")
+    );
+    let (test, remote) = remote_test(&runbook, &servers);
+    let dir = format!("dir={}", remote.display());
+    let out = test.args(["run", "main.rb42", "-p", &dir]).run();
+    let all = format!("{}{}", out.stdout, out.stderr);
+    let rows: Vec<&str> = all
+        .lines()
+        .filter(|l| l.trim_start().starts_with('h') && l.contains("  "))
+        .filter(|l| {
+            l.split_whitespace()
+                .nth(1)
+                .is_some_and(|n| n.parse::<u32>().is_ok())
+        })
+        .collect();
+    assert_eq!(rows.len(), 2, "one summary row per failed host:\n{all}");
+    assert!(rows[0].contains("h07") && rows[1].contains("h15"), "{all}");
+    assert!(
+        rows.iter().all(|r| r.contains("disk /var is 97% full")),
+        "{all}"
+    );
+    assert!(
+        all.lines()
+            .any(|l| l.trim_start().starts_with("18 other hosts")
+                && l.split_whitespace().nth(3) == Some("2")),
+        "the 18 others on one line, 2 steps ok each:\n{all}"
+    );
+    assert_eq!(
+        all.matches("h07, h15").count(),
+        1,
+        "the two hosts named together once in the step's failure:\n{all}"
+    );
+}

@@ -3,6 +3,7 @@
 
 use super::action_line::action_line;
 use super::console::{out, outln};
+use super::host_table::HostTable;
 use super::left_out::left_out;
 use super::style::{Style, understands_escapes};
 use crate::context::event::{
@@ -12,7 +13,6 @@ use crate::context::output_lines::OutputLines;
 use crate::engine::plan::PlannedStop;
 use crate::language::duration;
 use indicatif::{ProgressBar, ProgressStyle};
-use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -96,72 +96,6 @@ impl TerminalView {
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner),
         );
-    }
-}
-
-/// What happened on each host, for the summary at the end of a run.
-#[derive(Default)]
-struct HostTable {
-    rows: BTreeMap<String, HostRow>,
-}
-
-#[derive(Default)]
-struct HostRow {
-    ok: usize,
-    failed: usize,
-    rolled_back: usize,
-    rollback_failed: usize,
-}
-
-impl HostTable {
-    fn finished(&mut self, host: &str, phase: Phase, ok: bool) {
-        if phase != Phase::Body {
-            return;
-        }
-        let row = self.rows.entry(host.to_string()).or_default();
-        if ok {
-            row.ok += 1;
-        } else {
-            row.failed += 1;
-        }
-    }
-
-    fn rolled_back(&mut self, host: &str, ok: bool) {
-        let row = self.rows.entry(host.to_string()).or_default();
-        if ok {
-            row.rolled_back += 1;
-        } else {
-            row.rollback_failed += 1;
-        }
-    }
-
-    fn render(&self, s: Style) -> Vec<String> {
-        if self.rows.is_empty() {
-            return Vec::new();
-        }
-        let width = self
-            .rows
-            .keys()
-            .map(|h| h.chars().count())
-            .max()
-            .unwrap_or(4)
-            .max(4);
-        let mut lines = vec![s.dim(&format!(
-            "  {:width$}  {:>4}  {:>6}  {:>11}  {:>15}",
-            "host", "ok", "failed", "rolled back", "rollback failed"
-        ))];
-        for (host, row) in &self.rows {
-            let line = format!(
-                "  {host:width$}  {:>4}  {:>6}  {:>11}  {:>15}",
-                row.ok, row.failed, row.rolled_back, row.rollback_failed
-            );
-            lines.push(if row.failed + row.rollback_failed > 0 {
-                s.red(&line)
-            } else {
-                line
-            });
-        }
-        lines
     }
 }
 
@@ -295,7 +229,7 @@ impl EventSink for TerminalView {
                 phase,
                 ..
             } => {
-                self.tally(|t| t.finished(host, *phase, *ok));
+                self.tally(|t| t.finished(host, *phase, *ok, error.as_deref()));
                 let took = duration::elapsed(Duration::from_millis(*duration_ms));
                 match error {
                     // The error itself is told by the step's failure or a warning.
