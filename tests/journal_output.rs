@@ -172,3 +172,107 @@ fn resume_of_a_bounded_journal_starts_at_the_step_that_did_not_finish() {
         .stdout_has("… 3,000 lines (")
         .stdout_has("rollbacks owed");
 }
+
+/// A step that keeps its own bound, one that keeps all, one that follows the run's.
+const PER_STEP: &str = r#"runbook "per-step" {
+  procedure p {
+    step small journal 10 { sh("seq 1 3000"); }
+    step whole journal all { sh("seq 1 3000"); }
+    step usual { sh("seq 1 3000"); }
+  }
+}"#;
+
+#[test]
+fn a_step_sets_its_own_bound_over_the_run() {
+    let out = Test::new()
+        .runbook(PER_STEP)
+        .args(["run", "main.rb42", "--journal-output", "100"])
+        .run();
+    out.code(0);
+    assert_eq!(
+        numbers(&out.stdout).len(),
+        9000,
+        "every line is streamed live"
+    );
+    let shown = show(&out.dir, &run_id(&out.dir));
+    shown.code(0);
+    let small: Vec<u64> = (1..=5).chain(2996..=3000).collect();
+    let whole: Vec<u64> = (1..=3000).collect();
+    let usual: Vec<u64> = (1..=50).chain(2951..=3000).collect();
+    let expected: Vec<u64> = [small, whole, usual].concat();
+    assert_eq!(numbers(&shown.stdout), expected);
+    let cut: Vec<String> = shown
+        .stdout
+        .lines()
+        .filter(|l| l.contains("left out of the journal"))
+        .map(str::trim)
+        .map(str::to_string)
+        .collect();
+    assert_eq!(
+        cut,
+        [
+            format!(
+                "│ … 2,990 lines ({}) left out of the journal …",
+                size(seq_bytes(6, 2995))
+            ),
+            format!(
+                "│ … 2,900 lines ({}) left out of the journal …",
+                size(seq_bytes(51, 2950))
+            ),
+        ]
+    );
+}
+
+/// `14,685` bytes as `show` words them: `14.7 kB`.
+fn size(bytes: u64) -> String {
+    format!("{:.1} kB", bytes as f64 / 1000.0)
+}
+
+#[test]
+fn a_step_bound_is_checked() {
+    let out = Test::new()
+        .runbook(&PER_STEP.replace("journal 10", "journal lots"))
+        .args(["check", "main.rb42"])
+        .run();
+    out.code(2)
+        .stderr_has("expected `all` or a whole number, found `l`")
+        .stderr_has("main.rb42:3:24");
+    let twice = Test::new()
+        .runbook(&PER_STEP.replace("journal 10", "journal 10 journal all"))
+        .args(["check", "main.rb42"])
+        .run();
+    twice
+        .code(2)
+        .stderr_has("`journal` is given twice on step `small`");
+}
+
+/// A secret the command prints in two writes, so that it reaches runbook in two reads.
+const SPLIT_SECRET: &str = r#"runbook "split" {
+  secret token from env "API_TOKEN"
+  procedure p {
+    step leak {
+      let head = token.sub_string(0, 5);
+      let rest = token.sub_string(5);
+      sh(`seq 1 3000; printf 'before %s' ${head}; sleep 0.5; printf '%s after\n' ${rest}; seq 1 3000`);
+    }
+  }
+}"#;
+
+#[test]
+fn a_secret_cut_between_two_reads_is_still_masked() {
+    let out = Test::new()
+        .runbook(SPLIT_SECRET)
+        .env("API_TOKEN", "t0k3n-v4lue")
+        .args(["run", "main.rb42", "--journal-output", "all"])
+        .run();
+    out.code(0).stdout_has("│ before *** after");
+    assert!(!out.stdout.contains("t0k3n-v4lue"), "{}", out.stdout);
+    let id = run_id(&out.dir);
+    let journal = journal(&out.dir, &id);
+    assert!(
+        journal.contains(r#""line":"before *** after""#),
+        "{journal}"
+    );
+    assert!(!journal.contains("t0k3n-v4lue"));
+    show(&out.dir, &id).code(0).stdout_has("│ before *** after");
+}

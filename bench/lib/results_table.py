@@ -147,6 +147,10 @@ def main() -> None:
             f"| **{ratio:.2f}** | {verdict(ratio, target)} |"
         )
     rows += measurements(out)
+    # Figures a case family measures outside hyperfine (the size of a journal), one per line.
+    notes = out / "notes.md"
+    if notes.exists():
+        rows += ["", notes.read_text(encoding="utf-8").rstrip()]
     print("\n".join(rows))
     environment = out / "environment.txt"
     if environment.exists():

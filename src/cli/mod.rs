@@ -17,7 +17,7 @@ use crate::context::confirmation_gate::ConfirmationGate;
 use crate::context::event::Mode;
 use crate::diagnostic::Diagnostic;
 use crate::exit_code;
-use crate::journal::output_bound::OutputLimit;
+use crate::language::output_limit::OutputLimit;
 use crate::output::console::{self, errln};
 use crate::output::style::Style;
 use crate::session::inputs::param_pairs;
@@ -79,7 +79,8 @@ enum Command {
 #[derive(Args, Clone, Copy)]
 struct JournalOutputArgs {
     /// Output lines the journal keeps per step and host: the first half and the last half,
-    /// with a count and size of the lines left out between them; `all` keeps every line.
+    /// with a count and size of the lines left out between them (as Rundeck's log output
+    /// limit); `all` keeps every line. A step's `journal N|all` replaces it for that step.
     #[arg(
         long,
         value_name = "LINES|all",

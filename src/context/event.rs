@@ -1,6 +1,7 @@
 //! The event stream: everything a run does is told as typed events, and every output (terminal,
 //! JSON lines, plan, later the journal and the REPL) is a consumer of them.
 
+use super::output_lines::OutputLines;
 use crate::diagnostic::error_kind::ErrorKind;
 use crate::diagnostic::snippet::Snippet;
 use serde::{Deserialize, Serialize};
@@ -296,6 +297,14 @@ fn is_zero(n: &usize) -> bool {
 /// A consumer of events.
 pub trait EventSink: Send + Sync {
     fn emit(&self, event: &Event);
+
+    /// A batch of output lines, as the `Output` events it stands for; consumers that write
+    /// somewhere (terminal, journal) take the batch whole, in one write.
+    fn emit_lines(&self, batch: &OutputLines) {
+        for event in batch.events() {
+            self.emit(&event);
+        }
+    }
 }
 
 /// Hands every event to several consumers, in order.
@@ -305,6 +314,12 @@ impl EventSink for FanOut {
     fn emit(&self, event: &Event) {
         for sink in &self.0 {
             sink.emit(event);
+        }
+    }
+
+    fn emit_lines(&self, batch: &OutputLines) {
+        for sink in &self.0 {
+            sink.emit_lines(batch);
         }
     }
 }

@@ -5,6 +5,7 @@
 use super::column_orders::ColumnOrders;
 use super::confirmation_gate::ConfirmationGate;
 use super::event::{Answer, AnsweredBy, Effect, Event, EventSink, Level, Mode, Phase};
+use super::output_lines::OutputLines;
 use super::published::Published;
 use super::secret_mask::SecretMask;
 use super::stop_signal::StopSignal;
@@ -186,6 +187,24 @@ impl RunContext {
             .unwrap_or_else(PoisonError::into_inner)
             .mask_event(event);
         self.sink.emit(&masked);
+    }
+
+    /// Sends a batch of output lines to every consumer, secrets masked in each line as
+    /// [`RunContext::emit`] masks an `Output` event.
+    pub fn emit_lines(&self, mut batch: OutputLines) {
+        let mask = self.mask.read().unwrap_or_else(PoisonError::into_inner);
+        if !mask.is_empty() {
+            for text in batch
+                .lines
+                .iter_mut()
+                .chain(&mut batch.step)
+                .chain(&mut batch.host)
+            {
+                *text = mask.mask(text);
+            }
+        }
+        drop(mask);
+        self.sink.emit_lines(&batch);
     }
 
     pub fn cursor(&self) -> Cursor {

@@ -6,47 +6,11 @@
 //! Lines, not bytes, as Rundeck's "lines per node" log limit: a person reading a journal reads
 //! the start (what the command was doing) and the end (how it ended), and a line is kept whole.
 
-use crate::context::event::Event;
-use std::collections::{BTreeMap, VecDeque};
-
-/// Output lines kept per step and host, by default: 500 first and 500 last.
-pub const DEFAULT_LINES: usize = 1000;
-
-/// What the journal keeps of each step's output on each host.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OutputLimit {
-    /// Every line.
-    All,
-    /// The first `head` and the last `tail` lines.
-    Lines { head: usize, tail: usize },
-}
-
-impl Default for OutputLimit {
-    fn default() -> Self {
-        Self::lines(DEFAULT_LINES)
-    }
-}
-
-impl OutputLimit {
-    /// `lines` lines per step and host, half the first ones, half the last ones.
-    pub fn lines(lines: usize) -> Self {
-        let head = lines / 2;
-        Self::Lines {
-            head,
-            tail: lines - head,
-        }
-    }
-
-    /// `--journal-output`: a number of lines, or `all`.
-    pub fn parse(text: &str) -> Result<Self, String> {
-        if text == "all" {
-            return Ok(Self::All);
-        }
-        text.parse::<usize>().map(Self::lines).map_err(|_| {
-            format!("`{text}` is not a number of output lines to journal per step, nor `all`")
-        })
-    }
-}
+use crate::context::event::{Event, Stream};
+use crate::context::output_lines::OutputLines;
+use crate::language::ast::Procedure;
+use crate::language::output_limit::OutputLimit;
+use std::collections::{BTreeMap, HashMap, VecDeque};
 
 /// The output of one step on one host (or here), as the journal is keeping it.
 #[derive(Default)]
@@ -54,9 +18,16 @@ struct Kept {
     /// Lines journaled as the head.
     head: usize,
     /// The last lines seen past the head, not journaled yet.
-    tail: VecDeque<Event>,
+    tail: VecDeque<(Stream, String)>,
     left_out_lines: u64,
     left_out_bytes: u64,
+}
+
+impl Kept {
+    fn leave_out(&mut self, line: &str) {
+        self.left_out_lines += 1;
+        self.left_out_bytes += line.len() as u64 + 1;
+    }
 }
 
 /// Which output: the step (none: outside steps) and the host (none: here).
@@ -64,7 +35,10 @@ type Key = (Option<String>, Option<String>);
 
 /// Decides which events reach the journal.
 pub struct OutputBound {
+    /// The run's limit (`--journal-output`).
     limit: OutputLimit,
+    /// The steps' own (`journal N` on a step), which replace the run's for their output.
+    steps: HashMap<String, OutputLimit>,
     kept: BTreeMap<Key, Kept>,
 }
 
@@ -72,8 +46,31 @@ impl OutputBound {
     pub fn new(limit: OutputLimit) -> Self {
         Self {
             limit,
+            steps: HashMap::new(),
             kept: BTreeMap::new(),
         }
+    }
+
+    /// With the limits steps set themselves.
+    #[must_use]
+    pub fn with_steps(mut self, steps: impl IntoIterator<Item = (String, OutputLimit)>) -> Self {
+        self.steps.extend(steps);
+        self
+    }
+
+    /// The run's `limit`, and the limits the steps of `procedure` set themselves.
+    pub fn for_procedure(limit: OutputLimit, procedure: &Procedure) -> Self {
+        Self::new(limit).with_steps(
+            procedure
+                .steps()
+                .filter_map(|step| Some((step.id.text.clone(), step.journal?))),
+        )
+    }
+
+    fn limit_of(&self, step: Option<&String>) -> OutputLimit {
+        step.and_then(|s| self.steps.get(s))
+            .copied()
+            .unwrap_or(self.limit)
     }
 
     /// Passes `event` on to `journal`, with whatever it releases before it: an output line is
@@ -85,23 +82,20 @@ impl OutputBound {
         event: &Event,
         journal: &mut impl FnMut(&Event) -> Result<(), E>,
     ) -> Result<(), E> {
-        let OutputLimit::Lines { head, tail } = self.limit else {
-            return journal(event);
-        };
-        if let Event::Output { step, host, .. } = event {
-            let kept = self.kept.entry((step.clone(), host.clone())).or_default();
-            if kept.head < head {
-                kept.head += 1;
-                return journal(event);
-            }
-            kept.tail.push_back(event.clone());
-            if kept.tail.len() > tail
-                && let Some(Event::Output { line, .. }) = kept.tail.pop_front()
-            {
-                kept.left_out_lines += 1;
-                kept.left_out_bytes += line.len() as u64 + 1;
-            }
-            return Ok(());
+        if let Event::Output {
+            step,
+            host,
+            stream,
+            line,
+        } = event
+        {
+            let batch = OutputLines {
+                step: step.clone(),
+                host: host.clone(),
+                stream: *stream,
+                lines: vec![line.clone()],
+            };
+            return self.pass_lines(&batch, journal);
         }
         self.release(journal)?;
         // A new attempt of a step, or its rollback, starts a new head; a step that ended
@@ -120,6 +114,44 @@ impl OutputBound {
         journal(event)
     }
 
+    /// Passes a batch of output lines as [`OutputBound::pass`] passes each: lines in the head
+    /// are journaled, the last ones are held as the tail, the others only counted (a line the
+    /// rest of its batch would push out of the tail is never copied).
+    pub fn pass_lines<E>(
+        &mut self,
+        batch: &OutputLines,
+        journal: &mut impl FnMut(&Event) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let OutputLimit::Lines { head, tail } = self.limit_of(batch.step.as_ref()) else {
+            return batch.events().try_for_each(|event| journal(&event));
+        };
+        let kept = self
+            .kept
+            .entry((batch.step.clone(), batch.host.clone()))
+            .or_default();
+        for (i, line) in batch.lines.iter().enumerate() {
+            if kept.head < head {
+                kept.head += 1;
+                journal(&Event::Output {
+                    step: batch.step.clone(),
+                    host: batch.host.clone(),
+                    stream: batch.stream,
+                    line: line.clone(),
+                })?;
+            } else if batch.lines.len() - i > tail {
+                kept.leave_out(line);
+            } else {
+                kept.tail.push_back((batch.stream, line.clone()));
+                if kept.tail.len() > tail
+                    && let Some((_, old)) = kept.tail.pop_front()
+                {
+                    kept.leave_out(&old);
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Journals the tails held, each after the count of the lines left out before it.
     fn release<E>(&mut self, journal: &mut impl FnMut(&Event) -> Result<(), E>) -> Result<(), E> {
         for ((step, host), kept) in &mut self.kept {
@@ -133,8 +165,13 @@ impl OutputBound {
                 kept.left_out_lines = 0;
                 kept.left_out_bytes = 0;
             }
-            for line in kept.tail.drain(..) {
-                journal(&line)?;
+            for (stream, line) in kept.tail.drain(..) {
+                journal(&Event::Output {
+                    step: step.clone(),
+                    host: host.clone(),
+                    stream,
+                    line,
+                })?;
             }
         }
         Ok(())
@@ -145,6 +182,7 @@ impl OutputBound {
 mod tests {
     use super::{OutputBound, OutputLimit};
     use crate::context::event::{Event, Stream};
+    use crate::context::output_lines::OutputLines;
 
     fn line(host: &str, n: u32) -> Event {
         Event::Output {
@@ -207,18 +245,76 @@ mod tests {
     }
 
     #[test]
+    fn a_step_limit_replaces_the_run_limit_for_that_step_only() {
+        let other = |n: u32| Event::Output {
+            step: Some("t".into()),
+            host: None,
+            stream: Stream::Stderr,
+            line: n.to_string(),
+        };
+        let mut events: Vec<Event> = (1..=5).flat_map(|n| [line("a", n), other(n)]).collect();
+        events.push(finished());
+        let mut bound = OutputBound::new(OutputLimit::All)
+            .with_steps([("s".to_string(), OutputLimit::lines(2))]);
+        let mut kept = Vec::new();
+        for event in &events {
+            bound
+                .pass(event, &mut |e: &Event| {
+                    kept.push(e.clone());
+                    Ok::<(), ()>(())
+                })
+                .unwrap();
+        }
+        let of_s: Vec<&Event> = kept
+            .iter()
+            .filter(|e| !matches!(e, Event::Output { step: Some(s), .. } if s == "t"))
+            .collect();
+        let left_out = Event::OutputLeftOut {
+            step: Some("s".into()),
+            host: Some("a".into()),
+            lines: 3,
+            bytes: 6,
+        };
+        assert_eq!(
+            of_s,
+            [&line("a", 1), &left_out, &line("a", 5), &finished()],
+            "{kept:?}"
+        );
+        assert_eq!(kept.len(), 4 + 5, "every line of t is kept");
+    }
+
+    /// Lines passed in batches of every size are kept as when passed one by one.
+    #[test]
+    fn batches_keep_what_single_lines_keep() {
+        let lines: Vec<String> = (1..=50).map(|n| n.to_string()).collect();
+        let mut single: Vec<Event> = (1..=50).map(|n| line("a", n)).collect();
+        single.push(finished());
+        let expected = journaled(OutputLimit::lines(7), &single);
+        for size in [1, 2, 3, 7, 8, 50] {
+            let mut bound = OutputBound::new(OutputLimit::lines(7));
+            let mut kept = Vec::new();
+            let mut keep = |e: &Event| {
+                kept.push(e.clone());
+                Ok::<(), ()>(())
+            };
+            for chunk in lines.chunks(size) {
+                let batch = OutputLines {
+                    step: Some("s".into()),
+                    host: Some("a".into()),
+                    stream: Stream::Stdout,
+                    lines: chunk.to_vec(),
+                };
+                bound.pass_lines(&batch, &mut keep).unwrap();
+            }
+            bound.pass(&finished(), &mut keep).unwrap();
+            assert_eq!(kept, expected, "batches of {size}");
+        }
+    }
+
+    #[test]
     fn all_keeps_every_line_and_few_lines_need_no_count() {
         let events = vec![line("a", 1), line("a", 2), line("a", 3), finished()];
         assert_eq!(journaled(OutputLimit::All, &events), events);
         assert_eq!(journaled(OutputLimit::lines(4), &events), events);
-        assert_eq!(OutputLimit::parse("all"), Ok(OutputLimit::All));
-        assert_eq!(
-            OutputLimit::parse("1001"),
-            Ok(OutputLimit::Lines {
-                head: 500,
-                tail: 501
-            })
-        );
-        assert!(OutputLimit::parse("-3").is_err());
     }
 }

@@ -1,10 +1,11 @@
 //! Appends a run's events to its journal, synced at each step boundary so a crash loses at most
-//! the step in progress, each step's output bounded (`output_bound`). A journal that cannot be
-//! written stops the run.
+//! the step in progress, each step's output bounded (`output_bound`), a batch of output lines in
+//! one write. A journal that cannot be written stops the run.
 
-use super::output_bound::{OutputBound, OutputLimit};
+use super::output_bound::OutputBound;
 use super::state_permissions;
 use crate::context::event::{Event, EventSink};
+use crate::context::output_lines::OutputLines;
 use serde::{Deserialize, Serialize};
 use std::fs::File;
 use std::io::Write;
@@ -40,8 +41,8 @@ pub struct JournalWriter {
 
 impl JournalWriter {
     /// Creates the journal and writes its header, synced: if this fails nothing has run yet.
-    /// It keeps `limit` of each step's output.
-    pub fn create(path: &Path, header: &Header, limit: OutputLimit) -> Result<Self, String> {
+    /// It keeps what `bound` keeps of each step's output.
+    pub fn create(path: &Path, header: &Header, bound: OutputBound) -> Result<Self, String> {
         let say = |e: std::io::Error| format!("cannot write the journal {}: {e}", path.display());
         // The journal is STATE/runs/RUN.jsonl.
         if let Some(state) = path.parent().and_then(Path::parent) {
@@ -53,21 +54,22 @@ impl JournalWriter {
         file.sync_data().map_err(say)?;
         Ok(Self {
             path: path.to_path_buf(),
-            file: Mutex::new((file, OutputBound::new(limit))),
+            file: Mutex::new((file, bound)),
             failed: Mutex::new(None),
         })
     }
 
     /// Continues an existing journal (a rollback or resume of its run is journaled there; its
-    /// state directory was checked when it was found), keeping `limit` of each step's output.
-    pub fn append(path: &Path, limit: OutputLimit) -> Result<Self, String> {
+    /// state directory was checked when it was found), keeping what `bound` keeps of each
+    /// step's output.
+    pub fn append(path: &Path, bound: OutputBound) -> Result<Self, String> {
         let file = std::fs::OpenOptions::new()
             .append(true)
             .open(path)
             .map_err(|e| format!("cannot write the journal {}: {e}", path.display()))?;
         Ok(Self {
             path: path.to_path_buf(),
-            file: Mutex::new((file, OutputBound::new(limit))),
+            file: Mutex::new((file, bound)),
             failed: Mutex::new(None),
         })
     }
@@ -82,6 +84,24 @@ impl JournalWriter {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
+    }
+
+    /// Journals what the bound keeps of a batch of output lines: one lock, one write.
+    fn write_lines(&self, batch: &OutputLines) -> std::io::Result<()> {
+        let mut guard = self.file.lock().unwrap_or_else(PoisonError::into_inner);
+        let (file, bound) = &mut *guard;
+        let mut text = Vec::new();
+        let at_ms = now_ms();
+        bound.pass_lines(batch, &mut |event: &Event| {
+            let line = stamped(event, at_ms).map_err(std::io::Error::other)?;
+            text.extend_from_slice(line.as_bytes());
+            text.push(b'\n');
+            Ok::<(), std::io::Error>(())
+        })?;
+        if text.is_empty() {
+            return Ok(());
+        }
+        file.write_all(&text)
     }
 
     fn write(&self, event: &Event) -> std::io::Result<()> {
@@ -129,9 +149,10 @@ fn boundary(event: &Event) -> bool {
     )
 }
 
-impl EventSink for JournalWriter {
-    fn emit(&self, event: &Event) {
-        if let Err(e) = self.write(event) {
+impl JournalWriter {
+    /// Keeps the first write error; the run is stopped by whoever polls it.
+    fn keep_failure(&self, written: std::io::Result<()>) {
+        if let Err(e) = written {
             let mut failed = self.failed.lock().unwrap_or_else(PoisonError::into_inner);
             if failed.is_none() {
                 *failed = Some(format!(
@@ -140,5 +161,15 @@ impl EventSink for JournalWriter {
                 ));
             }
         }
+    }
+}
+
+impl EventSink for JournalWriter {
+    fn emit(&self, event: &Event) {
+        self.keep_failure(self.write(event));
+    }
+
+    fn emit_lines(&self, batch: &OutputLines) {
+        self.keep_failure(self.write_lines(batch));
     }
 }

@@ -1,6 +1,7 @@
 //! The syntax tree of a runbook, as the parser builds it and everything after reads it.
 
 use crate::diagnostic::source::{Location, Span};
+use crate::language::output_limit::OutputLimit;
 use std::collections::HashSet;
 use std::time::Duration;
 
@@ -315,6 +316,8 @@ pub struct Step {
     pub optional: bool,
     /// `confirm always`: answered only by the operator at a terminal, never by a flag.
     pub confirm_always: bool,
+    /// `journal N|all`: the output lines the journal keeps of the step, instead of the run's.
+    pub journal: Option<OutputLimit>,
     pub body: Body,
     pub rollback: Option<Body>,
     /// `rollback always`: the rollback also runs when the step itself fails.

@@ -7,6 +7,7 @@ pub mod fan_out_wording;
 pub mod function_names;
 pub mod message_text;
 pub mod needs;
+pub mod output_limit;
 pub mod parser;
 pub mod reserved_words;
 pub mod script_scan;

@@ -2,13 +2,14 @@
 //! words them) and their output as it comes, durations, rollbacks, and a summary. A spinner shows the running step only on a terminal.
 
 use super::action_line::action_line;
-use super::console::outln;
+use super::console::{out, outln};
 use super::host_table::HostTable;
 use super::left_out::left_out;
 use super::style::{Style, understands_escapes};
 use crate::context::event::{
     Answer, AnsweredBy, Event, EventSink, GuardStatus, Level, Phase, Status, Stream,
 };
+use crate::context::output_lines::OutputLines;
 use crate::engine::plan::PlannedStop;
 use crate::language::duration;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -43,6 +44,18 @@ impl TerminalView {
         match spinner.as_ref() {
             Some(bar) => bar.suspend(|| print_line(text)),
             None => print_line(text),
+        }
+    }
+
+    /// Lines already ended by `\n`, in one write.
+    fn block(&self, text: &str) {
+        let spinner = self
+            .spinner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match spinner.as_ref() {
+            Some(bar) => bar.suspend(|| print_block(text)),
+            None => print_block(text),
         }
     }
 
@@ -90,7 +103,46 @@ fn print_line(text: &str) {
     outln!("{text}");
 }
 
+fn print_block(text: &str) {
+    let _ = out(text);
+}
+
+/// Appends the rows of output `lines` to `rows`: `  │ [host] line`, each with its `\n`.
+fn output_rows<'a>(
+    s: Style,
+    stream: Stream,
+    host: Option<&str>,
+    lines: impl IntoIterator<Item = &'a str>,
+    rows: &mut String,
+) {
+    let bar = match stream {
+        Stream::Stdout => s.dim("│"),
+        Stream::Stderr => s.yellow("│"),
+    };
+    let from = host
+        .map(|h| format!("{} ", s.cyan(&format!("[{h}]"))))
+        .unwrap_or_default();
+    for line in lines {
+        for piece in ["  ", &bar, " ", &from, line, "\n"] {
+            rows.push_str(piece);
+        }
+    }
+}
+
 impl EventSink for TerminalView {
+    fn emit_lines(&self, batch: &OutputLines) {
+        let mut rows = String::with_capacity(batch.lines.iter().map(|l| l.len() + 8).sum());
+        let lines = batch.lines.iter().map(String::as_str);
+        output_rows(
+            self.style,
+            batch.stream,
+            batch.host.as_deref(),
+            lines,
+            &mut rows,
+        );
+        self.block(&rows);
+    }
+
     #[allow(
         clippy::too_many_lines,
         reason = "one short arm per kind of event, each the line the terminal shows for it: the match is the view's table of wording"
@@ -151,15 +203,9 @@ impl EventSink for TerminalView {
             Event::Output {
                 stream, line, host, ..
             } => {
-                let bar = match stream {
-                    Stream::Stdout => s.dim("│"),
-                    Stream::Stderr => s.yellow("│"),
-                };
-                let from = host
-                    .as_ref()
-                    .map(|h| format!("{} ", s.cyan(&format!("[{h}]"))))
-                    .unwrap_or_default();
-                self.line(&format!("  {bar} {from}{line}"));
+                let mut row = String::new();
+                output_rows(s, *stream, host.as_deref(), [line.as_str()], &mut row);
+                self.block(&row);
             }
             // Only in a journal, replayed by `runbook show`.
             Event::OutputLeftOut {

@@ -3,7 +3,8 @@
 
 use super::options::Options;
 use super::{Outcome, error};
-use crate::context::event::{Effect, Event, Stream};
+use crate::context::event::{Effect, Stream};
+use crate::context::output_lines::{LineSplitter, OutputLines};
 use crate::context::run_context::RunContext;
 use crate::context::unknown_value;
 use crate::diagnostic::error_kind::ErrorKind;
@@ -11,7 +12,7 @@ use crate::shell_quote::quote;
 use rhai::{Array, Dynamic, Map};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
+use tokio::io::{AsyncRead, AsyncReadExt};
 
 /// Output kept in the result beyond this is dropped (it was still streamed).
 const MAX_CAPTURE: usize = 8 * 1024 * 1024;
@@ -224,37 +225,61 @@ pub struct Origin {
     pub quiet: bool,
 }
 
-/// Streams lines to the event stream while keeping them for the result.
+/// Bytes read from a command's pipe at once: each read's whole lines go out as one batch.
+const CHUNK: usize = 128 * 1024;
+
+/// Streams lines to the event stream while keeping them for the result. Output is read in
+/// chunks and sent as batches of whole lines ([`OutputLines`]): a read returns what the command
+/// has written so far, so a line printed alone still shows at once.
 pub async fn collect(
     ctx: &Arc<RunContext>,
     origin: Origin,
     stream: Stream,
-    pipe: impl AsyncRead + Unpin,
+    mut pipe: impl AsyncRead + Unpin,
 ) -> String {
-    let mut reader = BufReader::new(pipe);
     let mut kept = String::new();
-    let mut buf = Vec::new();
+    let mut splitter = LineSplitter::default();
+    let mut chunk = vec![0; CHUNK];
     loop {
-        buf.clear();
-        match reader.read_until(b'\n', &mut buf).await {
-            Ok(0) | Err(_) => break,
-            Ok(_) => {
-                let line = String::from_utf8_lossy(&buf);
-                if !origin.quiet {
-                    ctx.emit(&Event::Output {
-                        step: origin.step.clone(),
-                        host: origin.host.clone(),
-                        stream,
-                        line: line.trim_end_matches(['\n', '\r']).to_string(),
-                    });
-                }
-                if kept.len() < MAX_CAPTURE {
-                    kept.push_str(&line);
-                }
+        let lines = match pipe.read(&mut chunk).await {
+            Ok(0) | Err(_) => {
+                let last = splitter.finish();
+                send(ctx, &origin, stream, last.into_iter().collect(), &mut kept);
+                break;
             }
-        }
+            Ok(n) => splitter.push(&chunk[..n]),
+        };
+        send(ctx, &origin, stream, lines, &mut kept);
     }
     trim_end(kept)
+}
+
+/// Keeps `lines` (each with its `\n`) for the result and sends them, without their ends.
+fn send(
+    ctx: &RunContext,
+    origin: &Origin,
+    stream: Stream,
+    mut lines: Vec<String>,
+    kept: &mut String,
+) {
+    if lines.is_empty() {
+        return;
+    }
+    for line in &mut lines {
+        if kept.len() < MAX_CAPTURE {
+            kept.push_str(line);
+        }
+        let end = line.trim_end_matches(['\n', '\r']).len();
+        line.truncate(end);
+    }
+    if !origin.quiet {
+        ctx.emit_lines(OutputLines {
+            step: origin.step.clone(),
+            host: origin.host.clone(),
+            stream,
+            lines,
+        });
+    }
 }
 
 /// Both output streams at once; absent pipes read as empty.

@@ -4,6 +4,7 @@
 //! another consumer instead (the plan of `:plan`).
 
 use crate::context::event::{Event, EventSink};
+use crate::context::output_lines::OutputLines;
 use crate::output::terminal::TerminalView;
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -38,6 +39,25 @@ impl ReplView {
 }
 
 impl EventSink for ReplView {
+    /// In one write to the terminal, unless recorded or diverted.
+    fn emit_lines(&self, batch: &OutputLines) {
+        let recording = self
+            .recording
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .is_some();
+        let diverted = self
+            .diverted
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .is_some();
+        if recording || diverted {
+            batch.events().for_each(|event| self.emit(&event));
+        } else {
+            self.terminal.emit_lines(batch);
+        }
+    }
+
     fn emit(&self, event: &Event) {
         if let Some(events) = self
             .recording

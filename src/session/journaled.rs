@@ -6,10 +6,11 @@ use super::request::Request;
 use crate::context::event::{EventSink, FanOut, Status};
 use crate::diagnostic::Diagnostic;
 use crate::journal::lock::{self, Holder};
-use crate::journal::output_bound::OutputLimit;
+use crate::journal::output_bound::OutputBound;
 use crate::journal::state_dir;
 use crate::journal::writer::{Header, JournalWriter};
 use crate::language::ast::Procedure;
+use crate::language::output_limit::OutputLimit;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -56,7 +57,7 @@ fn header(request: &Request, run: &str, procedure: &Procedure) -> Result<Header,
 }
 
 /// Opens the session of a new run `run`, journaled in `state`: its events go to `view` and to
-/// the journal, which keeps `limit` of each step's output. A journal that cannot be written
+/// the journal, which keeps `limit` of each step's output (or the step's own `journal N`). A journal that cannot be written
 /// stops it here, before anything runs.
 pub fn open(
     request: &Request,
@@ -68,7 +69,8 @@ pub fn open(
     let mut journal: Result<Arc<JournalWriter>, String> = Err(String::new());
     let session = Session::open(request, |procedure| {
         journal = header(request, run, procedure).and_then(|h| {
-            JournalWriter::create(&state_dir::journal(state, run), &h, limit).map(Arc::new)
+            let bound = OutputBound::for_procedure(limit, procedure);
+            JournalWriter::create(&state_dir::journal(state, run), &h, bound).map(Arc::new)
         });
         match &journal {
             Ok(writer) => Arc::new(FanOut(vec![view, Arc::clone(writer) as Arc<dyn EventSink>])),

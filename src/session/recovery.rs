@@ -8,10 +8,11 @@ use crate::context::confirmation_gate::ConfirmationGate;
 use crate::context::event::{EventSink, FanOut, Mode, Status};
 use crate::diagnostic::Diagnostic;
 use crate::engine::runner::Start;
-use crate::journal::output_bound::OutputLimit;
+use crate::journal::output_bound::OutputBound;
 use crate::journal::record::{RunRecord, RunState};
 use crate::journal::state_dir;
 use crate::journal::writer::JournalWriter;
+use crate::language::output_limit::OutputLimit;
 use crate::ssh::pool::SshSettings;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -76,7 +77,8 @@ pub fn refusal(record: &RunRecord, what: Recovery, force: bool) -> Option<Refusa
 }
 
 /// Reopens the run's runbook as it was started, to finish it: its events go to `view` and to
-/// the end of its journal (keeping `limit` of each step's output), and the values it published are published again.
+/// the end of its journal (keeping `limit` of each step's output, or the step's own `journal N`),
+/// and the values it published are published again.
 pub fn reopen(
     record: &RunRecord,
     ssh: SshSettings,
@@ -86,12 +88,17 @@ pub fn reopen(
     limit: OutputLimit,
     view: Arc<dyn EventSink>,
 ) -> Result<(Session, Arc<JournalWriter>), Vec<Diagnostic>> {
-    let writer = JournalWriter::append(&record.path, limit)
-        .map(Arc::new)
-        .map_err(|e| vec![Diagnostic::error(e)])?;
     let request = request(record, ssh, inventory, age_identity, gate);
-    let sinks: Arc<dyn EventSink> = Arc::new(FanOut(vec![view, Arc::clone(&writer) as _]));
-    let session = Session::open(&request, |_| sinks)?;
+    let mut journal: Result<Arc<JournalWriter>, String> = Err(String::new());
+    let session = Session::open(&request, |procedure| {
+        let bound = OutputBound::for_procedure(limit, procedure);
+        journal = JournalWriter::append(&record.path, bound).map(Arc::new);
+        match &journal {
+            Ok(writer) => Arc::new(FanOut(vec![view, Arc::clone(writer) as Arc<dyn EventSink>])),
+            Err(_) => view,
+        }
+    })?;
+    let writer = journal.map_err(|e| vec![Diagnostic::error(e)])?;
     republish(&session, record);
     Ok((session, writer))
 }

@@ -118,8 +118,9 @@ fn rule_name(rule: Rule) -> &'static str {
         Rule::default_flag => "`default`",
         Rule::step => "`step`",
         Rule::step_attr | Rule::retry | Rule::timeout | Rule::when | Rule::step_confirm => {
-            "a step attribute (retry, timeout, when, confirm) or `{`"
+            "a step attribute (retry, timeout, when, confirm, journal) or `{`"
         }
+        Rule::step_journal | Rule::kw_journal => "`journal`",
         Rule::rollback => "`rollback`",
         Rule::gate => "`confirm`",
         Rule::finally => "`finally`",

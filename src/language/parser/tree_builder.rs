@@ -9,6 +9,7 @@ use crate::language::ast::{
     ParamType, Procedure, Retry, Runbook, Secret, SecretSource, Step,
 };
 use crate::language::duration;
+use crate::language::output_limit::OutputLimit;
 use pest::iterators::Pair;
 use std::sync::Arc;
 use std::time::Duration;
@@ -112,6 +113,19 @@ impl Builder<'_> {
             text: pair.as_str().to_string(),
             span: Span::of(pair),
         }
+    }
+
+    /// `journal N` or `journal all`.
+    fn journal(&self, part: &Pair<'_, Rule>) -> Built<OutputLimit> {
+        let Some(lines) = kids(part).next() else {
+            return Ok(OutputLimit::All);
+        };
+        lines.as_str().parse().map(OutputLimit::lines).map_err(|_| {
+            self.error(
+                &lines,
+                "too many lines to journal: give a smaller number, or `all`",
+            )
+        })
     }
 
     /// `retry N [every D] [backoff F]`.
@@ -448,6 +462,7 @@ impl Builder<'_> {
         let mut rollback_always = false;
         let mut rollback_none = None;
         let mut confirm_always = false;
+        let mut journal = None;
         for part in inner {
             let twice = |what: &str| {
                 self.error(
@@ -484,6 +499,9 @@ impl Builder<'_> {
                     }
                     optional = true;
                 }
+                Rule::step_journal => {
+                    set_once(&mut journal, self.journal(&part)?, || twice("journal"))?;
+                }
                 Rule::body => body = Some(Self::body(&part)),
                 Rule::rollback => {
                     let b = kids(&part).next().ok_or_else(|| twice("rollback"))?;
@@ -513,6 +531,7 @@ impl Builder<'_> {
             confirm_if,
             optional,
             confirm_always,
+            journal,
             rollback,
             rollback_always,
             rollback_none,
@@ -571,6 +590,7 @@ fn rule_name_of_keyword(rule: Rule) -> bool {
             | Rule::kw_tolerate
             | Rule::kw_all
             | Rule::kw_optional
+            | Rule::kw_journal
     )
 }
 
