@@ -2,17 +2,20 @@
 //! text, a map as a two-column table, an array of maps as a table with one column per key,
 //! anything else as rhai prints it.
 
-use crate::context::column_orders::ColumnOrders;
 use chrono::DateTime;
 use rhai::{Array, Dynamic, Map};
 use std::collections::BTreeSet;
+
+/// The order of the query whose columns are exactly these keys, if one returned them (the
+/// run's `column_orders`): a map sorts its keys.
+pub type QueryOrder<'a> = &'a dyn Fn(&BTreeSet<&str>) -> Option<Vec<String>>;
 
 /// A map or array in a table cell wider than this is folded to its size.
 const FOLD_WIDTH: usize = 40;
 
 /// The text to show for `value`, or none for `()`. Query results show their columns in the
 /// query's order (`orders`).
-pub fn render(value: &Dynamic, orders: &ColumnOrders) -> Option<String> {
+pub fn render(value: &Dynamic, orders: QueryOrder) -> Option<String> {
     if value.is_unit() {
         return None;
     }
@@ -44,21 +47,15 @@ pub fn render(value: &Dynamic, orders: &ColumnOrders) -> Option<String> {
 }
 
 /// A map's keys: in the order of the query that returned it, else sorted.
-fn ordered_keys(map: &Map, orders: &ColumnOrders) -> Vec<String> {
+fn ordered_keys(map: &Map, orders: QueryOrder) -> Vec<String> {
     let keys: BTreeSet<&str> = map.keys().map(|k| k.as_str()).collect();
-    orders
-        .order_of(&keys)
-        .unwrap_or_else(|| keys.iter().map(|k| (*k).to_string()).collect())
+    orders(&keys).unwrap_or_else(|| keys.iter().map(|k| (*k).to_string()).collect())
 }
 
 /// An array of maps as a table: one row per map, the columns given (in that order), else the
 /// order of the query that returned them, else every key met, in the order met. A row that is
 /// not a map is one cell. Unix times show as dates, and wide maps and arrays are folded.
-pub fn rows_table(
-    items: &[Dynamic],
-    columns: Option<Vec<String>>,
-    orders: &ColumnOrders,
-) -> String {
+pub fn rows_table(items: &[Dynamic], columns: Option<Vec<String>>, orders: QueryOrder) -> String {
     let maps: Vec<Map> = items
         .iter()
         .map(|i| match i.read_lock::<Map>() {
@@ -76,7 +73,7 @@ pub fn rows_table(
             }
         }
         let keys: BTreeSet<&str> = met.iter().map(String::as_str).collect();
-        orders.order_of(&keys).unwrap_or(met)
+        orders(&keys).unwrap_or(met)
     });
     let rows = maps
         .iter()
@@ -175,11 +172,10 @@ pub fn table(header: &[String], rows: Vec<Vec<String>>) -> String {
 #[cfg(test)]
 mod tests {
     use super::render as render_with;
-    use crate::context::column_orders::ColumnOrders;
     use rhai::{Array, Dynamic, Map};
 
     fn render(value: &Dynamic) -> Option<String> {
-        render_with(value, &ColumnOrders::default())
+        render_with(value, &|_| None)
     }
 
     fn map(pairs: &[(&str, Dynamic)]) -> Map {
@@ -219,8 +215,9 @@ mod tests {
 
     #[test]
     fn query_rows_keep_the_query_s_column_order() {
-        let orders = ColumnOrders::default();
-        orders.remember(vec!["id".into(), "full_name".into(), "email".into()]);
+        let query = |_: &std::collections::BTreeSet<&str>| {
+            Some(vec!["id".into(), "full_name".into(), "email".into()])
+        };
         let rows: Array = vec![
             map(&[
                 ("email", "a@x".into()),
@@ -229,7 +226,7 @@ mod tests {
             ])
             .into(),
         ];
-        let text = render_with(&rows.into(), &orders).expect("text");
+        let text = render_with(&rows.into(), &query).expect("text");
         assert!(text.starts_with("id │ full_name │ email"), "{text}");
     }
 

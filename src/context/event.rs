@@ -137,6 +137,9 @@ pub enum Event {
         total: usize,
         attempt: u32,
         attempts: u32,
+        /// The hosts this attempt fans out over; none (0) on this machine.
+        #[serde(default, skip_serializing_if = "is_zero")]
+        hosts: usize,
     },
     Output {
         step: Option<String>,

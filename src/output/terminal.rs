@@ -3,6 +3,7 @@
 
 use super::action_line::action_line;
 use super::console::{out, outln};
+use super::fleet_progress::FleetProgress;
 use super::host_table::HostTable;
 use super::left_out::left_out;
 use super::style::{Style, understands_escapes};
@@ -21,6 +22,8 @@ pub struct TerminalView {
     spinner: Mutex<Option<ProgressBar>>,
     animate: bool,
     hosts: Mutex<HostTable>,
+    /// The running step's count of hosts, when it fans out.
+    fleet: Mutex<Option<FleetProgress>>,
 }
 
 impl Default for TerminalView {
@@ -31,6 +34,7 @@ impl Default for TerminalView {
             animate: understands_escapes(&std::io::stdout())
                 && understands_escapes(&std::io::stderr()),
             hosts: Mutex::default(),
+            fleet: Mutex::default(),
         }
     }
 }
@@ -74,6 +78,26 @@ impl TerminalView {
             .spinner
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(bar);
+    }
+
+    /// Counts a host done in the running fan-out, in the spinner's message.
+    fn count_host(&self, ok: bool) {
+        let mut fleet = self
+            .fleet
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let Some(progress) = fleet.as_mut() else {
+            return;
+        };
+        progress.finished(ok);
+        if let Some(bar) = self
+            .spinner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .as_ref()
+        {
+            bar.set_message(progress.message());
+        }
     }
 
     fn stop_spinning(&self) {
@@ -187,6 +211,7 @@ impl EventSink for TerminalView {
                 total,
                 attempt,
                 attempts,
+                hosts,
             } => {
                 let retry = if *attempt > 1 {
                     format!(" (attempt {attempt}/{attempts})")
@@ -198,7 +223,13 @@ impl EventSink for TerminalView {
                     s.bold(&format!("[{index}/{total}]")),
                     s.bold(step)
                 ));
-                self.spin(format!("{step} — {title}"));
+                let label = format!("{step} — {title}");
+                let fleet = FleetProgress::start(label.clone(), *hosts);
+                self.spin(fleet.as_ref().map_or(label, FleetProgress::message));
+                *self
+                    .fleet
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner) = fleet;
             }
             Event::Output {
                 stream, line, host, ..
@@ -230,6 +261,9 @@ impl EventSink for TerminalView {
                 ..
             } => {
                 self.tally(|t| t.finished(host, *phase, *ok, error.as_deref()));
+                if *phase == Phase::Body {
+                    self.count_host(*ok);
+                }
                 let took = duration::elapsed(Duration::from_millis(*duration_ms));
                 match error {
                     // The error itself is told by the step's failure or a warning.

@@ -176,7 +176,9 @@ fn wait_until(
 fn log_table(ctx: &RunContext, rows: &Dynamic, columns: Option<Vec<String>>) {
     let text = match rows.read_lock::<rhai::Array>() {
         Some(items) if !items.is_empty() => {
-            crate::value_table::rows_table(&items, columns, &ctx.column_orders)
+            crate::value_table::rows_table(&items, columns, &|keys| {
+                ctx.column_orders.order_of(keys)
+            })
         }
         Some(_) => "(no rows)".to_string(),
         None => rows.to_string(),

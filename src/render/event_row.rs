@@ -53,6 +53,7 @@ pub fn describe(event: &Event, local: &str) -> Described {
             total,
             attempt,
             attempts,
+            ..
         } => {
             let attempt = if *attempts > 1 {
                 format!(", attempt {attempt} of {attempts}")

@@ -40,6 +40,7 @@ impl Runner<'_> {
                 total,
                 attempt,
                 attempts,
+                hosts: pending.iter().filter(|slot| slot.host().is_some()).count(),
             });
             let started = Instant::now();
             let spread = self.on(&step.body, moment, &pending, place.policy, None);

@@ -32,6 +32,7 @@ fn started(step: &str, attempt: u32, attempts: u32) -> Event {
         total: 2,
         attempt,
         attempts,
+        hosts: 0,
     }
 }
 

@@ -161,7 +161,9 @@ impl Workspace {
             .eval_ast_with_scope::<Dynamic>(&mut self.scope, &program);
         match result {
             Ok(value) => {
-                if let Some(text) = value_table::render(&value, &self.ctx.column_orders) {
+                if let Some(text) =
+                    value_table::render(&value, &|keys| self.ctx.column_orders.order_of(keys))
+                {
                     out(&self.ctx.mask(&text));
                 }
             }
