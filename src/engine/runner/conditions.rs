@@ -8,7 +8,8 @@ use crate::context::event::{Event, GuardStatus, Level, Phase};
 use crate::context::unknown_value::Unknown;
 use crate::diagnostic::error_kind::ErrorKind;
 use crate::engine::evaluator::{Failure, Slot};
-use crate::language::ast::{Body, Guard, Step};
+use crate::engine::let_values::{self, ValueFailure};
+use crate::language::ast::{Body, Guard, Procedure, Step};
 
 /// What a condition answered on one slot.
 enum Answer {
@@ -49,6 +50,21 @@ impl Runner<'_> {
             (slot, answer)
         });
         done.chain(failed).collect()
+    }
+
+    /// Computes the procedure's `let` values, before its guards; a value that fails is
+    /// reported as a failed guard (nothing runs), and is unknown for the rest of a plan.
+    pub(super) fn values(&self, procedure: &Procedure) -> bool {
+        let failures = let_values::compute(&self.evaluator(), self.runbook, procedure);
+        for ValueFailure { name, failure } in &failures {
+            self.ctx.emit(&Event::GuardChecked {
+                title: format!("value `{name}`"),
+                status: GuardStatus::Failed,
+                message: Some(failure.describe()),
+                error_kind: Some(failure.kind),
+            });
+        }
+        failures.is_empty()
     }
 
     /// Evaluates every guard (on each slot of `place`), reporting each; true when none failed.

@@ -1,0 +1,108 @@
+//! The checks of `let` values: each expression compiles with the names before it (a name
+//! declared further down is a use before its definition), names are declared once, nothing
+//! assigns to a constant (parameter, secret, value, published value), and every value is read.
+
+use super::{Checker, Names};
+use crate::diagnostic::rhai_position::span_in_body;
+use crate::language::ast::{Body, Procedure, ValueDecl};
+use crate::language::reserved_words::RHAI_RESERVED;
+use crate::language::script_scan::Scan;
+use std::collections::HashMap;
+
+impl Checker<'_> {
+    /// Checks `values` in order, each seeing the names before it, and adds them to `names`.
+    pub(super) fn values(&mut self, values: &[ValueDecl], names: &mut Names) {
+        for (index, value) in values.iter().enumerate() {
+            names.later = values[index..]
+                .iter()
+                .map(|v| (v.name.text.clone(), v.name.span.start.line))
+                .collect();
+            names.defining = Some(value.name.text.clone());
+            self.body(&value.expr, names);
+            names.later = HashMap::new();
+            names.defining = None;
+            names.value(&value.name.text);
+        }
+    }
+
+    /// A procedure's own values: named once, and by no name of the runbook.
+    pub(super) fn procedure_value_names(&mut self, procedure: &Procedure) {
+        let runbook = self.runbook;
+        let mut seen: HashMap<&str, &str> = runbook
+            .params
+            .iter()
+            .map(|p| (p.name.text.as_str(), "parameter"))
+            .chain(
+                runbook
+                    .secrets
+                    .iter()
+                    .map(|s| (s.name.text.as_str(), "secret")),
+            )
+            .chain(
+                runbook
+                    .modules
+                    .iter()
+                    .map(|m| (m.alias.text.as_str(), "module")),
+            )
+            .chain(
+                runbook
+                    .values
+                    .iter()
+                    .map(|v| (v.name.text.as_str(), "value")),
+            )
+            .collect();
+        for value in &procedure.values {
+            let name = &value.name;
+            if RHAI_RESERVED.contains(&name.text.as_str()) {
+                self.error(
+                    name.span,
+                    format!(
+                        "`{}` is reserved by rhai and cannot name a value",
+                        name.text
+                    ),
+                );
+            }
+            if let Some(first) = seen.insert(&name.text, "value") {
+                self.error(
+                    name.span,
+                    format!("`{}` is already declared as a {first}", name.text),
+                );
+            }
+        }
+    }
+
+    /// Assignments in `body` to a name declared outside it: a parameter, secret, value or
+    /// published value is a constant.
+    pub(super) fn assignments(&mut self, body: &Body, scan: &Scan, names: &Names) {
+        for (name, at) in &scan.assigned {
+            if scan.declared.contains(name) {
+                continue;
+            }
+            if let Some(kind) = names.constant_kind(name) {
+                let span = span_in_body(body.origin, *at);
+                self.error(span, format!("`{name}` is a {kind}: it cannot be assigned"))
+                    .help = Some(format!(
+                    "copy it into a local of the body first: `let my_{name} = {name};`"
+                ));
+            }
+        }
+    }
+
+    /// Warns about values nothing reads.
+    pub(super) fn unused_values(&mut self) {
+        let runbook = self.runbook;
+        let values = runbook
+            .values
+            .iter()
+            .chain(runbook.procedures.iter().flat_map(|p| &p.values));
+        for value in values {
+            if !self.variables_read.contains(&value.name.text) {
+                self.warning(
+                    value.name.span,
+                    format!("value `{}` is never used", value.name.text),
+                )
+                .help = Some("remove it, or read it in a body or a message".into());
+            }
+        }
+    }
+}
