@@ -248,6 +248,17 @@ pub struct ValueDecl {
     pub expr: Body,
 }
 
+impl ValueDecl {
+    /// The expression on one line, as listings and pages show it.
+    pub fn written(&self) -> String {
+        self.expr
+            .code
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
 /// `guard "title" { … }`.
 #[derive(Debug, Clone)]
 pub struct Guard {

@@ -137,6 +137,8 @@ struct Names {
     later: HashMap<String, usize>,
     /// The value being checked, while values are.
     defining: Option<String>,
+    /// The secrets, and the values built from one: what must not reach a command line.
+    secret_built: Vec<String>,
     published: Vec<String>,
     /// The names of `published`, and every name above: looked up once per word of each body,
     /// so that a procedure of thousands of steps is checked in linear time.
@@ -148,6 +150,7 @@ impl Names {
     fn new(params: Vec<String>, secrets: Vec<String>) -> Self {
         let known = params.iter().chain(&secrets).cloned().collect();
         Self {
+            secret_built: secrets.clone(),
             params,
             secrets,
             known,
@@ -467,13 +470,18 @@ impl Checker<'_> {
                     let span = span_in_body(body.origin, call.at);
                     self.error(span, call.message).help = call.help;
                 }
-                for leak in secret_flow::leaks(&ast, &names.secrets) {
+                for leak in secret_flow::leaks(&ast, &names.secret_built) {
                     let span = span_in_body(body.origin, leak.at);
+                    let what = if names.secrets.contains(&leak.secret) {
+                        format!("secret `{}`", leak.secret)
+                    } else {
+                        format!("value `{}`, built from a secret,", leak.secret)
+                    };
                     self.warning(
                         span,
                         format!(
-                            "secret `{}` reaches the command line of `{}`, where `ps` shows it to every user of the machine",
-                            leak.secret, leak.call
+                            "{what} reaches the command line of `{}`, where `ps` shows it to every user of the machine",
+                            leak.call
                         ),
                     )
                     .help = Some(format!(

@@ -18,10 +18,18 @@ impl Checker<'_> {
                 .map(|v| (v.name.text.clone(), v.name.span.start.line))
                 .collect();
             names.defining = Some(value.name.text.clone());
-            self.body(&value.expr, names);
+            let scan = self.body(&value.expr, names);
             names.later = HashMap::new();
             names.defining = None;
             names.value(&value.name.text);
+            let from_secret = scan.is_some_and(|scan| {
+                scan.variables
+                    .iter()
+                    .any(|(read, _)| names.secret_built.contains(read))
+            });
+            if from_secret {
+                names.secret_built.push(value.name.text.clone());
+            }
         }
     }
 
