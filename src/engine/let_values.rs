@@ -9,7 +9,7 @@ use crate::context::event::Phase;
 use crate::context::run_context::{RunContext, UNKNOWN_OPEN};
 use crate::language::ast::{Procedure, Runbook, ValueDecl};
 use crate::language::{needs, script_scan};
-use rhai::{Array, Dynamic, Map};
+use rhai::{AST, Array, Dynamic, Expr, Map, Position, Stmt};
 use std::collections::HashSet;
 
 /// A value whose expression failed.
@@ -66,20 +66,76 @@ fn compute_these(
                 ctx.unknown_value(&format!("value {name}"))
             }
         };
-        let reads_secret = evaluator.compiled.get(&decl.expr).is_some_and(|ast| {
-            script_scan::scan(ast)
-                .variables
-                .iter()
-                .any(|(read, _)| secret_built.contains(read.as_str()))
-        });
-        if reads_secret {
-            secret_built.insert(name);
-            mask_texts(ctx, &value);
+        if let Some(ast) = evaluator.compiled.get(&decl.expr) {
+            match from_secrets(ast, &secret_built) {
+                FromSecrets::Nothing => {}
+                FromSecrets::Fields(fields) => {
+                    secret_built.insert(name);
+                    if let Some(map) = value.read_lock::<Map>() {
+                        for field in &fields {
+                            map.get(field.as_str())
+                                .iter()
+                                .for_each(|v| mask_texts(ctx, v));
+                        }
+                    }
+                }
+                FromSecrets::Whole => {
+                    secret_built.insert(name);
+                    mask_texts(ctx, &value);
+                }
+            }
         }
         values.push((name.to_string(), value));
         ctx.set_values(values.clone());
     }
     failures
+}
+
+/// What part of a value is built from a secret.
+enum FromSecrets {
+    Nothing,
+    /// These fields of a map literal (`#{auth: `Bearer ${token}`, user: "deploy"}`: `auth`).
+    Fields(Vec<String>),
+    Whole,
+}
+
+/// Which part of the value of `ast` reads one of `secret_built`. The variables of a map
+/// literal's field are those written between its start and the next field's.
+fn from_secrets(ast: &AST, secret_built: &HashSet<&str>) -> FromSecrets {
+    let reads: Vec<Position> = script_scan::scan(ast)
+        .variables
+        .into_iter()
+        .filter(|(read, _)| secret_built.contains(read.as_str()))
+        .map(|(_, at)| at)
+        .collect();
+    if reads.is_empty() {
+        return FromSecrets::Nothing;
+    }
+    let [Stmt::Expr(expr)] = ast.statements() else {
+        return FromSecrets::Whole;
+    };
+    let Expr::Map(map, _) = expr.as_ref() else {
+        return FromSecrets::Whole;
+    };
+    let place = |at: Position| (at.line().unwrap_or(0), at.position().unwrap_or(0));
+    let starts: Vec<(usize, usize)> = map
+        .0
+        .iter()
+        .map(|(_, v)| place(v.start_position()))
+        .collect();
+    let fields = map
+        .0
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| {
+            reads.iter().any(|at| {
+                let at = place(*at);
+                at >= starts[*i] && starts.get(i + 1).is_none_or(|next| at < *next)
+            })
+        })
+        .map(|(_, (key, _))| key.name.to_string())
+        .collect();
+    FromSecrets::Fields(fields)
 }
 
 /// Masks every text inside a value built from a secret: the value itself may be derived

@@ -430,7 +430,7 @@ impl Checker<'_> {
                     did_you_mean(name, names.all()).map(|m| format!("did you mean `${{{m}}}`?"));
                 self.warning(
                     span,
-                    format!("`${{{reference}}}` names no parameter, secret, value or value published before it: it shows as ⟨{reference}⟩"),
+                    format!("`${{{reference}}}` names no parameter, secret or value published before it: it shows as ⟨{reference}⟩"),
                 )
                 .help = help;
             } else {
@@ -470,25 +470,7 @@ impl Checker<'_> {
                     let span = span_in_body(body.origin, call.at);
                     self.error(span, call.message).help = call.help;
                 }
-                for leak in secret_flow::leaks(&ast, &names.secret_built) {
-                    let span = span_in_body(body.origin, leak.at);
-                    let what = if names.secrets.contains(&leak.secret) {
-                        format!("secret `{}`", leak.secret)
-                    } else {
-                        format!("value `{}`, built from a secret,", leak.secret)
-                    };
-                    self.warning(
-                        span,
-                        format!(
-                            "{what} reaches the command line of `{}`, where `ps` shows it to every user of the machine",
-                            leak.call
-                        ),
-                    )
-                    .help = Some(format!(
-                        "pass it in the environment (#{{env: #{{VAR: {}}}}}) or on standard input (#{{stdin: {}}})",
-                        leak.secret, leak.secret
-                    ));
-                }
+                self.secret_leaks(body, &ast, names);
                 if self.keep == Keep::Compiled {
                     self.compiled.asts.insert(body.origin, ast);
                 }
@@ -510,19 +492,7 @@ impl Checker<'_> {
                         let own = lenient
                             .as_ref()
                             .is_some_and(|s| s.published.iter().any(|(p, _)| p == name));
-                        if let Some(line) = names.later.get(name.as_str()) {
-                            let (message, help) = if names.defining.as_deref()
-                                == Some(name.as_str())
-                            {
-                                (format!("value `{name}` is used in its own definition"), "a value is computed from parameters, secrets and the values declared before it".to_string())
-                            } else {
-                                (
-                                    format!("value `{name}` is used before its definition"),
-                                    format!(
-                                        "`{name}` is defined on line {line}: declare it before the values that read it"
-                                    ),
-                                )
-                            };
+                        if let Some((message, help)) = Self::early_use(name, names) {
                             self.error(span, message).help = Some(help);
                             return None;
                         }
@@ -549,6 +519,29 @@ impl Checker<'_> {
                 d.help = help;
                 lenient
             }
+        }
+    }
+
+    /// Warns where a secret, or a value built from one, reaches a command line.
+    fn secret_leaks(&mut self, body: &Body, ast: &AST, names: &Names) {
+        for leak in secret_flow::leaks(ast, &names.secret_built) {
+            let span = span_in_body(body.origin, leak.at);
+            let what = if names.secrets.contains(&leak.secret) {
+                format!("secret `{}`", leak.secret)
+            } else {
+                format!("value `{}`, built from a secret,", leak.secret)
+            };
+            self.warning(
+                span,
+                format!(
+                    "{what} reaches the command line of `{}`, where `ps` shows it to every user of the machine",
+                    leak.call
+                ),
+            )
+            .help = Some(format!(
+                "pass it in the environment (#{{env: #{{VAR: {}}}}}) or on standard input (#{{stdin: {}}})",
+                leak.secret, leak.secret
+            ));
         }
     }
 

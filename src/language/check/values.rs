@@ -33,6 +33,26 @@ impl Checker<'_> {
         }
     }
 
+    /// A value read, while values are checked, before the line that defines it (or in its own
+    /// definition): the error and its help.
+    pub(super) fn early_use(name: &str, names: &Names) -> Option<(String, String)> {
+        let line = names.later.get(name)?;
+        Some(if names.defining.as_deref() == Some(name) {
+            (
+                format!("value `{name}` is used in its own definition"),
+                "a value is computed from parameters, secrets and the values declared before it"
+                    .to_string(),
+            )
+        } else {
+            (
+                format!("value `{name}` is used before its definition"),
+                format!(
+                    "`{name}` is defined on line {line}: declare it before the values that read it"
+                ),
+            )
+        })
+    }
+
     /// A procedure's own values: named once, and by no name of the runbook.
     pub(super) fn procedure_value_names(&mut self, procedure: &Procedure) {
         let runbook = self.runbook;
