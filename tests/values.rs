@@ -330,3 +330,25 @@ fn a_fan_out_over_ssh_hosts_sees_one_value_computed_once_here() {
         assert_eq!(seen.trim(), format!("shop {}", here.trim()), "{host}");
     }
 }
+
+#[test]
+fn the_repl_has_the_runbooks_values_as_variables_and_computes_them_again_after_set() {
+    let out = Test::new()
+        .runbook(
+            r#"runbook "r" {
+  param label: string = "first"
+  let path = `/srv/${label}`;
+  procedure p {
+    step s { log(`step sees ${path}`); }
+  }
+}"#,
+        )
+        .env("RUNBOOK_HISTORY", "")
+        .args(["repl", "main.rb42"])
+        .stdin("path\n:set label second\npath\n:step s\n")
+        .run();
+    out.code(0)
+        .stdout_has("/srv/first\n")
+        .stdout_has("/srv/second\n")
+        .stdout_has("step sees /srv/second");
+}
