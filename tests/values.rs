@@ -352,3 +352,36 @@ fn the_repl_has_the_runbooks_values_as_variables_and_computes_them_again_after_s
         .stdout_has("/srv/second\n")
         .stdout_has("step sees /srv/second");
 }
+
+#[test]
+fn list_and_doc_show_the_values_as_written() {
+    let test = Test::new().runbook(
+        r#"runbook "l" {
+  param dir: string = "/srv"
+  let app = #{dir: dir,
+    name: "shop"};
+  procedure p {
+    let marker = `${app.dir}/m`;
+    step s { sh(["touch", marker]); }
+  }
+}"#,
+    );
+    let list = Test::new()
+        .args(["list"])
+        .arg_path(&test.path().join("main.rb42"))
+        .run();
+    list.code(0)
+        .stdout_has("values\n  app = #{dir: dir, name: \"shop\"}\n")
+        .stdout_has("      let marker = `${app.dir}/m`\n");
+    let json = Test::new()
+        .args(["list", "--format", "json"])
+        .arg_path(&test.path().join("main.rb42"))
+        .run();
+    json.code(0).stdout_has(r#""name": "marker""#);
+    let page = test.args(["doc", "main.rb42"]).run();
+    page.code(0)
+        .stdout_has("## Values")
+        .stdout_has("| `app` | `#{dir: dir, name: \"shop\"}` |")
+        .stdout_has("**Values:** `marker` = `` `${app.dir}/m` ``")
+        .stdout_has("touch /srv/m");
+}

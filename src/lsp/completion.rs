@@ -146,4 +146,23 @@ mod tests {
         }
         assert!(labels.contains(&"m0::archive".to_string()));
     }
+
+    #[test]
+    fn a_body_is_offered_the_values_with_their_expression() {
+        let text = "runbook \"r\" {\n  let app = #{name: \"shop\"};\n  procedure p {\n    let marker = app.name + \".m\";\n    step s { log(marker); }\n  }\n}\n";
+        let parsed = parser::load_bytes(Path::new("r.rb42"), text.as_bytes()).expect("parses");
+        let offered: Vec<(String, Option<String>)> = items(Some(&parsed), Place::Body)
+            .into_iter()
+            .map(|i| (i.label, i.detail))
+            .collect();
+        for (label, detail) in [
+            ("app", "value = #{name: \"shop\"}"),
+            ("marker", "value = app.name + \".m\""),
+        ] {
+            assert!(
+                offered.contains(&(label.to_string(), Some(detail.to_string()))),
+                "{label}: {offered:?}"
+            );
+        }
+    }
 }
