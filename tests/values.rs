@@ -145,15 +145,16 @@ fn check_reports_each_mistake_with_values_at_its_place() {
 }
 
 #[test]
-fn check_warns_about_a_value_nothing_reads_and_accepts_one_read_in_a_message() {
+fn check_warns_about_a_value_nothing_reads_or_that_reads_the_clock() {
     let out = Test::new()
         .runbook(
             r#"runbook "w" {
   let unused = 1;
   let shown = #{name: "shop"};
+  let stamp = `/srv/releases/${now("%Y%m%d")}`;
   procedure p {
     confirm "Relancer ${shown.name} ?"
-    step s { log("ok") }
+    step s { log(stamp) }
   }
 }"#,
         )
@@ -161,7 +162,8 @@ fn check_warns_about_a_value_nothing_reads_and_accepts_one_read_in_a_message() {
         .run();
     out.code(0)
         .stderr_has("warning: value `unused` is never used\n --> main.rb42:2:7")
-        .stderr_has("checked 1 file: 0 errors, 1 warning");
+        .stderr_has("warning: value `stamp` reads the clock: `resume` and `rollback RUN` compute it again, at another time\n --> main.rb42:4:32")
+        .stderr_has("checked 1 file: 0 errors, 2 warnings");
 }
 
 #[test]

@@ -7,7 +7,11 @@ use crate::diagnostic::rhai_position::span_in_body;
 use crate::language::ast::{Body, Procedure, ValueDecl};
 use crate::language::reserved_words::RHAI_RESERVED;
 use crate::language::script_scan::Scan;
+use rhai::{ASTNode, Expr, Scope};
 use std::collections::HashMap;
+
+/// Functions whose answer changes from one run to the next.
+const CLOCK: &[&str] = &["now", "timestamp"];
 
 impl Checker<'_> {
     /// Checks `values` in order, each seeing the names before it, and adds them to `names`.
@@ -19,6 +23,7 @@ impl Checker<'_> {
                 .collect();
             names.defining = Some(value.name.text.clone());
             let scan = self.body(&value.expr, names);
+            self.time_dependent(value);
             names.later = HashMap::new();
             names.defining = None;
             names.value(&value.name.text);
@@ -51,6 +56,50 @@ impl Checker<'_> {
                 ),
             )
         })
+    }
+
+    /// Warns about a value that reads the clock: `resume` and `rollback RUN` compute values
+    /// again from the journaled parameters, and would get another time.
+    fn time_dependent(&mut self, value: &ValueDecl) {
+        let Some(ast) = self.compiled.get(&value.expr).cloned().or_else(|| {
+            self.engine
+                .compile_with_scope(&Self::declared_words(&value.expr), &value.expr.code)
+                .ok()
+        }) else {
+            return;
+        };
+        let mut at = None;
+        ast.walk(&mut |path: &[ASTNode]| {
+            if let Some(ASTNode::Expr(Expr::FnCall(call, pos))) = path.last()
+                && call.namespace.is_empty()
+                && CLOCK.contains(&call.name.as_str())
+                && at.is_none()
+            {
+                at = Some(*pos);
+            }
+            true
+        });
+        if let Some(at) = at {
+            self.warning(
+                span_in_body(value.expr.origin, at),
+                format!(
+                    "value `{}` reads the clock: `resume` and `rollback RUN` compute it again, at another time",
+                    value.name.text
+                ),
+            )
+            .help = Some(
+                "compute it in a step and `publish` it: the journal keeps published values".into(),
+            );
+        }
+    }
+
+    /// A scope declaring every word of `body` (its names are checked elsewhere).
+    fn declared_words(body: &Body) -> Scope<'static> {
+        let mut scope = Scope::new();
+        for word in body.words() {
+            scope.push(word.to_string(), ());
+        }
+        scope
     }
 
     /// A procedure's own values: named once, and by no name of the runbook.
