@@ -189,6 +189,7 @@ fn a_plan_computes_values_and_a_value_built_from_an_unknown_is_unknown() {
         .args(["plan", "main.rb42"])
         .run();
     out.code(0)
+        .stdout_has("Guards\n  value `host_name` — ✓ passes\n      read   local$ hostname\n")
         .stdout_has("confirm before `s`: Relancer shop sur ⟨value label⟩ ?")
         .stdout_has("change local$ touch /srv/app/known")
         .stdout_has("might  local$ touch '/srv/app/⟨output of hostname⟩'")

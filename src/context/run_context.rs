@@ -54,6 +54,8 @@ pub struct RunContext {
     learned: Mutex<Vec<String>>,
     cursor: Mutex<Cursor>,
     unknown_used: AtomicBool,
+    /// An action was recorded since [`RunContext::take_acted`] last looked.
+    acted: AtomicBool,
     /// The origin of the last unknown value handed out (`⟨…⟩`).
     last_unknown: Mutex<String>,
     declined: AtomicBool,
@@ -91,6 +93,7 @@ impl RunContext {
             learned: Mutex::new(Vec::new()),
             cursor: Mutex::new(Cursor::default()),
             unknown_used: AtomicBool::new(false),
+            acted: AtomicBool::new(false),
             last_unknown: Mutex::new(String::new()),
             declined: AtomicBool::new(false),
             values: Mutex::new(Vec::new()),
@@ -239,6 +242,7 @@ impl RunContext {
             ),
             (effect, _) => (effect, None),
         };
+        self.acted.store(true, Ordering::SeqCst);
         let cursor = self.cursor();
         self.emit(&Event::Action {
             step: cursor.step,
@@ -326,6 +330,11 @@ impl RunContext {
     /// Whether a placeholder was handed out since the last call (and resets the mark).
     pub fn take_unknown_used(&self) -> bool {
         self.unknown_used.swap(false, Ordering::SeqCst)
+    }
+
+    /// Whether an action was recorded since the last call (and resets the mark).
+    pub fn take_acted(&self) -> bool {
+        self.acted.swap(false, Ordering::SeqCst)
     }
 
     pub fn mark_declined(&self) {

@@ -12,25 +12,27 @@ use crate::language::{needs, script_scan};
 use rhai::{AST, Array, Dynamic, Expr, Map, Position, Stmt};
 use std::collections::HashSet;
 
-/// A value whose expression failed.
-pub struct ValueFailure {
+/// A value computed: whether its expression ran a command (a plan lists those with their
+/// commands), and why it failed, if it did (it is unknown then).
+pub struct Computed {
     pub name: String,
-    pub failure: Failure,
+    pub acted: bool,
+    pub failure: Option<Failure>,
 }
 
 /// Computes the values `procedure` reads into the run's context. Every value is computed, even
-/// after one failed (a plan shows them all; that one is unknown); the failures come back.
+/// after one failed (a plan shows them all; that one is unknown).
 pub fn compute(
     evaluator: &Evaluator<'_>,
     runbook: &Runbook,
     procedure: &Procedure,
-) -> Vec<ValueFailure> {
+) -> Vec<Computed> {
     let needed = needs::values(runbook, procedure, evaluator.compiled);
     compute_these(evaluator, runbook, &needed)
 }
 
 /// Computes every value declared at the runbook's top (the REPL's session variables).
-pub fn compute_runbook(evaluator: &Evaluator<'_>, runbook: &Runbook) -> Vec<ValueFailure> {
+pub fn compute_runbook(evaluator: &Evaluator<'_>, runbook: &Runbook) -> Vec<Computed> {
     let all: Vec<&ValueDecl> = runbook.values.iter().collect();
     compute_these(evaluator, runbook, &all)
 }
@@ -39,7 +41,7 @@ fn compute_these(
     evaluator: &Evaluator<'_>,
     runbook: &Runbook,
     decls: &[&ValueDecl],
-) -> Vec<ValueFailure> {
+) -> Vec<Computed> {
     let ctx = evaluator.ctx;
     let mut secret_built: HashSet<&str> = runbook
         .secrets
@@ -47,25 +49,26 @@ fn compute_these(
         .map(|s| s.name.text.as_str())
         .collect();
     let mut values: Vec<(String, Dynamic)> = Vec::new();
-    let mut failures = Vec::new();
+    let mut computed = Vec::new();
     ctx.set_values(Vec::new());
     for decl in decls {
         let name = decl.name.text.as_str();
         // Computed like a guard: here, its commands only read.
         ctx.enter(None, Phase::Guard);
         ctx.take_unknown_used();
-        let value = match evaluator.evaluate(&decl.expr, &Slot::Here) {
-            Ok(value) => value,
-            Err(failure) => {
-                if !failure.from_unknown {
-                    failures.push(ValueFailure {
-                        name: name.to_string(),
-                        failure,
-                    });
-                }
-                ctx.unknown_value(&format!("value {name}"))
-            }
+        ctx.take_acted();
+        let (value, failure) = match evaluator.evaluate(&decl.expr, &Slot::Here) {
+            Ok(value) => (value, None),
+            Err(failure) => (
+                ctx.unknown_value(&format!("value {name}")),
+                (!failure.from_unknown).then_some(failure),
+            ),
         };
+        computed.push(Computed {
+            name: name.to_string(),
+            acted: ctx.take_acted(),
+            failure,
+        });
         if let Some(ast) = evaluator.compiled.get(&decl.expr) {
             match from_secrets(ast, &secret_built) {
                 FromSecrets::Nothing => {}
@@ -88,7 +91,7 @@ fn compute_these(
         values.push((name.to_string(), value));
         ctx.set_values(values.clone());
     }
-    failures
+    computed
 }
 
 /// What part of a value is built from a secret.

@@ -324,7 +324,8 @@ impl Workspace {
             };
             let failed: BTreeSet<String> = let_values::compute_runbook(&evaluator, &loaded.runbook)
                 .into_iter()
-                .map(|f| f.name)
+                .filter(|c| c.failure.is_some())
+                .map(|c| c.name)
                 .collect();
             values.extend(
                 self.ctx
