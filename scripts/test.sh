@@ -40,6 +40,9 @@ command -v docker >/dev/null 2>&1 || need_packages+=(docker.io)
 if ! docker compose version >/dev/null 2>&1 && ! docker-compose version >/dev/null 2>&1; then
   need_packages+=(docker-compose)
 fi
+# tests/registry_env.rs runs a real registry on loopback (Distribution's `docker-registry`) for
+# the deploys that pull their images: tests/seed_003_pull.rs, and the pull in tests/docker.rs.
+command -v docker-registry >/dev/null 2>&1 || need_packages+=(docker-registry)
 # The SQL tests start their own PostgreSQL clusters (tests/postgres_env.rs) from the server's
 # binaries, which Debian keeps under /usr/lib/postgresql/<version>/bin, outside PATH.
 if ! command -v initdb >/dev/null 2>&1 && [ ! -x /usr/local/bin/initdb ] &&
@@ -56,6 +59,15 @@ if [ ${#need_packages[@]} -gt 0 ]; then
   say "installing ${need_packages[*]}"
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq "${need_packages[@]}"
+fi
+
+# The docker-registry package runs a registry of its own as a service (on port 5000); the tests
+# start theirs, one per test. Stopped and disabled where systemd runs, stopped where only the
+# init script does (a container), nothing where neither started it.
+if [ -d /run/systemd/system ]; then
+  $SUDO systemctl disable --now docker-registry >/dev/null 2>&1 || true
+elif [ -x /etc/init.d/docker-registry ]; then
+  $SUDO /etc/init.d/docker-registry stop >/dev/null 2>&1 || true
 fi
 
 # The SSH tests start their own sshd servers (tests/sshd.rs). sshd refuses to start without its

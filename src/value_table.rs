@@ -2,10 +2,17 @@
 //! text, a map as a two-column table, an array of maps as a table with one column per key,
 //! anything else as rhai prints it.
 
+use crate::context::column_orders::ColumnOrders;
+use chrono::DateTime;
 use rhai::{Array, Dynamic, Map};
+use std::collections::BTreeSet;
 
-/// The text to show for `value`, or none for `()`.
-pub fn render(value: &Dynamic) -> Option<String> {
+/// A map or array in a table cell wider than this is folded to its size.
+const FOLD_WIDTH: usize = 40;
+
+/// The text to show for `value`, or none for `()`. Query results show their columns in the
+/// query's order (`orders`).
+pub fn render(value: &Dynamic, orders: &ColumnOrders) -> Option<String> {
     if value.is_unit() {
         return None;
     }
@@ -17,9 +24,13 @@ pub fn render(value: &Dynamic) -> Option<String> {
         if map.is_empty() {
             return Some("#{}".into());
         }
-        let rows = map
-            .iter()
-            .map(|(k, v)| vec![k.to_string(), inline(v)])
+        let rows = ordered_keys(&map, orders)
+            .into_iter()
+            .map(|k| {
+                let v = &map[k.as_str()];
+                let cell = time_cell(&k, v).unwrap_or_else(|| inline(v));
+                vec![k, cell]
+            })
             .collect();
         return Some(table(&["key".into(), "value".into()], rows));
     }
@@ -27,14 +38,27 @@ pub fn render(value: &Dynamic) -> Option<String> {
         && !items.is_empty()
         && items.iter().all(|i| i.is_map())
     {
-        return Some(rows_table(&items, None));
+        return Some(rows_table(&items, None, orders));
     }
     Some(value.to_string())
 }
 
-/// An array of maps as a table: one row per map, the columns given (in that order), or else
-/// every key met, in the order met. A row that is not a map is one cell.
-pub fn rows_table(items: &[Dynamic], columns: Option<Vec<String>>) -> String {
+/// A map's keys: in the order of the query that returned it, else sorted.
+fn ordered_keys(map: &Map, orders: &ColumnOrders) -> Vec<String> {
+    let keys: BTreeSet<&str> = map.keys().map(|k| k.as_str()).collect();
+    orders
+        .order_of(&keys)
+        .unwrap_or_else(|| keys.iter().map(|k| (*k).to_string()).collect())
+}
+
+/// An array of maps as a table: one row per map, the columns given (in that order), else the
+/// order of the query that returned them, else every key met, in the order met. A row that is
+/// not a map is one cell. Unix times show as dates, and wide maps and arrays are folded.
+pub fn rows_table(
+    items: &[Dynamic],
+    columns: Option<Vec<String>>,
+    orders: &ColumnOrders,
+) -> String {
     let maps: Vec<Map> = items
         .iter()
         .map(|i| match i.read_lock::<Map>() {
@@ -51,18 +75,60 @@ pub fn rows_table(items: &[Dynamic], columns: Option<Vec<String>>) -> String {
                 }
             }
         }
-        met
+        let keys: BTreeSet<&str> = met.iter().map(String::as_str).collect();
+        orders.order_of(&keys).unwrap_or(met)
     });
     let rows = maps
         .iter()
         .map(|m| {
             columns
                 .iter()
-                .map(|c| m.get(c.as_str()).map(inline).unwrap_or_default())
+                .map(|c| m.get(c.as_str()).map(|v| cell(c, v)).unwrap_or_default())
                 .collect()
         })
         .collect();
     table(&columns, rows)
+}
+
+/// A table cell: a Unix time as a date, a wide map or array as its size, else [`inline`].
+fn cell(column: &str, value: &Dynamic) -> String {
+    if let Some(date) = time_cell(column, value) {
+        return date;
+    }
+    let text = inline(value);
+    if text.chars().count() <= FOLD_WIDTH {
+        return text;
+    }
+    if let Some(map) = value.read_lock::<Map>() {
+        return format!("#{{… {} keys}}", map.len());
+    }
+    if let Some(items) = value.read_lock::<Array>() {
+        return format!("[… {} items]", items.len());
+    }
+    text
+}
+
+/// A Unix time in seconds, in a column named for a time (`created`, `updated_at`, `time`…) and
+/// within 1990–2100, as a UTC date: `2026-12-04 09:30:00 UTC`.
+fn time_cell(column: &str, value: &Dynamic) -> Option<String> {
+    const PLAUSIBLE: std::ops::Range<i64> = 631_152_000..4_102_444_800;
+    let named = [
+        "created",
+        "updated",
+        "started",
+        "finished",
+        "time",
+        "timestamp",
+        "since",
+    ]
+    .contains(&column)
+        || column.ends_with("_at")
+        || column.ends_with("_time");
+    let seconds = value
+        .as_int()
+        .ok()
+        .filter(|s| named && PLAUSIBLE.contains(s))?;
+    DateTime::from_timestamp(seconds, 0).map(|d| d.format("%Y-%m-%d %H:%M:%S UTC").to_string())
 }
 
 /// A value on one line, as inside a table cell.
@@ -108,8 +174,13 @@ pub fn table(header: &[String], rows: Vec<Vec<String>>) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::render;
+    use super::render as render_with;
+    use crate::context::column_orders::ColumnOrders;
     use rhai::{Array, Dynamic, Map};
+
+    fn render(value: &Dynamic) -> Option<String> {
+        render_with(value, &ColumnOrders::default())
+    }
 
     fn map(pairs: &[(&str, Dynamic)]) -> Map {
         pairs
@@ -144,5 +215,43 @@ mod tests {
             render(&rows.into()).expect("text"),
             "name │ up   │ port\n─────┼──────┼─────\nweb  │ true │\ndb   │      │ 5432"
         );
+    }
+
+    #[test]
+    fn query_rows_keep_the_query_s_column_order() {
+        let orders = ColumnOrders::default();
+        orders.remember(vec!["id".into(), "full_name".into(), "email".into()]);
+        let rows: Array = vec![
+            map(&[
+                ("email", "a@x".into()),
+                ("full_name", "Ada".into()),
+                ("id", 1_i64.into()),
+            ])
+            .into(),
+        ];
+        let text = render_with(&rows.into(), &orders).expect("text");
+        assert!(text.starts_with("id │ full_name │ email"), "{text}");
+    }
+
+    #[test]
+    fn unix_times_show_as_dates_and_wide_maps_fold() {
+        let labels = map(&[
+            ("com.docker.compose.project", "shop".into()),
+            ("com.docker.compose.service", "web".into()),
+            ("com.docker.compose.version", "2.20.2".into()),
+        ]);
+        let rows: Array = vec![
+            map(&[
+                ("name", "shop-web-1".into()),
+                ("created", 1_733_304_600_i64.into()),
+                ("labels", labels.into()),
+                ("port", 5432_i64.into()),
+            ])
+            .into(),
+        ];
+        let text = render(&rows.into()).expect("text");
+        assert!(text.contains("2024-12-04 09:30:00 UTC"), "{text}");
+        assert!(text.contains("#{… 3 keys}"), "{text}");
+        assert!(text.contains("5432"), "a port is not a time: {text}");
     }
 }

@@ -3,6 +3,7 @@
 
 use crate::docker_env::{self, BUSYBOX, ComposeProject, Container, WEB_BROKEN, WEB_HEALTHY};
 use crate::harness::{Output, Test};
+use crate::registry_env::{self, Registry};
 use crate::sshd::{self, Sshd};
 
 /// Runs `body` as the only step of a runbook, with `name` given as `-p name=…`.
@@ -106,6 +107,32 @@ fn images_are_listed_tagged_removed_and_a_pull_fails_clearly() {
         &tag,
     );
     out.code(1).stdout_has("pull of registry.invalid/nothing:1");
+}
+
+#[test]
+fn a_pull_brings_an_image_from_a_registry_and_a_missing_tag_names_the_registry_s_answer() {
+    let registry = Registry::start();
+    let image = registry.push(BUSYBOX, "runbook-test/pulled", "1");
+    let missing = registry.reference("runbook-test/pulled", "9");
+    let out = step(
+        &format!(
+            r#"
+      let d = docker();
+      d.pull(name);
+      assert(d.images().some(|i| i.tags.contains(name)), "pulled");
+      d.pull("{missing}");
+    "#
+        ),
+        &image,
+    );
+    out.code(1)
+        .stdout_has(&format!("pull {image}: "))
+        .stdout_has(&format!("pull of {missing} on local"))
+        .stdout_has(&format!(
+            "failed: manifest for {missing} not found: manifest unknown"
+        ))
+        .stdout_lacks("not found on local");
+    assert!(registry_env::is_local(&image));
 }
 
 #[test]

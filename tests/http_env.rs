@@ -346,6 +346,7 @@ fn answer(request: &Request, state: &State) -> Response {
         .unwrap_or((request.path.as_str(), ""));
     match (request.method.as_str(), path) {
         ("GET" | "HEAD", "/ok") => Response::text(200, "ok"),
+        ("GET", "/line") => Response::text(200, "ok\n"),
         ("GET", "/fail") => Response::text(500, "boom"),
         ("GET", "/slow") => {
             let ms = query_value(query, "ms")

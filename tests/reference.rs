@@ -1,7 +1,10 @@
 //! The reference in grammar/README.md keeps up with the code: every primitive is in
 //! `primitives::NAMES` and documented as a call, every method of the `docker()` and `host()`
-//! handles is documented, and every public function of a stdlib module is in the stdlib table.
+//! handles is documented, every public function of a stdlib module is in the stdlib table, and
+//! the rhai traps it warns about are what a run does.
 
+use crate::harness::Test;
+use crate::http_env::HttpServer;
 use rhai::Dynamic;
 use runbook::context::confirmation_gate::ConfirmationGate;
 use runbook::context::event::{Discard, Mode};
@@ -139,4 +142,52 @@ fn every_public_stdlib_function_is_in_the_stdlib_table() {
         "public stdlib functions not shown as `name(…)` in their row of the stdlib table \
          (document them, or make helpers `private fn`): {missing:?}"
     );
+}
+
+/// The rhai traps the reference warns about (section 6) are what a run really does: if rhai
+/// changes one, the warning must change too.
+#[test]
+fn the_rhai_traps_in_the_reference_are_real() {
+    let text = reference();
+    for trap in [
+        "Backtick strings do not process escapes",
+        "`trim()` trims the string in place and returns `()`",
+        "trailing newline included",
+        "`parse_json(text)`",
+    ] {
+        assert!(
+            text.contains(trap),
+            "grammar/README.md no longer says: {trap}"
+        );
+    }
+    let server = HttpServer::start();
+    let out = Test::new()
+        .runbook(&format!(
+            r#"runbook "traps" {{
+  procedure p {{
+    step a {{
+      log(`tab: a\tb`);
+      let input = "  padded  ";
+      let name = input.trim();
+      log(`trim returned [${{name}}], input is [${{input}}], type ${{type_of(name)}}`);
+      log(`json: ${{parse_json(`{{"items": [{{"name": "x"}}]}}`).items[0].name}}`);
+      log(`sh: [${{sh("echo hi").stdout}}]`);
+      log(`http: [${{http_get("{url}").text}}]`);
+    }}
+  }}
+}}"#,
+            url = server.url("/line")
+        ))
+        .args(["run", "main.rb42"])
+        .run();
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    for line in [
+        r"tab: a\tb",
+        "trim returned [], input is [padded], type ()",
+        "json: x",
+        "sh: [hi]",
+        "http: [ok\n]",
+    ] {
+        assert!(out.stdout.contains(line), "no `{line}` in:\n{}", out.stdout);
+    }
 }

@@ -556,3 +556,43 @@ fn on_runs_a_command_on_every_host_of_a_group_tagged_by_host() {
     let b = out.stdout.find("b │ ✓").expect("b answered");
     assert!(a < b, "{}", out.stdout);
 }
+
+/// `SELECT id, full_name, email` shows in that order, in the REPL and through `log_table`,
+/// though a row is a map whose keys sort; a `created` Unix time shows as a date.
+#[test]
+fn query_results_keep_the_query_s_column_order() {
+    let test = Test::new();
+    let db = format!("sqlite://{}", test.path().join("app.db").display());
+    let out = session(
+        test,
+        &[],
+        &format!(
+            "let db = \"{db}\";\n\
+             execute(db, \"CREATE TABLE users (id int, full_name text, email text, created int)\");\n\
+             execute(db, \"INSERT INTO users VALUES (1, 'Ada Lovelace', 'ada@example.org', 1733304600)\");\n\
+             query(db, \"SELECT id, full_name, email, created FROM users\")\n\
+             query_one(db, \"SELECT email, id FROM users\")\n\
+             log_table(query(db, \"SELECT full_name, id FROM users\"));\n"
+        ),
+    );
+    out.code(0);
+    assert!(
+        out.stdout.contains(
+            "id │ full_name    │ email           │ created\n\
+             ───┼──────────────┼─────────────────┼────────────────────────\n\
+             1  │ Ada Lovelace │ ada@example.org │ 2024-12-04 09:30:00 UTC\n"
+        ),
+        "stdout:\n{}\nstderr:\n{}",
+        out.stdout,
+        out.stderr
+    );
+    assert!(
+        out.stdout.contains(
+            "key   │ value\n──────┼────────────────\nemail │ ada@example.org\nid    │ 1\n"
+        ),
+        "{}",
+        out.stdout
+    );
+    let logged = format!("{}{}", out.stdout, out.stderr);
+    assert!(logged.contains("full_name    │ id"), "{logged}");
+}

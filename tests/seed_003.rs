@@ -50,21 +50,27 @@ const MIGRATIONS: [(&str, &str); 2] = [
 
 /// How the stand-in server's Compose file is laid out.
 #[derive(Default)]
-struct Layout {
+pub(crate) struct Layout {
     /// The backend sleeps this many seconds before it listens (a booting backend).
-    boot_seconds: u32,
+    pub(crate) boot_seconds: u32,
     /// A `worker` service that starts only once the backend is healthy, as the seed's Celery
     /// services do: `up` fails when the backend never becomes healthy.
-    worker: bool,
+    pub(crate) worker: bool,
+    /// The image of the other services (`postgres`, `worker`): [`BUSYBOX`] when none, or the
+    /// same image pushed to a registry, for a deploy that pulls every service's image.
+    pub(crate) support_image: Option<String>,
 }
 
 /// The stand-in server: an sshd, a remote application directory, the Compose file to deploy.
-struct Stage {
+pub(crate) struct Stage {
     server: Sshd,
     test_dir: tempfile::TempDir,
-    app_dir: PathBuf,
-    project: String,
-    port: u16,
+    /// The application directory on the server.
+    pub(crate) app_dir: PathBuf,
+    /// The Compose project's name (the application directory's name).
+    pub(crate) project: String,
+    /// The backend's published port on loopback.
+    pub(crate) port: u16,
     database: String,
 }
 
@@ -74,7 +80,7 @@ impl Stage {
     }
 
     /// A stage laid out as `layout`, whose database is at migration `revision`.
-    fn with(layout: Layout, revision: &str) -> Stage {
+    pub(crate) fn with(layout: Layout, revision: &str) -> Stage {
         docker_env::images();
         let server = Sshd::start();
         let test_dir = tempfile::tempdir().expect("temp dir");
@@ -98,13 +104,14 @@ impl Stage {
             "version: \"2.4\"\nservices:\n  backend:\n    image: \"${{DOCKER_IMAGE}}:${{DOCKER_TAG}}\"\n    ports: [\"127.0.0.1:{port}:8080\"]\n    volumes: [\"{}:/app/migrations/versions:ro\"]\n    environment:\n      SQLALCHEMY_DATABASE_URI: \"postgresql://atmr@db/atmr\"{command}\n",
             migrations.display()
         );
+        let support = layout.support_image.as_deref().unwrap_or(BUSYBOX);
         // The seed's PostgreSQL service (the database itself is the test's PostgreSQL server).
         compose.push_str(&format!(
-            "  postgres:\n    image: \"{BUSYBOX}\"\n    command: [\"sh\", \"-c\", \"echo database system is ready to accept connections; exec /usr/local/bin/idle\"]\n"
+            "  postgres:\n    image: \"{support}\"\n    command: [\"sh\", \"-c\", \"echo database system is ready to accept connections; exec /usr/local/bin/idle\"]\n"
         ));
         if layout.worker {
             compose.push_str(&format!(
-                "  worker:\n    image: \"{BUSYBOX}\"\n    depends_on:\n      backend:\n        condition: service_healthy\n"
+                "  worker:\n    image: \"{support}\"\n    depends_on:\n      backend:\n        condition: service_healthy\n"
             ));
         }
         std::fs::write(
@@ -151,7 +158,7 @@ impl Stage {
     }
 
     /// Runs `procedure` with the stage's parameters, `changed` replacing some of them.
-    fn run_with(
+    pub(crate) fn run_with(
         &self,
         procedure: &str,
         tag: &str,
@@ -187,12 +194,12 @@ impl Stage {
         test.args(args.iter().map(String::as_str)).run()
     }
 
-    fn env_file(&self) -> String {
+    pub(crate) fn env_file(&self) -> String {
         std::fs::read_to_string(self.app_dir.join(".env")).unwrap_or_default()
     }
 
     /// The containers of the deployed project that are running.
-    fn running(&self) -> Vec<String> {
+    pub(crate) fn running(&self) -> Vec<String> {
         let ids = docker_env::docker(&[
             "ps",
             "-q",

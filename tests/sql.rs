@@ -451,3 +451,80 @@ fn parameters_are_shown_with_their_statement() {
             backup.display()
         ));
 }
+
+/// `database::dump` and `database::restore` on a `sqlite://` URL go through SQLite's backup
+/// API: the restore brings back what the dump held, a file that is not a SQLite database is
+/// refused with the database untouched, and the plan names both copies.
+#[test]
+fn sqlite_dump_and_restore_go_through_the_backup_api() {
+    let test = Test::new();
+    let db = test.path().join("app.db");
+    let url = format!("sqlite://{}", db.display());
+    let prepare = r#"
+      execute(db, "CREATE TABLE orders (id int, item text)");
+      execute(db, "INSERT INTO orders VALUES (1, 'café'), (2, 'thé')");
+      let copy = database::dump(db, "app.backup");
+      assert(copy.format == "sqlite" && copy.bytes > 0, `${copy}`);
+      execute(db, "DELETE FROM orders");
+      execute(db, "INSERT INTO orders VALUES (3, 'wrong')");
+      let back = database::restore(db, "app.backup");
+      log(`restored: ${query(db, "SELECT item FROM orders ORDER BY id").map(|r| r.item)}`);
+"#;
+    let text = format!(
+        "runbook \"sql\" {{\n  param db: string\n  use \"stdlib/database.rhai\" as database\n  procedure p {{\n    step s {{\n{prepare}\n    }}\n  }}\n}}"
+    );
+    let param = format!("db={url}");
+    let test = test.runbook(&text);
+    let plan = Test::new()
+        .runbook(&text)
+        .args(["plan", "main.rb42", "-p", &param])
+        .run();
+    // The plan stops at the assertion on the copy's size, which only a run knows.
+    plan.code(0)
+        .stdout_has("back up")
+        .stdout_has("to app.backup (SQLite backup API)");
+    let out = test.args(["run", "main.rb42", "-p", &param]).run();
+    out.code(0).stdout_has("restored: [\"café\", \"thé\"]");
+    let dir = out.dir.clone();
+    assert!(
+        dir.join("app.backup").is_file(),
+        "the backup file is kept: {:?}",
+        std::fs::read_dir(&dir).map(|d| d.flatten().map(|e| e.file_name()).collect::<Vec<_>>())
+    );
+    assert!(
+        !dir.join("app.backup.partial").exists(),
+        "no partial copy is left behind"
+    );
+
+    let refuse = Test::new()
+        .file("garbage.db", "not a database at all\n")
+        .runbook(&text.replace(
+            prepare,
+            r#"
+      execute(db, "CREATE TABLE t (x int)");
+      execute(db, "INSERT INTO t VALUES (42)");
+      try { database::restore(db, "garbage.db"); } catch (e) { log(`refused: ${e}`); }
+      log(`still: ${scalar(db, "SELECT x FROM t")}`);
+"#,
+        ));
+    let db2 = refuse.path().join("other.db");
+    let param2 = format!("db=sqlite://{}", db2.display());
+    let restore_plan = refuse
+        .command()
+        .args(["plan", "main.rb42", "-p", &param2])
+        .output();
+    let shown = String::from_utf8_lossy(&restore_plan.expect("plan").stdout).to_string();
+    assert!(
+        shown.contains(
+            "from garbage.db (SQLite backup API): every table of the database is replaced"
+        ),
+        "{shown}"
+    );
+    refuse
+        .args(["run", "main.rb42", "-p", &param2])
+        .run()
+        .code(0)
+        .stdout_has("refused: sqlite_restore")
+        .stdout_has("garbage.db is not a SQLite database")
+        .stdout_has("still: 42");
+}

@@ -6,6 +6,7 @@
 //! (`ssh`, `docker`, `sql`, `http`), `hosts`, `language` and `diagnostic`.
 
 pub mod acting_host;
+pub mod column_orders;
 pub mod confirmation_gate;
 pub mod event;
 pub mod published;

@@ -2,6 +2,7 @@
 //! secret mask, the stop signal, the confirmation gate, where in the procedure we are, the
 //! `let` values and the values steps publish.
 
+use super::column_orders::ColumnOrders;
 use super::confirmation_gate::ConfirmationGate;
 use super::event::{Answer, AnsweredBy, Effect, Event, EventSink, Level, Mode, Phase};
 use super::published::Published;
@@ -46,6 +47,8 @@ pub struct RunContext {
     pub docker: EnginePool,
     /// Database connections, one per URL.
     pub databases: Databases,
+    /// The column order of recent query results, for tables.
+    pub column_orders: ColumnOrders,
     hosts: RwLock<Arc<Hosts>>,
     sink: Arc<dyn EventSink>,
     mask: RwLock<SecretMask>,
@@ -87,6 +90,7 @@ impl RunContext {
             ssh: ConnectionPool::new(ssh),
             docker: EnginePool::default(),
             databases: Databases::default(),
+            column_orders: ColumnOrders::default(),
             hosts: RwLock::new(Arc::default()),
             sink,
             mask: RwLock::new(SecretMask::default()),

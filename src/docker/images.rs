@@ -71,13 +71,7 @@ pub async fn pull(
     let mut stream = engine.docker.create_image(Some(options), None, None);
     let mut last = String::new();
     while let Some(item) = stream.next().await {
-        let info = item.map_err(|e| {
-            format!(
-                "pull of {image} on {} failed: {}",
-                engine.name,
-                explain(&engine.name, image, &e)
-            )
-        })?;
+        let info = item.map_err(|e| pull_failed(engine, image, &e))?;
         if let Some(detail) = info.error_detail.and_then(|d| d.message) {
             return Err(format!(
                 "pull of {image} on {} failed: {detail}",
@@ -95,6 +89,17 @@ pub async fn pull(
         }
     }
     Ok(())
+}
+
+/// A failed pull in the engine's words, which relay the registry's answer ("manifest for … not
+/// found: manifest unknown", "connection refused"): the engine answers 404 for a tag the
+/// registry lacks, which is not a missing local image.
+fn pull_failed(engine: &Engine, image: &str, error: &bollard::errors::Error) -> String {
+    let answer = match error {
+        bollard::errors::Error::DockerResponseServerError { message, .. } => message.clone(),
+        other => explain(&engine.name, image, other),
+    };
+    format!("pull of {image} on {} failed: {answer}", engine.name)
 }
 
 pub async fn tag(engine: &Engine, source: &str, target: &str) -> Result<(), String> {

@@ -171,10 +171,13 @@ fn wait_until(
 }
 
 /// `log_table(rows)`: an array of maps logged as an aligned table, one log line per row (the
-/// columns given, or every key met); anything else is logged as `log` would.
+/// columns given, else the query's order, else every key met); anything else is logged as
+/// `log` would.
 fn log_table(ctx: &RunContext, rows: &Dynamic, columns: Option<Vec<String>>) {
     let text = match rows.read_lock::<rhai::Array>() {
-        Some(items) if !items.is_empty() => crate::value_table::rows_table(&items, columns),
+        Some(items) if !items.is_empty() => {
+            crate::value_table::rows_table(&items, columns, &ctx.column_orders)
+        }
         Some(_) => "(no rows)".to_string(),
         None => rows.to_string(),
     };

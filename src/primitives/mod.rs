@@ -15,6 +15,7 @@ pub mod process_output;
 mod program_choice;
 pub mod remote;
 pub mod sql;
+mod sqlite_copy;
 pub mod time;
 mod unknown_arguments;
 
@@ -67,6 +68,8 @@ pub const NAMES: &[&str] = &[
     "transaction",
     "wait_ready",
     "pg_env",
+    "sqlite_backup",
+    "sqlite_restore",
     "http_get",
     "http_head",
     "http_post",
@@ -87,6 +90,7 @@ pub fn register(engine: &mut Engine, ctx: &Arc<RunContext>) {
     program_choice::register(engine, ctx);
     docker::register(engine, ctx);
     sql::register(engine, ctx);
+    sqlite_copy::register(engine, ctx);
     http::register(engine, ctx);
     control::register(engine, ctx);
     interaction::register(engine, ctx);

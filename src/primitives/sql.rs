@@ -10,6 +10,7 @@ use super::connection_origin::{self, origin};
 use super::options::Options;
 use super::process_output::shortened;
 use super::{Outcome, error, probed, unless_stopped};
+use crate::context::column_orders::ColumnOrders;
 use crate::context::event::{Effect, Level};
 use crate::context::run_context::RunContext;
 use crate::context::unknown_value;
@@ -309,7 +310,7 @@ fn statement(
                 _ => connection
                     .query(sql, &cells, read_only)
                     .await
-                    .and_then(|rows| shaped(shape, rows)),
+                    .and_then(|rows| shaped(shape, rows, &ctx.column_orders)),
             }
         };
         let limited = async {
@@ -338,7 +339,14 @@ fn statement(
     probed(ctx, result, not_run)
 }
 
-fn shaped(shape: Shape, mut rows: Vec<Row>) -> Result<Dynamic, String> {
+/// The rows as the script sees them; their columns' order is remembered for tables, since a
+/// map sorts its keys.
+fn shaped(shape: Shape, mut rows: Vec<Row>, orders: &ColumnOrders) -> Result<Dynamic, String> {
+    if let Some(first) = rows.first()
+        && matches!(shape, Shape::Rows | Shape::One)
+    {
+        orders.remember(first.iter().map(|(name, _)| name.clone()).collect());
+    }
     Ok(match shape {
         Shape::Rows => rows
             .into_iter()

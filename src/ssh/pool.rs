@@ -294,6 +294,28 @@ fn write_private(dir: &Path, host: &str, kind: &str, content: &str) -> Result<Pa
 /// Free ports of 127.0.0.1 can be taken between our look and ssh's bind: try a few.
 const BIND_ATTEMPTS: usize = 5;
 
+/// How long the session that turns Nagle's algorithm off may take before the forward goes on
+/// without it (slower, still correct).
+const NODELAY_SESSION_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Turns Nagle's algorithm off on the master's connection, at both ends. OpenSSH sets
+/// `TCP_NODELAY` (client side in `ssh_packet_set_interactive`, server side when it starts a
+/// session) only once a session channel opens; a master that carries forwards alone keeps
+/// Nagle's delay, and a reply written in two parts then waits for a delayed ACK: about 40 ms per
+/// HTTP request. One empty session (`true`) flips it for the life of the connection.
+async fn turn_off_nagle(session: &Session, host: &str) {
+    let mut command = session.command("true");
+    command
+        .stdin(openssh::Stdio::null())
+        .stdout(openssh::Stdio::null())
+        .stderr(openssh::Stdio::null());
+    match tokio::time::timeout(NODELAY_SESSION_TIMEOUT, command.status()).await {
+        Ok(Ok(_)) => {}
+        Ok(Err(e)) => tracing::debug!(host, error = %e, "no session to set TCP_NODELAY"),
+        Err(_) => tracing::debug!(host, "the session setting TCP_NODELAY took too long"),
+    }
+}
+
 impl ConnectionPool {
     /// The forward from this machine to `remote` as `host` sees it, opened on first use.
     /// Concurrent callers share one attempt.
@@ -317,6 +339,7 @@ impl ConnectionPool {
         kind: LocalKind,
     ) -> Result<Forward, TypedError> {
         let session = self.session(host).await?;
+        turn_off_nagle(&session, &host.name).await;
         let log = session
             .control_socket()
             .parent()

@@ -163,7 +163,7 @@ impl Workspace {
             .eval_ast_with_scope::<Dynamic>(&mut self.scope, &program);
         match result {
             Ok(value) => {
-                if let Some(text) = value_table::render(&value) {
+                if let Some(text) = value_table::render(&value, &self.ctx.column_orders) {
                     out(&self.ctx.mask(&text));
                 }
             }
