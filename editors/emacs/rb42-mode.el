@@ -61,7 +61,7 @@
     "write_file" "exists" "template" "template_str" "run" "host" "target"
     "upload" "download" "remote_write" "remote_read" "remote_exists"
     "docker" "query" "query_one" "scalar" "execute" "transaction"
-    "wait_ready" "pg_env" "http_get" "http_head" "http_post" "http_put"
+    "wait_ready" "pg_env" "sqlite_backup" "sqlite_restore" "http_get" "http_head" "http_post" "http_put"
     "http_patch" "http_delete" "http_wait" "ws_check" "expect_status"
     "json_path" "body_contains" "first_answering")
   "The primitives a body may call.")
