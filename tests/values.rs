@@ -92,6 +92,7 @@ fn check_reports_each_mistake_with_values_at_its_place() {
       app.dir = "y";
       let mine = app; mine.dir = "z";
       log(`${early} ${mine}`);
+      publish("app", mine);
     }
   }
 }"#,
@@ -129,6 +130,10 @@ fn check_reports_each_mistake_with_values_at_its_place() {
             "error: `app` is a value: it cannot be assigned",
             "main.rb42:15:7",
         ),
+        (
+            "error: `app` is a value: a step cannot publish it",
+            "main.rb42:18:15",
+        ),
     ];
     for (message, at) in expected {
         let shown = format!("{message}\n --> {at}");
@@ -141,7 +146,7 @@ fn check_reports_each_mistake_with_values_at_its_place() {
     }
     out.stderr_has("help: did you mean `app_dir`?")
         .stderr_has("help: `later` is defined on line 5")
-        .stderr_has("checked 1 file: 8 errors");
+        .stderr_has("checked 1 file: 9 errors");
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! `let` values: computed once, before the first guard, here, in the order they are declared
 //! (the runbook's, then the procedure's), and only those the procedure reads. A run, a plan, a
-//! resume and a `rollback RUN` compute them the same way from the same parameters and secrets.
+//! resume and a `rollback RUN` compute them the same way from the same parameters and secrets
+//! (`check` warns about a value that reads the clock).
 //! In a plan, a value that decides on something only a real run knows is unknown itself. A
 //! value built from a secret is masked wherever it shows.
 

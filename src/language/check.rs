@@ -383,7 +383,15 @@ impl Checker<'_> {
                 continue;
             };
             // What a step publishes, its own rollback and every later body may read.
-            for (name, _) in &scan.published {
+            for (name, at) in &scan.published {
+                if names.values.contains(name) {
+                    let span = span_in_body(step.body.origin, *at);
+                    self.error(
+                        span,
+                        format!("`{name}` is a value: a step cannot publish it"),
+                    )
+                    .help = Some("publish it under another name".into());
+                }
                 names.publish(name);
             }
             for at in &scan.dynamic_publish {
