@@ -338,6 +338,9 @@ fn the_vscode_grammar_scopes_every_seed_runbook() {
             let (_, scopes) = &h.lines[i];
             let first = line.len() - trimmed.len();
             let keyword = trimmed.split([' ', '"']).next().unwrap_or("");
+            // A `let` in a runbook or procedure block (indented at most two levels) declares a
+            // value; deeper, it is rhai's, inside a body.
+            let declaration = keyword == "let" && first <= 4;
             match keyword {
                 "step" | "procedure" | "param" | "secret" | "guard" | "confirm" | "use" => {
                     assert!(
@@ -348,6 +351,12 @@ fn the_vscode_grammar_scopes_every_seed_runbook() {
                     );
                     steps += usize::from(keyword == "step");
                 }
+                "let" if declaration => assert!(
+                    scopes[first].contains("keyword.control")
+                        && !scopes[first].contains("source.rhai"),
+                    "{name}:{number}: a value's `let` has {}",
+                    scopes[first]
+                ),
                 "}" if trimmed.starts_with("} rollback {") => assert!(
                     scopes[first + 2].contains("keyword.control.rb42"),
                     "{name}:{number}: `rollback` has {}",
@@ -502,6 +511,8 @@ pub(crate) fn line_starts(text: &str) -> Vec<(usize, usize, LineStart)> {
         let col = line.len() - trimmed.len() + 1;
         let start = match trimmed.split([' ', '(']).next().unwrap_or("") {
             "step" | "procedure" | "param" | "secret" | "guard" | "confirm" => LineStart::Keyword,
+            // A value's `let` in a runbook or procedure block, two levels deep at most.
+            "let" if col <= 5 => LineStart::Keyword,
             "let" => LineStart::RhaiKeyword,
             "log" | "sh" => LineStart::Primitive,
             _ if trimmed.starts_with("//") => LineStart::Comment,

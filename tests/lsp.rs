@@ -233,7 +233,7 @@ fn diagnostics_follow_the_buffer_with_utf16_ranges() {
             },
             "severity": 1,
             "source": "runbook",
-            "message": "unknown variable `repertoire`\nhelp: declare it with `param`, `secret`, or publish it from an earlier step",
+            "message": "unknown variable `repertoire`\nhelp: declare it with `param`, `secret` or `let`, or publish it from an earlier step",
         })]
     );
     // The buffer is checked, not the disk: there is no main.rb42 there.

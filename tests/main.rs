@@ -58,4 +58,5 @@ mod tmux;
 mod tunnel;
 mod tunnel_env;
 mod unknown_values;
+mod values;
 mod visible;

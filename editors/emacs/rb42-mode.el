@@ -38,7 +38,7 @@
 (defconst rb42-keywords
   '("all" "always" "as" "backoff" "command" "confirm" "contact" "default"
     "description" "env" "every" "file" "finally" "forks" "from" "group"
-    "guard" "help" "host" "if" "inventory" "journal" "none" "of" "on" "one" "option" "optional"
+    "guard" "help" "host" "if" "inventory" "journal" "let" "none" "of" "on" "one" "option" "optional"
     "owner" "param" "procedure" "prompt" "retry" "rollback" "runbook"
     "secret" "step" "tags" "timeout" "tolerate" "use" "when")
   "The keywords of the runbook language (the grammar's kw_ rules).")

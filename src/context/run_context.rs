@@ -1,6 +1,6 @@
 //! What every primitive of a run shares: the mode (real or dry-run), the event stream with its
-//! secret mask, the stop signal, the confirmation gate, where in the procedure we are, and the
-//! values steps publish.
+//! secret mask, the stop signal, the confirmation gate, where in the procedure we are, the
+//! `let` values and the values steps publish.
 
 use super::column_orders::ColumnOrders;
 use super::confirmation_gate::ConfirmationGate;
@@ -58,9 +58,13 @@ pub struct RunContext {
     learned: Mutex<Vec<String>>,
     cursor: Mutex<Cursor>,
     unknown_used: AtomicBool,
+    /// An action was recorded since [`RunContext::take_acted`] last looked.
+    acted: AtomicBool,
     /// The origin of the last unknown value handed out (`⟨…⟩`).
     last_unknown: Mutex<String>,
     declined: AtomicBool,
+    /// The `let` values of the procedure, computed before its first guard.
+    values: Mutex<Vec<(String, Dynamic)>>,
     published: Mutex<Published>,
     /// Places a dry-run planned a change on (see [`RunContext::place`]): a probe of them would
     /// read a state the plan never made.
@@ -94,8 +98,10 @@ impl RunContext {
             learned: Mutex::new(Vec::new()),
             cursor: Mutex::new(Cursor::default()),
             unknown_used: AtomicBool::new(false),
+            acted: AtomicBool::new(false),
             last_unknown: Mutex::new(String::new()),
             declined: AtomicBool::new(false),
+            values: Mutex::new(Vec::new()),
             published: Mutex::new(Published::default()),
             planned_changes: Mutex::new(HashSet::new()),
         }
@@ -259,6 +265,7 @@ impl RunContext {
             ),
             (effect, _) => (effect, None),
         };
+        self.acted.store(true, Ordering::SeqCst);
         let cursor = self.cursor();
         self.emit(&Event::Action {
             step: cursor.step,
@@ -348,12 +355,41 @@ impl RunContext {
         self.unknown_used.swap(false, Ordering::SeqCst)
     }
 
+    /// Whether an action was recorded since the last call (and resets the mark).
+    pub fn take_acted(&self) -> bool {
+        self.acted.swap(false, Ordering::SeqCst)
+    }
+
     pub fn mark_declined(&self) {
         self.declined.store(true, Ordering::SeqCst);
     }
 
     pub fn take_declined(&self) -> bool {
         self.declined.swap(false, Ordering::SeqCst)
+    }
+
+    /// Replaces the `let` values (a procedure computes its own before its first guard).
+    pub fn set_values(&self, values: Vec<(String, Dynamic)>) {
+        *self.values.lock().unwrap_or_else(PoisonError::into_inner) = values;
+    }
+
+    /// Every `let` value computed.
+    pub fn values(&self) -> Vec<(String, Dynamic)> {
+        self.values
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// The `let` values whose names are among `names` (a body's words).
+    pub fn values_named(&self, names: &HashSet<&str>) -> Vec<(String, Dynamic)> {
+        self.values
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .filter(|(name, _)| names.contains(name.as_str()))
+            .cloned()
+            .collect()
     }
 
     /// Publishes a value for later bodies: `host`'s own when published on a host.

@@ -96,8 +96,8 @@ pub struct Evaluator<'a> {
 }
 
 impl Evaluator<'_> {
-    /// The scope a body starts from on `slot`: parameters, secrets, and the published values
-    /// it names (a host's own, else every host's by host).
+    /// The scope a body starts from on `slot`: parameters, secrets, and the `let` values and
+    /// published values it names (a host's own, else every host's by host).
     pub fn scope(&self, body: &Body, slot: &Slot) -> Scope<'static> {
         let mut scope = Scope::new();
         for p in self.params {
@@ -106,7 +106,11 @@ impl Evaluator<'_> {
         for s in self.secrets {
             scope.push_constant(s.name.clone(), s.value.clone());
         }
-        for (name, value) in self.ctx.published_named(&body.words(), slot.host()) {
+        let words = body.words();
+        for (name, value) in self.ctx.values_named(&words) {
+            scope.push_constant_dynamic(name, value);
+        }
+        for (name, value) in self.ctx.published_named(&words, slot.host()) {
             scope.push_constant_dynamic(name, value);
         }
         scope

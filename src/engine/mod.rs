@@ -6,6 +6,7 @@
 pub mod evaluator;
 pub mod fan_out;
 mod frozen_world;
+pub mod let_values;
 pub mod message_filling;
 pub mod plan;
 pub mod plan_collector;

@@ -12,6 +12,7 @@
 
 use super::evaluator::{Evaluator, Slot};
 use super::frozen_world;
+use super::let_values;
 use super::message_filling;
 use super::plan::PlannedAction;
 use crate::context::event::{Event, EventSink, Level, Phase};
@@ -191,6 +192,9 @@ impl<'a> Tracer<'a> {
             hosts: hosts.clone(),
             ..ProcedureTrace::default()
         };
+        // A value that fails is unknown to the bodies traced after it (a page describes, the
+        // plan reports the failure).
+        let_values::compute(&self.evaluator(), self.runbook, procedure);
         for guard in &self.runbook.guards {
             self.fill(&mut trace, &guard.title);
             trace

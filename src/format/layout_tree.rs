@@ -32,6 +32,8 @@ pub enum Node {
     Punct(char),
     /// A rhai body, braces included, as written.
     Body(String),
+    /// A `let` value's expression, as written (it may span lines).
+    Expression(String),
     /// A comment inside an item, between two of its tokens.
     Comment(Comment),
     /// The `{ … }` of a runbook, procedure or host.
@@ -161,6 +163,10 @@ impl Builder<'_> {
             }
             Rule::body => {
                 out.push(Node::Body(pair.as_str().to_string()));
+                self.pos = span.end();
+            }
+            Rule::value_expr => {
+                out.push(Node::Expression(pair.as_str().trim_end().to_string()));
                 self.pos = span.end();
             }
             rule if rule == Rule::string || pair.clone().into_inner().next().is_none() => {

@@ -108,7 +108,7 @@ impl Printer {
                 }
                 // A trailing comma before `]` goes, the list being on one line.
                 Node::Punct(',') if matches!(nodes.get(i + 1), Some(Node::Punct(']'))) => {}
-                Node::Punct(c @ (':' | ',' | ']')) => self.out.push(*c),
+                Node::Punct(c @ (':' | ',' | ']' | ';')) => self.out.push(*c),
                 Node::Punct(c) => {
                     if !after_bracket {
                         self.space();
@@ -118,6 +118,10 @@ impl Printer {
                 Node::Body(text) => {
                     self.space();
                     self.body(text, depth);
+                }
+                Node::Expression(text) => {
+                    self.space();
+                    self.expression(text, depth);
                 }
                 Node::Block(block) => {
                     self.space();
@@ -164,6 +168,38 @@ impl Printer {
         }
         self.indent(depth);
         self.out.push('}');
+    }
+
+    /// A value's expression: its continuation lines one level deeper than the `let`, keeping
+    /// their indentation relative to one another, and a last line that closes a bracket back at
+    /// the `let`'s level.
+    fn expression(&mut self, text: &str, depth: usize) {
+        let Some((head, tail)) = text.split_once('\n') else {
+            self.out.push_str(text);
+            return;
+        };
+        let (middle, closing) = match tail.rsplit_once('\n') {
+            Some((middle, last)) if last.trim_start().starts_with(['}', ']', ')']) => {
+                (Some(middle), Some(last))
+            }
+            None if tail.trim_start().starts_with(['}', ']', ')']) => (None, Some(tail)),
+            _ => (Some(tail), None),
+        };
+        self.out.push_str(head.trim_end());
+        if let Some(middle) = middle {
+            let code = format!("\n{middle}");
+            for line in body::reindent(&code, &INDENT.repeat(depth + 1)) {
+                if !line.is_empty() {
+                    self.newline();
+                    self.out.push_str(&line);
+                }
+            }
+        }
+        if let Some(closing) = closing {
+            self.newline();
+            self.indent(depth);
+            self.out.push_str(closing.trim());
+        }
     }
 
     fn block(&mut self, block: &Block, depth: usize) {

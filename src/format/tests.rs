@@ -55,7 +55,13 @@ fn shape(text: &str) -> String {
     for guard in &mut runbook.guards {
         normalise(&mut guard.body);
     }
+    for value in &mut runbook.values {
+        normalise(&mut value.expr);
+    }
     for procedure in &mut runbook.procedures {
+        for value in &mut procedure.values {
+            normalise(&mut value.expr);
+        }
         for guard in &mut procedure.guards {
             normalise(&mut guard.body);
         }
@@ -209,4 +215,20 @@ fn a_changed_body_is_seen() {
     let c = "runbook \"r\" { procedure p { step s {\n  let x = `a\n   b`;\n} } }";
     let d = "runbook \"r\" { procedure p { step s {\n  let x = `a\n b`;\n} } }";
     assert_ne!(shape(c), shape(d));
+}
+
+#[test]
+fn a_value_keeps_its_expression_and_its_continuation_lines_move_with_it() {
+    let text = "runbook \"r\" {\n    let app   =   #{dir: \"/srv\",\n        name: \"x\"} ;\n  let m = #{\n        a: 1, // one\n           b: `x\n  y`,\n    };\n  procedure p {\n  let c = app.dir + \";\";\n    step s { log(`${c}${m}`); }\n  }\n}\n";
+    assert_same_language(text);
+    let once = formatted(text);
+    assert!(
+        once.contains("  let app = #{dir: \"/srv\",\n    name: \"x\"};\n"),
+        "{once}"
+    );
+    assert!(
+        once.contains("  let m = #{\n    a: 1, // one\n       b: `x\n  y`,\n  };\n"),
+        "{once}"
+    );
+    assert!(once.contains("    let c = app.dir + \";\";\n"), "{once}");
 }

@@ -26,6 +26,8 @@ pub struct Runbook {
     pub hosts: Vec<HostDecl>,
     pub groups: Vec<GroupDecl>,
     pub inventory: Option<ValueAt>,
+    /// `let name = …;` at the top: values every procedure may read.
+    pub values: Vec<ValueDecl>,
     pub guards: Vec<Guard>,
     pub procedures: Vec<Procedure>,
 }
@@ -239,6 +241,25 @@ impl Body {
     }
 }
 
+/// `let name = expression;`: a constant computed once, before the first guard.
+#[derive(Debug, Clone)]
+pub struct ValueDecl {
+    pub name: Name,
+    /// The expression, compiled and evaluated like a body.
+    pub expr: Body,
+}
+
+impl ValueDecl {
+    /// The expression on one line, as listings and pages show it.
+    pub fn written(&self) -> String {
+        self.expr
+            .code
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
 /// `guard "title" { … }`.
 #[derive(Debug, Clone)]
 pub struct Guard {
@@ -255,6 +276,8 @@ pub struct Procedure {
     pub description: Option<String>,
     pub is_default: bool,
     pub target: Option<Target>,
+    /// `let name = …;` inside the procedure: after the runbook's values, before its guards.
+    pub values: Vec<ValueDecl>,
     pub guards: Vec<Guard>,
     pub items: Vec<Item>,
     pub finally: Option<Body>,
@@ -263,6 +286,11 @@ pub struct Procedure {
 impl Procedure {
     pub fn title(&self) -> &str {
         self.title.as_deref().unwrap_or(&self.id.text)
+    }
+
+    /// The runbook's values, then the procedure's own, in the order they are computed.
+    pub fn values<'a>(&'a self, runbook: &'a Runbook) -> impl Iterator<Item = &'a ValueDecl> {
+        runbook.values.iter().chain(&self.values)
     }
 
     pub fn steps(&self) -> impl Iterator<Item = &Step> {

@@ -2,6 +2,8 @@
 //! secrets, published values, modules, procedures), types agree, every body compiles, and
 //! lints warn about what reviewers miss. Each finding points at its `.rb42` line.
 
+mod values;
+
 use super::ast::{Body, Item, Literal, ParamType, Procedure, Runbook};
 use super::function_names::KnownFunctions;
 use super::message_text;
@@ -102,6 +104,7 @@ pub fn check(
     // A body that does not compile reads nothing we know of: no "never used" noise then.
     if !checker.diagnostics.iter().any(Diagnostic::is_error) {
         checker.unused_params();
+        checker.unused_values();
     }
     let mut diagnostics = checker.diagnostics;
     diagnostics.sort_by_key(|d| (d.place.as_ref().map(|(_, s)| s.start), !d.is_error()));
@@ -127,6 +130,15 @@ struct Checker<'a> {
 struct Names {
     params: Vec<String>,
     secrets: Vec<String>,
+    /// `let` values computed before this point.
+    values: Vec<String>,
+    /// `let` values declared after this point (while values are checked), with their line:
+    /// naming one is a use before its definition.
+    later: HashMap<String, usize>,
+    /// The value being checked, while values are.
+    defining: Option<String>,
+    /// The secrets, and the values built from one: what must not reach a command line.
+    secret_built: Vec<String>,
     published: Vec<String>,
     /// The names of `published`, and every name above: looked up once per word of each body,
     /// so that a procedure of thousands of steps is checked in linear time.
@@ -138,6 +150,7 @@ impl Names {
     fn new(params: Vec<String>, secrets: Vec<String>) -> Self {
         let known = params.iter().chain(&secrets).cloned().collect();
         Self {
+            secret_built: secrets.clone(),
             params,
             secrets,
             known,
@@ -152,12 +165,33 @@ impl Names {
         }
     }
 
+    fn value(&mut self, name: &str) {
+        self.values.push(name.to_string());
+        self.known.insert(name.to_string());
+    }
+
     fn all(&self) -> impl Iterator<Item = &str> {
         self.params
             .iter()
             .chain(&self.secrets)
+            .chain(&self.values)
             .chain(&self.published)
             .map(String::as_str)
+    }
+
+    /// What a name from outside a body is, if it is one: bodies cannot assign to any of them.
+    fn constant_kind(&self, name: &str) -> Option<&'static str> {
+        if self.params.iter().any(|p| p == name) {
+            Some("parameter")
+        } else if self.secrets.iter().any(|s| s == name) {
+            Some("secret")
+        } else if self.values.iter().any(|v| v == name) {
+            Some("value")
+        } else if self.published_set.contains(name) {
+            Some("published value")
+        } else {
+            None
+        }
     }
 }
 
@@ -186,7 +220,8 @@ impl Checker<'_> {
             .iter()
             .map(|p| (&p.name, "parameter"))
             .chain(runbook.secrets.iter().map(|s| (&s.name, "secret")))
-            .chain(runbook.modules.iter().map(|m| (&m.alias, "module")));
+            .chain(runbook.modules.iter().map(|m| (&m.alias, "module")))
+            .chain(runbook.values.iter().map(|v| (&v.name, "value")));
         for (name, kind) in names {
             if RHAI_RESERVED.contains(&name.text.as_str()) {
                 self.error(
@@ -283,7 +318,8 @@ impl Checker<'_> {
     }
 
     fn procedures(&mut self) {
-        let base = self.base_names();
+        let mut base = self.base_names();
+        self.values(&self.runbook.values, &mut base);
         for guard in &self.runbook.guards {
             self.message(&guard.title, guard.span, &base);
             self.body(&guard.body, &base);
@@ -295,6 +331,8 @@ impl Checker<'_> {
 
     fn procedure(&mut self, procedure: &Procedure, base: &Names) {
         let mut names = base.clone();
+        self.procedure_value_names(procedure);
+        self.values(&procedure.values, &mut names);
         for guard in &procedure.guards {
             self.message(&guard.title, guard.span, &names);
             self.body(&guard.body, &names);
@@ -345,7 +383,15 @@ impl Checker<'_> {
                 continue;
             };
             // What a step publishes, its own rollback and every later body may read.
-            for (name, _) in &scan.published {
+            for (name, at) in &scan.published {
+                if names.values.contains(name) {
+                    let span = span_in_body(step.body.origin, *at);
+                    self.error(
+                        span,
+                        format!("`{name}` is a value: a step cannot publish it"),
+                    )
+                    .help = Some("publish it under another name".into());
+                }
                 names.publish(name);
             }
             for at in &scan.dynamic_publish {
@@ -385,13 +431,14 @@ impl Checker<'_> {
     /// Warns about `${name}` references in a step title, confirmation message or guard title
     /// that name no parameter, secret or value published earlier: they would show as `⟨name⟩`.
     fn message(&mut self, text: &str, span: Span, names: &Names) {
-        for name in message_text::references(text) {
+        for reference in message_text::references(text) {
+            let name = message_text::root(reference);
             if !names.all().any(|known| known == name) {
                 let help =
                     did_you_mean(name, names.all()).map(|m| format!("did you mean `${{{m}}}`?"));
                 self.warning(
                     span,
-                    format!("`${{{name}}}` names no parameter, secret or value published before it: it shows as ⟨{name}⟩"),
+                    format!("`${{{reference}}}` names no parameter, secret or value published before it: it shows as ⟨{reference}⟩"),
                 )
                 .help = help;
             } else {
@@ -414,6 +461,7 @@ impl Checker<'_> {
                 let scan = script_scan::scan(&ast);
                 self.variables_read
                     .extend(scan.variables.iter().map(|(n, _)| n.clone()));
+                self.assignments(body, &scan, names);
                 for (var, at) in &scan.shell_interpolations {
                     if names.params.contains(var) || names.published_set.contains(var) {
                         let span = span_in_body(body.origin, *at);
@@ -430,20 +478,7 @@ impl Checker<'_> {
                     let span = span_in_body(body.origin, call.at);
                     self.error(span, call.message).help = call.help;
                 }
-                for leak in secret_flow::leaks(&ast, &names.secrets) {
-                    let span = span_in_body(body.origin, leak.at);
-                    self.warning(
-                        span,
-                        format!(
-                            "secret `{}` reaches the command line of `{}`, where `ps` shows it to every user of the machine",
-                            leak.secret, leak.call
-                        ),
-                    )
-                    .help = Some(format!(
-                        "pass it in the environment (#{{env: #{{VAR: {}}}}}) or on standard input (#{{stdin: {}}})",
-                        leak.secret, leak.secret
-                    ));
-                }
+                self.secret_leaks(body, &ast, names);
                 if self.keep == Keep::Compiled {
                     self.compiled.asts.insert(body.origin, ast);
                 }
@@ -465,10 +500,14 @@ impl Checker<'_> {
                         let own = lenient
                             .as_ref()
                             .is_some_and(|s| s.published.iter().any(|(p, _)| p == name));
+                        if let Some((message, help)) = Self::early_use(name, names) {
+                            self.error(span, message).help = Some(help);
+                            return None;
+                        }
                         let help = match did_you_mean(name, names.all()) {
                             _ if own => format!("`{name}` is published by this same step: a published value is visible from the next step on; keep it in a `let` to use it here"),
                             Some(close) => format!("did you mean `{close}`?"),
-                            None => "declare it with `param`, `secret`, or publish it from an earlier step".into(),
+                            None => "declare it with `param`, `secret` or `let`, or publish it from an earlier step".into(),
                         };
                         (format!("unknown variable `{name}`"), Some(help))
                     }
@@ -488,6 +527,29 @@ impl Checker<'_> {
                 d.help = help;
                 lenient
             }
+        }
+    }
+
+    /// Warns where a secret, or a value built from one, reaches a command line.
+    fn secret_leaks(&mut self, body: &Body, ast: &AST, names: &Names) {
+        for leak in secret_flow::leaks(ast, &names.secret_built) {
+            let span = span_in_body(body.origin, leak.at);
+            let what = if names.secrets.contains(&leak.secret) {
+                format!("secret `{}`", leak.secret)
+            } else {
+                format!("value `{}`, built from a secret,", leak.secret)
+            };
+            self.warning(
+                span,
+                format!(
+                    "{what} reaches the command line of `{}`, where `ps` shows it to every user of the machine",
+                    leak.call
+                ),
+            )
+            .help = Some(format!(
+                "pass it in the environment (#{{env: #{{VAR: {}}}}}) or on standard input (#{{stdin: {}}})",
+                leak.secret, leak.secret
+            ));
         }
     }
 

@@ -1,9 +1,9 @@
 //! `${name}` references in the texts an operator reads at run time: confirmation messages and
-//! guard titles. `confirm "Restaurer ${dump_file} sur ${ssh_host} ?"` names a parameter, a secret
-//! or a value published by an earlier step; `engine::message_filling` fills them in (for `run`,
+//! guard titles. `confirm "Restaurer ${dump_file} sur ${ssh_host} ?"` names a parameter, a secret,
+//! a `let` value or a value published by an earlier step, and `${app.name}` a field of one; `engine::message_filling` fills them in (for `run`,
 //! `plan` and `doc` alike), the checker warns about names that are none of these.
 
-/// The names referenced as `${name}` in `text`, in order.
+/// The references `${name}` or `${name.field}` in `text`, in order, as written.
 pub fn references(text: &str) -> Vec<&str> {
     pieces(text)
         .filter_map(|piece| match piece {
@@ -29,8 +29,18 @@ enum Piece<'t> {
     Reference(&'t str),
 }
 
-/// Splits `text` into plain text and `${identifier}` references; anything else (an unclosed
-/// `${`, `${ x }`, `${a.b}`) is plain text.
+/// The name a reference starts with: `app` of `app.name`.
+pub fn root(reference: &str) -> &str {
+    reference.split('.').next().unwrap_or(reference)
+}
+
+/// The fields a reference reads after its name: `["name"]` of `app.name`.
+pub fn fields(reference: &str) -> impl Iterator<Item = &str> {
+    reference.split('.').skip(1)
+}
+
+/// Splits `text` into plain text and `${identifier}` or `${identifier.field…}` references;
+/// anything else (an unclosed `${`, `${ x }`, `${a.}`) is plain text.
 fn pieces(text: &str) -> impl Iterator<Item = Piece<'_>> {
     let mut rest = text;
     std::iter::from_fn(move || {
@@ -42,11 +52,13 @@ fn pieces(text: &str) -> impl Iterator<Item = Piece<'_>> {
             let start = search + found;
             let after = &rest[start + 2..];
             let name_len = after
-                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
                 .unwrap_or(after.len());
             let name = &after[..name_len];
             let is_reference = after[name_len..].starts_with('}')
-                && name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_');
+                && name
+                    .split('.')
+                    .all(|part| part.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_'));
             if !is_reference {
                 search = start + 2;
                 continue;
@@ -83,7 +95,10 @@ mod tests {
             references("Restaurer ${dump_file} sur ${host} ?"),
             ["dump_file", "host"]
         );
-        assert!(references("Prix : 5 $ {x} ${ y } ${a.b} ${").is_empty());
+        assert!(references("Prix : 5 $ {x} ${ y } ${a.} ${a..b} ${").is_empty());
+        assert_eq!(references("Relancer ${app.name} ?"), ["app.name"]);
+        assert_eq!(root("app.name"), "app");
+        assert_eq!(fields("app.dir.path").collect::<Vec<_>>(), ["dir", "path"]);
     }
 
     #[test]

@@ -28,6 +28,10 @@ pub struct Scan {
     pub first_change: Option<Position>,
     /// Variables interpolated straight into a shell string: `sh(`… ${var} …`)`.
     pub shell_interpolations: Vec<(String, Position)>,
+    /// Variables assigned to (`x = …`, `x += …`, `x.field = …`, `x[0] = …`), with where.
+    pub assigned: Vec<(String, Position)>,
+    /// Names the body declares itself (`let x`, `const x`): its own, whatever is outside.
+    pub declared: Vec<String>,
 }
 
 pub fn scan(ast: &AST) -> Scan {
@@ -41,6 +45,14 @@ pub fn scan(ast: &AST) -> Scan {
             }
             Some(ASTNode::Expr(Expr::Variable(x, _, pos))) if x.2.is_empty() => {
                 out.variables.push((x.1.to_string(), *pos));
+            }
+            Some(ASTNode::Stmt(Stmt::Var(var, ..))) => {
+                out.declared.push(var.0.name.to_string());
+            }
+            Some(ASTNode::Stmt(Stmt::Assignment(assignment))) => {
+                if let Some(assigned) = assigned_variable(&assignment.1.lhs) {
+                    out.assigned.push(assigned);
+                }
             }
             _ => {}
         }
@@ -73,6 +85,15 @@ fn visit_call(call: &FnCallExpr, pos: Position, out: &mut Scan) {
                 out.shell_interpolations.push((x.1.to_string(), *p));
             }
         }
+    }
+}
+
+/// The variable an assignment's target starts from: `x` of `x`, `x.a.b` or `x[0]`.
+fn assigned_variable(target: &Expr) -> Option<(String, Position)> {
+    match target {
+        Expr::Variable(x, _, pos) if x.2.is_empty() => Some((x.1.to_string(), *pos)),
+        Expr::Dot(pair, ..) | Expr::Index(pair, ..) => assigned_variable(&pair.lhs),
+        _ => None,
     }
 }
 

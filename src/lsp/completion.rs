@@ -1,6 +1,6 @@
 //! `textDocument/completion`: the names that fit where the cursor is. In a body: primitives,
-//! the functions of the modules the runbook `use`s, rhai's keywords, its parameters, secrets
-//! and the values its steps publish. Between items: the runbook language's keywords and the
+//! the functions of the modules the runbook `use`s, rhai's keywords, its parameters, secrets,
+//! `let` values and the values its steps publish. Between items: the runbook language's keywords and the
 //! hosts and groups a procedure or step may run `on`. In a string or comment: nothing. Clients
 //! filter by the word being typed.
 
@@ -17,7 +17,7 @@ use std::sync::Arc;
 const PRIMITIVE: CompletionItemKind = CompletionItemKind::FUNCTION;
 /// `alias::fn`, a function reached through its module.
 const MODULE_FUNCTION: CompletionItemKind = CompletionItemKind::METHOD;
-/// Parameters, secrets and published values.
+/// Parameters, secrets, `let` values and published values.
 const VALUE: CompletionItemKind = CompletionItemKind::VARIABLE;
 /// Hosts and groups.
 const TARGET: CompletionItemKind = CompletionItemKind::CONSTANT;
@@ -75,6 +75,11 @@ fn in_body(parsed: Option<&(Arc<SourceFile>, Runbook)>) -> Vec<CompletionItem> {
             .iter()
             .map(|s| item(&s.name.text, VALUE, "secret")),
     );
+    let values = runbook
+        .values
+        .iter()
+        .chain(runbook.procedures.iter().flat_map(|p| &p.values));
+    items.extend(values.map(|v| item(&v.name.text, VALUE, &format!("value = {}", v.written()))));
     let steps = runbook.procedures.iter().flat_map(|p| p.steps());
     for step in steps {
         let detail = format!("published by {}", step.id.text);
@@ -140,5 +145,24 @@ mod tests {
             );
         }
         assert!(labels.contains(&"m0::archive".to_string()));
+    }
+
+    #[test]
+    fn a_body_is_offered_the_values_with_their_expression() {
+        let text = "runbook \"r\" {\n  let app = #{name: \"shop\"};\n  procedure p {\n    let marker = app.name + \".m\";\n    step s { log(marker); }\n  }\n}\n";
+        let parsed = parser::load_bytes(Path::new("r.rb42"), text.as_bytes()).expect("parses");
+        let offered: Vec<(String, Option<String>)> = items(Some(&parsed), Place::Body)
+            .into_iter()
+            .map(|i| (i.label, i.detail))
+            .collect();
+        for (label, detail) in [
+            ("app", "value = #{name: \"shop\"}"),
+            ("marker", "value = app.name + \".m\""),
+        ] {
+            assert!(
+                offered.contains(&(label.to_string(), Some(detail.to_string()))),
+                "{label}: {offered:?}"
+            );
+        }
     }
 }

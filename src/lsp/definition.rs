@@ -1,5 +1,5 @@
 //! `textDocument/definition`: where the name under the cursor is declared — a parameter,
-//! secret, host or group of the runbook, or the `publish("name", …)` call of the step that
+//! secret, `let` value, host or group of the runbook, or the `publish("name", …)` call of the step that
 //! publishes a value — in the last version of the text that parsed.
 
 use super::published;
@@ -13,6 +13,14 @@ pub fn of(name: &str, runbook: &Runbook) -> Option<Span> {
         .iter()
         .map(|p| &p.name)
         .chain(runbook.secrets.iter().map(|s| &s.name))
+        .chain(runbook.values.iter().map(|v| &v.name))
+        .chain(
+            runbook
+                .procedures
+                .iter()
+                .flat_map(|p| &p.values)
+                .map(|v| &v.name),
+        )
         .chain(runbook.hosts.iter().map(|h| &h.name))
         .chain(runbook.groups.iter().map(|g| &g.name))
         .find(|n| n.text == name);

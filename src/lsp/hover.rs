@@ -1,21 +1,34 @@
-//! `textDocument/hover`: the reference of the primitive under the cursor.
+//! `textDocument/hover`: the reference of the primitive under the cursor, or the expression of
+//! the `let` value under it.
 
 use super::position;
 use super::primitive_reference;
+use crate::language::ast::Runbook;
 use crate::primitives;
 use lsp_types::{Hover, HoverContents, MarkupContent, MarkupKind, Position};
 
-/// The hover for the word at `at` in `text`, when that word is a documented primitive.
-pub fn at(text: &str, at: Position) -> Option<Hover> {
+/// The hover for the word at `at` in `text`, when that word is a documented primitive or a
+/// value of `runbook` (the last version of the text that parsed).
+pub fn at(text: &str, at: Position, runbook: Option<&Runbook>) -> Option<Hover> {
     let word = word_under(text, at)?;
-    if !primitives::NAMES.contains(&word) {
-        return None;
-    }
-    let reference = primitive_reference::reference(word)?;
+    let value = if primitives::NAMES.contains(&word) {
+        primitive_reference::reference(word)?
+    } else {
+        let runbook = runbook?;
+        let value = runbook
+            .values
+            .iter()
+            .chain(runbook.procedures.iter().flat_map(|p| &p.values))
+            .find(|v| v.name.text == word)?;
+        format!(
+            "```rb42\nlet {} = {};\n```\nA value: computed once, before the first guard; a constant.",
+            value.name.text, value.expr.code
+        )
+    };
     Some(Hover {
         contents: HoverContents::Markup(MarkupContent {
             kind: MarkupKind::Markdown,
-            value: reference,
+            value,
         }),
         range: None,
     })
@@ -58,8 +71,28 @@ mod tests {
     #[test]
     fn only_a_primitive_has_a_hover() {
         let text = "let x = sh(\"ls\");\nlet shell = 1;";
-        assert!(at(text, Position::new(0, 9)).is_some());
-        assert_eq!(at(text, Position::new(1, 5)), None);
-        assert_eq!(at(text, Position::new(7, 0)), None);
+        assert!(at(text, Position::new(0, 9), None).is_some());
+        assert_eq!(at(text, Position::new(1, 5), None), None);
+        assert_eq!(at(text, Position::new(7, 0), None), None);
+    }
+
+    #[test]
+    fn a_value_shows_its_expression() {
+        let text = "runbook \"r\" {\n  let app = #{name: \"shop\"};\n  procedure p { step s { log(app.name); } }\n}\n";
+        let (_, runbook) =
+            crate::language::parser::load_bytes(std::path::Path::new("r.rb42"), text.as_bytes())
+                .expect("parses");
+        let Some(Hover {
+            contents: HoverContents::Markup(markup),
+            ..
+        }) = at(text, Position::new(2, 30), Some(&runbook))
+        else {
+            panic!("no hover on `app`");
+        };
+        assert!(
+            markup.value.contains("let app = #{name: \"shop\"};"),
+            "{}",
+            markup.value
+        );
     }
 }

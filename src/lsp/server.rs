@@ -216,10 +216,10 @@ impl Server {
 
     fn hover(&self, params: HoverParams) -> Result<Option<Hover>, ResponseError> {
         let at = params.text_document_position_params;
-        Ok(self
-            .documents
-            .get(&at.text_document.uri)
-            .and_then(|d| hover::at(&d.text, at.position)))
+        Ok(self.documents.get(&at.text_document.uri).and_then(|d| {
+            let runbook = d.parsed.as_ref().map(|(_, runbook)| runbook);
+            hover::at(&d.text, at.position, runbook)
+        }))
     }
 
     fn formatting(

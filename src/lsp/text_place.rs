@@ -11,7 +11,8 @@
 pub enum Place {
     /// Between the items of a runbook, procedure or host block.
     Runbook,
-    /// In the rhai code of a step, guard, `when`, rollback or `finally` body.
+    /// In the rhai code of a step, guard, `when`, rollback or `finally` body, or of a `let`
+    /// value's expression.
     Body,
     /// Inside a string or a comment: nothing to complete.
     Quoted,
@@ -42,10 +43,12 @@ pub fn at(text: &str, offset: usize) -> Place {
     let mut line_start = 0;
     // Only the first brace of a header's line opens its block: `procedure p { step s {`.
     let mut brace_on_line = false;
+    // Between the `=` of a `let` in a block and its `;`: a value's rhai expression.
+    let mut in_value = false;
     let mut chars = text.char_indices().peekable();
     while let Some((i, c)) = chars.next() {
         let next = chars.peek().map(|&(_, n)| n);
-        let in_body = open.iter().any(|o| *o != Open::Block);
+        let in_body = in_value || open.iter().any(|o| *o != Open::Block);
         match mode {
             Mode::LineComment if c == '\n' => mode = Mode::Code,
             Mode::BlockComment if c == '*' && next == Some('/') => {
@@ -68,6 +71,10 @@ pub fn at(text: &str, offset: usize) -> Place {
                     mode = Mode::BlockComment;
                 }
                 '"' => mode = Mode::Quote('"'),
+                '=' if !in_body && text[line_start..i].trim_start().starts_with("let ") => {
+                    in_value = true;
+                }
+                ';' if in_value && !open.iter().any(|o| *o != Open::Block) => in_value = false,
                 '`' | '\'' if in_body => mode = Mode::Quote(c),
                 '{' => {
                     let block = !in_body && !brace_on_line && opens_block(&text[line_start..i]);
@@ -91,7 +98,7 @@ pub fn at(text: &str, offset: usize) -> Place {
     }
     if mode != Mode::Code {
         Place::Quoted
-    } else if open.iter().any(|o| *o != Open::Block) {
+    } else if in_value || open.iter().any(|o| *o != Open::Block) {
         Place::Body
     } else {
         Place::Runbook
@@ -179,6 +186,25 @@ mod tests {
         assert_eq!(after(11, "rollback { "), Place::Body);
         assert_eq!(after(11, "); }"), Place::Runbook);
         assert_eq!(after(13, "}"), Place::Runbook);
+    }
+
+    #[test]
+    fn a_values_expression_is_rhai_up_to_its_semicolon() {
+        let text = "runbook \"r\" {\n  let app = #{dir: `${x}`, n: 1};\n  param p: int = 1\n}";
+        let after_equals = text.find("#{").unwrap_or_default();
+        assert_eq!(at(text, after_equals + 3), Place::Body);
+        assert_eq!(
+            at(text, text.find("`${").unwrap_or_default() + 4),
+            Place::Body
+        );
+        assert_eq!(
+            at(text, text.find("param").unwrap_or_default()),
+            Place::Runbook
+        );
+        assert_eq!(
+            at(text, text.find("app").unwrap_or_default()),
+            Place::Runbook
+        );
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! `runbook list`: procedures, parameters, secrets and steps of a runbook.
 
 use crate::engine::run_values::{literal_value, show};
-use crate::language::ast::{Item, Param, Runbook, Step, only_if};
+use crate::language::ast::{Item, Param, Runbook, Step, ValueDecl, only_if};
 use crate::language::duration;
 use crate::output::style::Style;
 use serde_json::json;
@@ -56,6 +56,13 @@ pub fn render_text(runbook: &Runbook, style: Style) -> String {
             ));
         }
     }
+    if !runbook.values.is_empty() {
+        line(String::new());
+        line(style.bold("values"));
+        for v in &runbook.values {
+            line(format!("  {} = {}", v.name.text, v.written()));
+        }
+    }
     line(String::new());
     line(style.bold("procedures"));
     for p in &runbook.procedures {
@@ -69,6 +76,9 @@ pub fn render_text(runbook: &Runbook, style: Style) -> String {
             style.bold(&p.id.text),
             p.title()
         ));
+        for v in &p.values {
+            line(format!("      let {} = {}", v.name.text, v.written()));
+        }
         for g in runbook.guards.iter().chain(&p.guards) {
             line(format!("      guard: {}", g.title));
         }
@@ -185,6 +195,12 @@ pub fn render_json(runbook: &Runbook) -> String {
         .iter()
         .map(|s| json!({ "name": s.name.text, "from": s.source }))
         .collect();
+    let values = |values: &[ValueDecl]| -> Vec<_> {
+        values
+            .iter()
+            .map(|v| json!({ "name": v.name.text, "expression": v.written() }))
+            .collect()
+    };
     let procedures: Vec<_> = runbook
         .procedures
         .iter()
@@ -211,6 +227,7 @@ pub fn render_json(runbook: &Runbook) -> String {
                 "title": p.title(),
                 "default": p.is_default,
                 "description": p.description,
+                "values": values(&p.values),
                 "guards": runbook.guards.iter().chain(&p.guards).map(|g| g.title.clone()).collect::<Vec<_>>(),
                 "steps": steps,
                 "confirmations": p.items.iter().filter(|i| matches!(i, Item::Gate(_))).count(),
@@ -226,6 +243,7 @@ pub fn render_json(runbook: &Runbook) -> String {
         "tags": runbook.tags,
         "params": params,
         "secrets": secrets,
+        "values": values(&runbook.values),
         "procedures": procedures,
     });
     serde_json::to_string_pretty(&value).unwrap_or_default() + "\n"

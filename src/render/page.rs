@@ -5,7 +5,9 @@
 use crate::context::run_context::placeholder;
 use crate::engine::run_values::ParamValue;
 use crate::engine::trace::{TracedBody, TracedRunbook};
-use crate::language::ast::{Guard, HostDecl, Literal, Runbook, Target, Tolerance, Value, ValueAt};
+use crate::language::ast::{
+    Guard, HostDecl, Literal, Runbook, Target, Tolerance, Value, ValueAt, ValueDecl,
+};
 use crate::language::duration;
 use crate::language::fan_out_wording;
 use serde::Serialize;
@@ -31,6 +33,8 @@ pub struct Page {
     /// `-p` values the page was rendered with, as `name=value`.
     pub given: Vec<String>,
     pub secrets: Vec<SecretRow>,
+    /// `let` values every procedure may read.
+    pub values: Vec<ValueRow>,
     pub hosts: Vec<HostRow>,
     pub groups: Vec<GroupRow>,
     pub inventory: Option<String>,
@@ -71,6 +75,23 @@ pub struct SecretRow {
     pub optional: bool,
     /// How the page's commands show it.
     pub shown: String,
+}
+
+/// `let name = expression;`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ValueRow {
+    pub name: String,
+    /// As written, on one line.
+    pub expression: String,
+}
+
+impl ValueRow {
+    pub fn of(value: &ValueDecl) -> Self {
+        Self {
+            name: value.name.text.clone(),
+            expression: value.written(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -154,6 +175,8 @@ pub struct ProcedureDoc {
     pub description: Option<String>,
     pub default: bool,
     pub target: Option<TargetDoc>,
+    /// Its own `let` values, computed after the runbook's.
+    pub values: Vec<ValueRow>,
     pub guards: Vec<GuardDoc>,
     pub items: Vec<ItemDoc>,
     pub steps: usize,
@@ -306,6 +329,7 @@ impl Page {
                     shown: placeholder(&format!("secret {}", s.name.text)),
                 })
                 .collect(),
+            values: runbook.values.iter().map(ValueRow::of).collect(),
             hosts: runbook.hosts.iter().map(|h| host_row(h, runbook)).collect(),
             groups: runbook
                 .groups

@@ -31,7 +31,7 @@ syn region rhaiBlock contained transparent start="{" end="}" contains=@rhaiCode
 
 " --- the runbook language --------------------------------------------------------------
 syn cluster rb42Items contains=rb42Comment,rb42String,rb42Keyword,rb42Clause,rb42Type,rb42Number,rb42Duration,rb42Percent,rb42Boolean,rb42Id,rb42ProcedureHeader,rb42HostHeader,rb42Body
-syn match rb42Keyword "\<\(runbook\|description\|owner\|contact\|tags\|param\|secret\|use\|guard\|procedure\|default\|step\|retry\|every\|backoff\|timeout\|when\|confirm\|rollback\|always\|none\|if\|finally\|host\|group\|inventory\|on\|forks\|tolerate\|journal\)\>"
+syn match rb42Keyword "\<\(runbook\|description\|owner\|contact\|tags\|param\|secret\|use\|guard\|procedure\|default\|step\|retry\|every\|backoff\|timeout\|when\|confirm\|rollback\|always\|none\|if\|finally\|host\|group\|inventory\|on\|forks\|tolerate\|journal\|let\)\>"
 syn match rb42Clause "\<\(from\|as\|one\|of\|env\|help\|file\|prompt\|command\|optional\|all\)\>"
 syn match rb42Type "\(:\s*\)\@<=\<\(string\|int\|bool\|duration\|list\)\>"
 syn match rb42Number "-\=\<\d\+\(\.\d\+\)\=\>"

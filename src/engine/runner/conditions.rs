@@ -8,7 +8,8 @@ use crate::context::event::{Event, GuardStatus, Level, Phase};
 use crate::context::unknown_value::Unknown;
 use crate::diagnostic::error_kind::ErrorKind;
 use crate::engine::evaluator::{Failure, Slot};
-use crate::language::ast::{Body, Guard, Step};
+use crate::engine::let_values::{self, Computed};
+use crate::language::ast::{Body, Guard, Procedure, Step};
 
 /// What a condition answered on one slot.
 enum Answer {
@@ -49,6 +50,35 @@ impl Runner<'_> {
             (slot, answer)
         });
         done.chain(failed).collect()
+    }
+
+    /// Computes the procedure's `let` values, before its guards. A value whose expression ran
+    /// a command is reported like a guard, with its commands; one that fails as a failed guard
+    /// (nothing runs), and it is unknown for the rest of a plan.
+    pub(super) fn values(&self, procedure: &Procedure) -> bool {
+        let mut all_ok = true;
+        for Computed {
+            name,
+            acted,
+            failure,
+        } in let_values::compute(&self.evaluator(), self.runbook, procedure)
+        {
+            if failure.is_none() && !acted {
+                continue;
+            }
+            all_ok &= failure.is_none();
+            self.ctx.emit(&Event::GuardChecked {
+                title: format!("value `{name}`"),
+                status: if failure.is_some() {
+                    GuardStatus::Failed
+                } else {
+                    GuardStatus::Passed
+                },
+                message: failure.as_ref().map(Failure::describe),
+                error_kind: failure.as_ref().map(|f| f.kind),
+            });
+        }
+        all_ok
     }
 
     /// Evaluates every guard (on each slot of `place`), reporting each; true when none failed.

@@ -81,7 +81,8 @@ impl Runner<'_> {
             steps: total,
         });
         let place = self.place(procedure.target.as_ref());
-        let guards_ok = self.guards(self.runbook.guards.iter(), &Place::here())
+        let guards_ok = self.values(procedure)
+            & self.guards(self.runbook.guards.iter(), &Place::here())
             & self.guards(procedure.guards.iter(), &place);
         let mut stack = self.owed_before(procedure);
         let mut steps_done = 0;

@@ -6,7 +6,7 @@ use crate::diagnostic::Diagnostic;
 use crate::diagnostic::source::{Location, SourceFile, Span};
 use crate::language::ast::{
     Body, Contact, Gate, GroupDecl, Guard, Item, Literal, LiteralAt, ModuleUse, Name, Param,
-    ParamType, Procedure, Retry, Runbook, Secret, SecretSource, Step,
+    ParamType, Procedure, Retry, Runbook, Secret, SecretSource, Step, ValueDecl,
 };
 use crate::language::duration;
 use crate::language::output_limit::OutputLimit;
@@ -42,6 +42,7 @@ impl Builder<'_> {
             hosts: Vec::new(),
             groups: Vec::new(),
             inventory: None,
+            values: Vec::new(),
             guards: Vec::new(),
             procedures: Vec::new(),
         };
@@ -93,6 +94,7 @@ impl Builder<'_> {
                         self.error(&item, "`inventory` is given twice")
                     })?
                 }
+                Rule::let_value => runbook.values.push(Self::let_value(&item)),
                 Rule::guard => runbook.guards.push(self.guard(item)?),
                 Rule::procedure => runbook.procedures.push(self.procedure(item)?),
                 _ => {}
@@ -370,6 +372,21 @@ impl Builder<'_> {
         }
     }
 
+    /// `let name = expression;`: the grammar guarantees a name and an expression.
+    fn let_value(pair: &Pair<'_, Rule>) -> ValueDecl {
+        let mut inner = kids(pair);
+        let name = inner.next().map(|p| Self::name(&p));
+        let expr = inner.next();
+        let (line, col) = expr.as_ref().map_or((0, 0), Pair::line_col);
+        ValueDecl {
+            name: name.unwrap_or_else(|| Self::name(pair)),
+            expr: Body {
+                code: expr.map_or("", |p| p.as_str()).trim_end().to_string(),
+                origin: Location::new(line, col),
+            },
+        }
+    }
+
     fn guard(&self, pair: Pair<'_, Rule>) -> Built<Guard> {
         let span = Span::of(&pair);
         let mut inner = kids(&pair);
@@ -399,6 +416,7 @@ impl Builder<'_> {
             description: None,
             is_default: false,
             target: None,
+            values: Vec::new(),
             guards: Vec::new(),
             items: Vec::new(),
             finally: None,
@@ -415,6 +433,7 @@ impl Builder<'_> {
                         self.error(&item, "`description` is given twice")
                     })?
                 }
+                Rule::let_value => procedure.values.push(Self::let_value(&item)),
                 Rule::guard => procedure.guards.push(self.guard(item)?),
                 Rule::gate => procedure.items.push(Item::Gate(Gate {
                     message: self.only_string(&item)?,
@@ -591,6 +610,7 @@ fn rule_name_of_keyword(rule: Rule) -> bool {
             | Rule::kw_all
             | Rule::kw_optional
             | Rule::kw_journal
+            | Rule::kw_let
     )
 }
 

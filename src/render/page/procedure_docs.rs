@@ -1,7 +1,9 @@
 //! A procedure's part of a page: its guards, gates and steps, each step with its commands
 //! taken from the dry-run trace.
 
-use super::{BodyDoc, CommandBlock, GuardDoc, ItemDoc, ProcedureDoc, StepDoc, target_doc};
+use super::{
+    BodyDoc, CommandBlock, GuardDoc, ItemDoc, ProcedureDoc, StepDoc, ValueRow, target_doc,
+};
 use crate::engine::plan::PlannedAction;
 use crate::engine::trace::{ProcedureTrace, StepTrace, TracedBody};
 use crate::language::ast::{Guard, Item, Procedure, Step, only_if};
@@ -68,6 +70,7 @@ pub(super) fn procedure_doc(
         description: procedure.description.clone(),
         default: procedure.is_default,
         target: procedure.target.as_ref().map(|t| target_doc(t, targets)),
+        values: procedure.values.iter().map(ValueRow::of).collect(),
         guards,
         steps: steps.len(),
         confirmations: items

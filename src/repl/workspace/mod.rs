@@ -18,6 +18,8 @@ use crate::context::run_context::RunContext;
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::rhai_position;
 use crate::diagnostic::source::SourceFile;
+use crate::engine::evaluator::Evaluator;
+use crate::engine::let_values;
 use crate::engine::rhai_error;
 use crate::engine::run_values::{ParamValue, SecretValue};
 use crate::engine::script_engine::{self, public_functions};
@@ -307,10 +309,32 @@ impl Workspace {
         self.refresh_vocabulary();
     }
 
-    /// Parameters, secrets and published values, as variables of the session.
+    /// Parameters, secrets, the runbook's `let` values and published values, as variables of
+    /// the session.
     fn sync_scope(&mut self) {
         let mut values: Vec<(String, Dynamic)> = Vec::new();
         if let Some(loaded) = &self.loaded {
+            // A value that cannot be computed yet (a secret asked only when a step needs it)
+            // is left out; `:step` computes the values again.
+            let evaluator = Evaluator {
+                ctx: &self.ctx,
+                engine: &self.engine,
+                compiled: &loaded.compiled,
+                source: &loaded.source,
+                params: &loaded.params,
+                secrets: &loaded.secrets,
+            };
+            let failed: BTreeSet<String> = let_values::compute_runbook(&evaluator, &loaded.runbook)
+                .into_iter()
+                .filter(|c| c.failure.is_some())
+                .map(|c| c.name)
+                .collect();
+            values.extend(
+                self.ctx
+                    .values()
+                    .into_iter()
+                    .filter(|(name, _)| !failed.contains(name)),
+            );
             values.extend(
                 loaded
                     .params
