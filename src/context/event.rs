@@ -1,7 +1,6 @@
 //! The event stream: everything a run does is told as typed events, and every output (terminal,
 //! JSON lines, plan, later the journal and the REPL) is a consumer of them.
 
-use super::output_lines::OutputLines;
 use crate::diagnostic::error_kind::ErrorKind;
 use crate::diagnostic::snippet::Snippet;
 use serde::{Deserialize, Serialize};
@@ -332,4 +331,26 @@ pub struct Discard;
 
 impl EventSink for Discard {
     fn emit(&self, _: &Event) {}
+}
+
+/// Output lines of one stream of one command, read together, in order, without their `\n`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputLines {
+    pub step: Option<String>,
+    /// The remote host the lines came from; none for local commands.
+    pub host: Option<String>,
+    pub stream: Stream,
+    pub lines: Vec<String>,
+}
+
+impl OutputLines {
+    /// The batch as the `Output` events it stands for, one per line.
+    pub fn events(&self) -> impl Iterator<Item = Event> + '_ {
+        self.lines.iter().map(|line| Event::Output {
+            step: self.step.clone(),
+            host: self.host.clone(),
+            stream: self.stream,
+            line: line.clone(),
+        })
+    }
 }

@@ -1,5 +1,5 @@
 //! What every primitive of a run acts through: the run context (mode, events, the hosts and
-//! connection pools, where in the procedure we are), the event types (and output lines in batches), the stop signal, the
+//! connection pools, where in the procedure we are), the event types (and output lines in batches), the splitting of output into lines, the stop signal, the
 //! secret mask, the confirmation gate, the host acting on this thread, and published values.
 //!
 //! Primitives import this folder, never `engine`. It may import the transports and clients
@@ -9,7 +9,7 @@ pub mod acting_host;
 pub mod column_orders;
 pub mod confirmation_gate;
 pub mod event;
-pub mod output_lines;
+pub mod line_splitter;
 pub mod published;
 pub mod run_context;
 pub mod secret_mask;

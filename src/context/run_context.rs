@@ -4,8 +4,8 @@
 
 use super::column_orders::ColumnOrders;
 use super::confirmation_gate::ConfirmationGate;
+use super::event::OutputLines;
 use super::event::{Answer, AnsweredBy, Effect, Event, EventSink, Level, Mode, Phase};
-use super::output_lines::OutputLines;
 use super::published::Published;
 use super::secret_mask::SecretMask;
 use super::stop_signal::StopSignal;

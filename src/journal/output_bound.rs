@@ -6,8 +6,8 @@
 //! Lines, not bytes, as Rundeck's "lines per node" log limit: a person reading a journal reads
 //! the start (what the command was doing) and the end (how it ended), and a line is kept whole.
 
+use crate::context::event::OutputLines;
 use crate::context::event::{Event, Stream};
-use crate::context::output_lines::OutputLines;
 use crate::language::ast::Procedure;
 use crate::language::output_limit::OutputLimit;
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -181,8 +181,8 @@ impl OutputBound {
 #[cfg(test)]
 mod tests {
     use super::{OutputBound, OutputLimit};
+    use crate::context::event::OutputLines;
     use crate::context::event::{Event, Stream};
-    use crate::context::output_lines::OutputLines;
 
     fn line(host: &str, n: u32) -> Event {
         Event::Output {

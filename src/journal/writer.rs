@@ -4,8 +4,8 @@
 
 use super::output_bound::OutputBound;
 use super::state_permissions;
+use crate::context::event::OutputLines;
 use crate::context::event::{Event, EventSink};
-use crate::context::output_lines::OutputLines;
 use serde::{Deserialize, Serialize};
 use std::fs::File;
 use std::io::Write;

@@ -1,8 +1,8 @@
 //! `--format json`: one JSON object per event per line, with a timestamp.
 
 use super::console::{out, outln};
+use crate::context::event::OutputLines;
 use crate::context::event::{Event, EventSink};
-use crate::context::output_lines::OutputLines;
 
 pub struct JsonLines;
 

@@ -7,10 +7,10 @@ use super::fleet_progress::FleetProgress;
 use super::host_table::HostTable;
 use super::left_out::left_out;
 use super::style::{Style, understands_escapes};
+use crate::context::event::OutputLines;
 use crate::context::event::{
     Answer, AnsweredBy, Event, EventSink, GuardStatus, Level, Phase, Status, Stream,
 };
-use crate::context::output_lines::OutputLines;
 use crate::engine::plan::PlannedStop;
 use crate::language::duration;
 use indicatif::{ProgressBar, ProgressStyle};

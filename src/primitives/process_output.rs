@@ -3,8 +3,9 @@
 
 use super::options::Options;
 use super::{Outcome, error};
+use crate::context::event::OutputLines;
 use crate::context::event::{Effect, Stream};
-use crate::context::output_lines::{LineSplitter, OutputLines};
+use crate::context::line_splitter::LineSplitter;
 use crate::context::run_context::RunContext;
 use crate::context::unknown_value;
 use crate::diagnostic::error_kind::ErrorKind;

@@ -3,8 +3,8 @@
 //! also keeps the events of a `:step` for the rollbacks it registers, and can hand them to
 //! another consumer instead (the plan of `:plan`).
 
+use crate::context::event::OutputLines;
 use crate::context::event::{Event, EventSink};
-use crate::context::output_lines::OutputLines;
 use crate::output::terminal::TerminalView;
 use std::sync::{Arc, Mutex, PoisonError};
 

@@ -1,9 +1,10 @@
 //! From source text to the syntax tree: reads the file, refuses what is not text, runs the pest
 //! grammar (`grammar/runbook.pest`) and turns its pairs into `ast` values. The pieces:
 //! `syntax_error` words what pest refuses, `tree_builder` turns pairs into the runbook's items,
-//! `host_syntax` reads host declarations and `on` targets.
+//! `host_syntax` reads host declarations and `on` targets, `input_syntax` parameters and secrets.
 
 mod host_syntax;
+mod input_syntax;
 mod syntax_error;
 #[cfg(test)]
 mod tests;

@@ -5,8 +5,8 @@ use super::Rule;
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::source::{Location, SourceFile, Span};
 use crate::language::ast::{
-    Body, Contact, Gate, GroupDecl, Guard, Item, Literal, LiteralAt, ModuleUse, Name, Param,
-    ParamType, Procedure, Retry, Runbook, Secret, SecretSource, Step, ValueDecl,
+    Body, Contact, Gate, GroupDecl, Guard, Item, Literal, LiteralAt, ModuleUse, Name, Procedure,
+    Retry, Runbook, Step, ValueDecl,
 };
 use crate::language::duration;
 use crate::language::output_limit::OutputLimit;
@@ -170,7 +170,7 @@ impl Builder<'_> {
             .map(|b| Self::body(&b))
     }
 
-    fn only_string(&self, pair: &Pair<'_, Rule>) -> Built<String> {
+    pub(super) fn only_string(&self, pair: &Pair<'_, Rule>) -> Built<String> {
         let inner = kids(pair)
             .next()
             .ok_or_else(|| self.error(pair, "a string is missing"))?;
@@ -218,7 +218,7 @@ impl Builder<'_> {
         Ok(out)
     }
 
-    fn literal(&self, pair: &Pair<'_, Rule>) -> Built<LiteralAt> {
+    pub(super) fn literal(&self, pair: &Pair<'_, Rule>) -> Built<LiteralAt> {
         let value = match pair.as_rule() {
             Rule::string => Literal::String(self.string(pair)?),
             Rule::boolean => Literal::Bool(pair.as_str() == "true"),
@@ -246,100 +246,8 @@ impl Builder<'_> {
         })
     }
 
-    fn duration(&self, pair: &Pair<'_, Rule>) -> Built<Duration> {
+    pub(super) fn duration(&self, pair: &Pair<'_, Rule>) -> Built<Duration> {
         duration::parse(pair.as_str()).ok_or_else(|| self.error(pair, "duration out of range"))
-    }
-
-    fn param(&self, pair: Pair<'_, Rule>) -> Built<Param> {
-        let mut inner = kids(&pair);
-        let name = Self::name(
-            &inner
-                .next()
-                .ok_or_else(|| Diagnostic::error("param without a name"))?,
-        );
-        let ty_pair = inner
-            .next()
-            .ok_or_else(|| Diagnostic::error("param without a type"))?;
-        let ty = match ty_pair.as_str() {
-            "string" => ParamType::String,
-            "int" => ParamType::Int,
-            "bool" => ParamType::Bool,
-            "duration" => ParamType::Duration,
-            _ => ParamType::List,
-        };
-        let mut param = Param {
-            name,
-            ty,
-            default: None,
-            allowed: None,
-            env: None,
-            help: None,
-        };
-        for part in inner {
-            match part.as_rule() {
-                Rule::allowed => {
-                    let list = kids(&part)
-                        .next()
-                        .ok_or_else(|| self.error(&part, "expected a list"))?;
-                    let values = kids(&list)
-                        .map(|p| self.literal(&p))
-                        .collect::<Built<_>>()?;
-                    set_once(&mut param.allowed, values, || {
-                        self.error(&part, "`one of` is given twice")
-                    })?;
-                }
-                Rule::from_env => set_once(&mut param.env, self.only_string(&part)?, || {
-                    self.error(&part, "`env` is given twice")
-                })?,
-                Rule::help => set_once(&mut param.help, self.only_string(&part)?, || {
-                    self.error(&part, "`help` is given twice")
-                })?,
-                _ => param.default = Some(self.literal(&part)?),
-            }
-        }
-        Ok(param)
-    }
-
-    fn secret(&self, pair: Pair<'_, Rule>) -> Built<Secret> {
-        let mut inner = kids(&pair);
-        let name = Self::name(
-            &inner
-                .next()
-                .ok_or_else(|| Diagnostic::error("secret without a name"))?,
-        );
-        let source_pair = inner
-            .next()
-            .ok_or_else(|| Diagnostic::error("secret without a source"))?;
-        let source = match source_pair.as_rule() {
-            Rule::secret_command => self.secret_command(&source_pair)?,
-            Rule::secret_env => SecretSource::Env(self.only_string(&source_pair)?),
-            Rule::secret_file => SecretSource::File(self.only_string(&source_pair)?),
-            _ => SecretSource::Prompt(self.only_string(&source_pair)?),
-        };
-        let optional = inner.next().is_some();
-        Ok(Secret {
-            name,
-            source,
-            optional,
-        })
-    }
-
-    /// `command ["argv", …] [timeout D]`.
-    fn secret_command(&self, pair: &Pair<'_, Rule>) -> Built<SecretSource> {
-        let mut inner = kids(pair);
-        let list = inner
-            .next()
-            .ok_or_else(|| self.error(pair, "command without a list"))?;
-        let argv: Vec<String> = kids(&list).map(|p| self.string(&p)).collect::<Built<_>>()?;
-        if argv.first().is_none_or(String::is_empty) {
-            return Err(self.error(&list, "a secret's command needs a program: [\"pass\", …]"));
-        }
-        let timeout = inner
-            .next()
-            .and_then(|t| kids(&t).next())
-            .map(|d| self.duration(&d))
-            .transpose()?;
-        Ok(SecretSource::Command { argv, timeout })
     }
 
     fn module_use(&self, pair: Pair<'_, Rule>) -> Built<ModuleUse> {

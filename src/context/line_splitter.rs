@@ -1,34 +1,10 @@
-//! Command output on its fast path: read in big chunks, split into whole lines, and handed to
-//! every consumer as one batch of lines ([`OutputLines`]) instead of one event per line, so the
-//! terminal gets one write and the journal one lock and one write per batch.
+//! Command output on its fast path is read in big chunks, split into whole lines here, and
+//! handed to every consumer as one batch of lines (`event::OutputLines`) instead of one event
+//! per line, so the terminal gets one write and the journal one lock and one write per batch.
 //!
 //! A line is only ever handed on whole: the unfinished end of a chunk is held back until the
 //! rest of its line arrives ([`LineSplitter`]). Secrets are masked line by line, as single
 //! `Output` events are, so a secret cut in two by a chunk boundary is still masked.
-
-use super::event::{Event, Stream};
-
-/// Output lines of one stream of one command, read together, in order, without their `\n`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OutputLines {
-    pub step: Option<String>,
-    /// The remote host the lines came from; none for local commands.
-    pub host: Option<String>,
-    pub stream: Stream,
-    pub lines: Vec<String>,
-}
-
-impl OutputLines {
-    /// The batch as the `Output` events it stands for, one per line.
-    pub fn events(&self) -> impl Iterator<Item = Event> + '_ {
-        self.lines.iter().map(|line| Event::Output {
-            step: self.step.clone(),
-            host: self.host.clone(),
-            stream: self.stream,
-            line: line.clone(),
-        })
-    }
-}
 
 /// Splits bytes read in chunks into whole lines, holding back a line's start until its end.
 #[derive(Debug, Default)]
