@@ -56,7 +56,7 @@
   "The keywords of rhai, the language of bodies.")
 
 (defconst rb42-primitives
-  '("sh" "quote" "env" "now" "timestamp" "parse_time" "format_time"
+  '("sh" "quote" "env" "now" "timestamp" "trimmed" "parse_time" "format_time"
     "parse_duration" "format_duration" "log" "log_table" "warn" "assert" "fail"
     "sleep" "wait_until" "confirm" "choose" "publish" "dry_run" "read_file"
     "write_file" "exists" "template" "template_str" "run" "host" "target"

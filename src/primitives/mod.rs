@@ -33,6 +33,7 @@ pub mod remote;
 pub mod sql;
 mod sqlite_copy;
 mod target_facts;
+mod text;
 pub mod time;
 mod unknown_arguments;
 
@@ -52,6 +53,7 @@ pub const NAMES: &[&str] = &[
     "env",
     "now",
     "timestamp",
+    "trimmed",
     "parse_time",
     "format_time",
     "parse_duration",
@@ -125,6 +127,7 @@ pub fn register(engine: &mut Engine, ctx: &Arc<RunContext>) {
     files::register(engine, ctx);
     target_facts::register(engine, ctx);
     time::register(engine);
+    text::register(engine);
     unknown_arguments::register(engine);
 }
 
