@@ -3,7 +3,7 @@
 #
 #   bench/run.sh              every case family (bench/cases/*.sh)
 #   bench/run.sh ssh          only the families named
-#   BENCH_QUICK=1 bench/run.sh   2 timed runs per command: a smoke test, not a measurement
+#   BENCH_QUICK=1 bench/run.sh   at most 2 timed runs per command: a smoke test, not a measurement
 #
 # As root (the sshd servers switch to the test user). Installs what is missing, builds runbook
 # in release, and keeps everything it starts (sshd servers, keys, generated runbooks, playbooks)
@@ -79,7 +79,7 @@ done
   echo "Load average (1 min): $load_at_start at the start, $(cut -d' ' -f1 /proc/loadavg) at" \
     "the end; well above 1 on 2 cores, something else was running."
   if [ "${BENCH_QUICK:-0}" = 1 ]; then
-    echo "BENCH_QUICK=1: two runs per command, a smoke test rather than a measurement."
+    echo "BENCH_QUICK=1: at most two runs per command, a smoke test rather than a measurement."
   fi
 } >"$OUT/environment.txt"
 {

@@ -16,15 +16,21 @@
 
 COMPARISONS=0
 
+# BENCH_QUICK=1: one round of at most 2 runs (a slow peer given 1 run keeps 1). Sets the
+# caller's rounds and runs.
+quick_runs() {
+  if [ "${BENCH_QUICK:-0}" = 1 ]; then
+    rounds=1
+    runs=$((runs < 2 ? runs : 2))
+  fi
+}
+
 compare() {
   local case_name=$1 target=$2 rounds=$3 runs=$4 peer=$5 runbook_command=$6 peer_command=$7
   COMPARISONS=$((COMPARISONS + 1))
   local slug
   slug="$(printf '%02d-%s--%s' "$COMPARISONS" "$case_name" "$peer" | tr -c 'A-Za-z0-9.-' '_')"
-  if [ "${BENCH_QUICK:-0}" = 1 ]; then
-    rounds=1
-    runs=2
-  fi
+  quick_runs
 
   say "$case_name: runbook vs $peer ($rounds rounds of $runs runs each)"
   preflight "$slug.runbook" "$runbook_command"
@@ -76,10 +82,7 @@ measure() {
   MEASUREMENTS=$((MEASUREMENTS + 1))
   local slug
   slug="$(printf 'm%02d-%s' "$MEASUREMENTS" "$case_name" | tr -c 'A-Za-z0-9.-' '_')"
-  if [ "${BENCH_QUICK:-0}" = 1 ]; then
-    rounds=1
-    runs=2
-  fi
+  quick_runs
   say "$case_name: $(($# / 6)) commands ($rounds rounds of $runs runs each)"
   mkdir -p "$OUT/$slug"
   local forward=() backward=()

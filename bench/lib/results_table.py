@@ -71,10 +71,15 @@ def figure(value: float) -> str:
     return f"{value:,.0f}" if value >= 100 else f"{value:.3g}"
 
 
+# The units whose cost is a time per unit, and the scale each is shown in.
+TIME_UNITS = {"step": ("µs", 1e6), "host": ("ms", 1e3)}
+
+
 def per_unit(median: float, size: str, unit: str) -> str:
-    """The time per step, or the throughput in MB/s of a file of `size` bytes."""
-    if unit == "step":
-        return f"{figure(median / int(size) * 1e6)} µs/step"
+    """The time per step or host, or the throughput in MB/s of a file of `size` bytes."""
+    if unit in TIME_UNITS:
+        symbol, scale = TIME_UNITS[unit]
+        return f"{figure(median / int(size) * scale)} {symbol}/{unit}"
     if unit == "byte":
         return f"{figure(int(size) / median / 1e6)} MB/s"
     return "–"
@@ -91,17 +96,18 @@ def limits(median: float, rss_mb: float, target_s: str, target_mb: str) -> str:
 
 
 def growth(rows: list[tuple[str, str, int, float]]) -> list[str]:
-    """For each case measured per step: how the time per step moves from one size to the next
-    (linear growth keeps it about level once start-up no longer dominates)."""
+    """For each case measured per step or host: how the time per unit moves from one size to
+    the next (linear growth keeps it about level once start-up no longer dominates)."""
     lines = []
-    cases = dict.fromkeys(case for case, _, _, _ in rows)
-    for case in cases:
-        sizes = [(size, median) for c, _, size, median in rows if c == case]
+    cases = dict.fromkeys((case, unit) for case, unit, _, _ in rows)
+    for case, unit in cases:
+        sizes = [(size, median) for c, u, size, median in rows if (c, u) == (case, unit)]
         if len(sizes) < 2:
             continue
-        steps = " → ".join(f"{size:,}" for size, _ in sizes)
-        per_step = " → ".join(figure(median / size * 1e6) for size, median in sizes)
-        lines.append(f"* {case}: {steps} steps, {per_step} µs of wall-clock time per step.")
+        symbol, scale = TIME_UNITS[unit]
+        counts = " → ".join(f"{size:,}" for size, _ in sizes)
+        per = " → ".join(figure(median / size * scale) for size, median in sizes)
+        lines.append(f"* {case}: {counts} {unit}s, {per} {symbol} of wall-clock time per {unit}.")
     return lines
 
 
@@ -111,7 +117,7 @@ def measurements(out: Path) -> list[str]:
     if not path.exists():
         return []
     rows = [MEASUREMENT_HEADER]
-    per_step = []
+    timed_per_unit = []
     for line in path.read_text(encoding="utf-8").splitlines():
         directory, case, name, size, unit, target_s, target_mb, rss_kb = line.split("\t")
         times = pooled_times(out / directory)[name]
@@ -123,12 +129,12 @@ def measurements(out: Path) -> list[str]:
             f"| {rss_mb:.3g} MB "
             f"| {per_unit(median, size, unit)} | {limits(median, rss_mb, target_s, target_mb)} |"
         )
-        if unit == "step":
-            per_step.append((case, name, int(size), median))
+        if unit in TIME_UNITS:
+            timed_per_unit.append((case, unit, int(size), median))
     lines = ["", "Measured alone (time: hyperfine; peak RSS: GNU time, median of 3 runs):", ""]
     lines += rows
-    if per_step:
-        lines += ["", "Growth with the number of steps:", ""] + growth(per_step)
+    if timed_per_unit:
+        lines += ["", "Growth with the number of steps or hosts:", ""] + growth(timed_per_unit)
     return lines
 
 
