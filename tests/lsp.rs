@@ -367,6 +367,57 @@ fn hover_on_a_primitive_shows_its_reference_row() {
     assert_eq!(none["result"], Value::Null, "{none}");
 }
 
+/// The constructs of the language show their reference passage on hover, a handle's method
+/// its row, and a `let` value is completed with its expression.
+#[test]
+fn hover_and_completion_know_the_newer_constructs() {
+    let text = r#"runbook "r" {
+  let app = #{name: "shop"};
+  procedure p {
+    confirm "Relancer ${app.name} ?" if { app.name != "dev" }
+    step restart optional {
+      docker().wait_healthy("web", 60, #{keep_waiting: true});
+      log(app.name);
+    } rollback none "un redémarrage ne se défait pas"
+  }
+}
+"#;
+    let test = Test::new();
+    let (mut client, uri) = Client::opened(&test, "main.rb42", text);
+    client.diagnostics(&uri);
+    let mut hover = |line: u32, character: u32| {
+        let answer = client.at("textDocument/hover", &uri, line, character);
+        answer["result"]["contents"]["value"]
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    };
+    for (line, character, starts) in [
+        (1, 3, "**Values.**"),
+        (3, 38, "**Conditional confirmations.**"),
+        (4, 19, "* `optional`:"),
+        (7, 16, "* `rollback none \"why\"`:"),
+    ] {
+        let shown = hover(line, character);
+        assert!(shown.starts_with(starts), "{line}:{character}: {shown}");
+    }
+    let method = hover(5, 20);
+    assert!(
+        method.contains("`wait_healthy(name, secs, #{keep_waiting})`"),
+        "{method}"
+    );
+    assert!(hover(6, 11).contains("let app = #{name: \"shop\"};"));
+    let completion = client.at("textDocument/completion", &uri, 6, 6);
+    assert!(labels(&completion).contains(&"app".to_string()));
+    let between = client.at("textDocument/completion", &uri, 8, 2);
+    for keyword in ["optional", "none", "let", "if"] {
+        assert!(
+            labels(&between).contains(&keyword.to_string()),
+            "{keyword}: {between}"
+        );
+    }
+}
+
 #[test]
 fn a_malformed_message_gets_an_error_and_the_server_goes_on() {
     let test = Test::new();

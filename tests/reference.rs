@@ -156,6 +156,7 @@ fn the_rhai_traps_in_the_reference_are_real() {
         "`trim()` trims the string in place and returns `()`",
         "trailing newline included",
         "`parse_json(text)`",
+        "A map sorts its keys",
     ] {
         assert!(
             text.contains(trap),
@@ -175,6 +176,7 @@ fn the_rhai_traps_in_the_reference_are_real() {
       log(`json: ${{parse_json(`{{"items": [{{"name": "x"}}]}}`).items[0].name}}`);
       log(`sh: [${{sh("echo hi").stdout}}]`);
       log(`http: [${{http_get("{url}").text}}]`);
+      log(`map: ${{#{{zeta: 1, alpha: 2}}}}`);
     }}
   }}
 }}"#,
@@ -189,6 +191,7 @@ fn the_rhai_traps_in_the_reference_are_real() {
         "json: x",
         "sh: [hi]",
         "http: [ok\n]",
+        r#"map: #{"alpha": 2, "zeta": 1}"#,
     ] {
         assert!(out.stdout.contains(line), "no `{line}` in:\n{}", out.stdout);
     }

@@ -528,3 +528,63 @@ fn sqlite_dump_and_restore_go_through_the_backup_api() {
         .stdout_has("garbage.db is not a SQLite database")
         .stdout_has("still: 42");
 }
+
+const ORDERED: &str = r#"
+      execute(db, "CREATE TABLE people (id integer, full_name text, email text)");
+      execute(db, "INSERT INTO people VALUES (1, 'Ada', 'ada@example.org')");
+      let rows = query(db, "SELECT id, full_name, email FROM people");
+      log(`rows: ${to_json(rows)}`);
+      log(`one: ${query_one(db, "SELECT email, id FROM people").to_json()}`);
+      log(`hand-made: ${to_json(#{zeta: 1, alpha: 2})}`);
+      publish("people", rows);
+"#;
+
+/// The keys of the first row of the value the run published as `people`, in the order written
+/// in `text` (`--format json` lines or a journal).
+fn published_columns(text: &str) -> Vec<String> {
+    let event = text
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .find(|e| e["event"] == "published" && e["name"] == "people")
+        .unwrap_or_else(|| panic!("no published `people` in:\n{text}"));
+    event["json"][0]
+        .as_object()
+        .expect("a row")
+        .keys()
+        .cloned()
+        .collect()
+}
+
+/// A query's rows keep the `SELECT`'s column order in the JSON runbook writes (`to_json`, a
+/// published value in `--format json` and in the journal), on PostgreSQL and SQLite; a map
+/// made by hand sorts its keys.
+#[test]
+fn query_rows_keep_the_query_s_column_order_in_json() {
+    let scratch = Test::new();
+    let sqlite = format!("sqlite://{}/order.db", scratch.path().display());
+    for url in [postgres_env::server().database(), sqlite] {
+        let text = format!(
+            "runbook \"sql\" {{\n  param db: string\n  procedure p {{\n    step s {{\n{ORDERED}\n    }}\n  }}\n}}"
+        );
+        let param = format!("db={url}");
+        let out = Test::new()
+            .runbook(&text)
+            .args(["run", "main.rb42", "--format", "json", "-p", &param])
+            .run();
+        assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+        for line in [
+            r#"rows: [{\"id\":1,\"full_name\":\"Ada\",\"email\":\"ada@example.org\"}]"#,
+            r#"one: {\"email\":\"ada@example.org\",\"id\":1}"#,
+            r#"hand-made: {\"alpha\":2,\"zeta\":1}"#,
+        ] {
+            assert!(out.stdout.contains(line), "no `{line}` in:\n{}", out.stdout);
+        }
+        assert_eq!(published_columns(&out.stdout), ["id", "full_name", "email"]);
+        let journal = std::fs::read_to_string(out.dir.join(format!(
+            ".runbook/runs/{}.jsonl",
+            crate::harness::run_id(&out.dir)
+        )))
+        .expect("journal");
+        assert_eq!(published_columns(&journal), ["id", "full_name", "email"]);
+    }
+}

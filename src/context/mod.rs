@@ -10,6 +10,7 @@ pub mod column_orders;
 pub mod confirmation_gate;
 pub mod event;
 pub mod line_splitter;
+pub mod ordered_json;
 pub mod published;
 pub mod run_context;
 pub mod secret_mask;

@@ -1,18 +1,29 @@
-//! `textDocument/hover`: the reference of the primitive under the cursor, or the expression of
-//! the `let` value under it.
+//! `textDocument/hover`: the reference of the primitive or handle method under the cursor, of
+//! the language keyword under it, or the expression of the `let` value under it.
 
+use super::keyword_reference;
 use super::position;
 use super::primitive_reference;
+use super::text_place::{self, Place};
 use crate::language::ast::Runbook;
 use crate::primitives;
 use lsp_types::{Hover, HoverContents, MarkupContent, MarkupKind, Position};
 
-/// The hover for the word at `at` in `text`, when that word is a documented primitive or a
-/// value of `runbook` (the last version of the text that parsed).
+/// The hover for the word at `at` in `text`, when that word is a documented primitive, a
+/// documented method called as one (`.wait_healthy(`), a keyword of the language between
+/// items, or a value of `runbook` (the last version of the text that parsed).
 pub fn at(text: &str, at: Position, runbook: Option<&Runbook>) -> Option<Hover> {
-    let word = word_under(text, at)?;
-    let value = if primitives::NAMES.contains(&word) {
+    let offset = position::text_offset(text, at)?;
+    let (start, end) = word_bounds(text, offset);
+    let word = &text[start..end];
+    let place = text_place::at(text, offset);
+    let method = text[..start].ends_with('.') && text[end..].starts_with('(');
+    let value = if primitives::NAMES.contains(&word) || (method && place == Place::Body) {
         primitive_reference::reference(word)?
+    } else if place == Place::Runbook
+        && let Some(passage) = keyword_reference::reference(word)
+    {
+        passage
     } else {
         let runbook = runbook?;
         let value = runbook
@@ -41,6 +52,12 @@ pub fn word_under(text: &str, at: Position) -> Option<&str> {
 
 /// The name (letters, digits, `_`) around byte `offset` of `text`.
 fn word_at(text: &str, offset: usize) -> &str {
+    let (start, end) = word_bounds(text, offset);
+    &text[start..end]
+}
+
+/// Where the name around byte `offset` of `text` starts and ends.
+fn word_bounds(text: &str, offset: usize) -> (usize, usize) {
     let is_name = |c: char| c.is_alphanumeric() || c == '_';
     let start = text[..offset]
         .char_indices()
@@ -52,7 +69,7 @@ fn word_at(text: &str, offset: usize) -> &str {
         .char_indices()
         .find(|(_, c)| !is_name(*c))
         .map_or(text.len(), |(i, _)| offset + i);
-    &text[start..end]
+    (start, end)
 }
 
 #[cfg(test)]
@@ -94,5 +111,44 @@ mod tests {
             "{}",
             markup.value
         );
+    }
+
+    fn shown(text: &str, line: u32, character: u32) -> String {
+        match at(text, Position::new(line, character), None) {
+            Some(Hover {
+                contents: HoverContents::Markup(markup),
+                ..
+            }) => markup.value,
+            _ => String::new(),
+        }
+    }
+
+    #[test]
+    fn a_keyword_between_items_shows_its_passage_and_in_a_body_none() {
+        let text = "runbook \"r\" {\n  procedure p {\n    step s optional { let x = 1; } rollback none \"kept\"\n  }\n}\n";
+        assert!(
+            shown(text, 2, 13).starts_with("* `optional`:"),
+            "{}",
+            shown(text, 2, 13)
+        );
+        assert!(
+            shown(text, 2, 45).starts_with("* `rollback none \"why\"`:"),
+            "{}",
+            shown(text, 2, 45)
+        );
+        // rhai's own `let` in a body is not the language's.
+        assert_eq!(shown(text, 2, 25), "");
+    }
+
+    #[test]
+    fn a_documented_method_called_on_a_handle_shows_its_row() {
+        let text = "runbook \"r\" {\n  procedure p {\n    step s { docker().wait_healthy(\"web\", 60, #{keep_waiting: true}); }\n  }\n}\n";
+        let row = shown(text, 2, 25);
+        assert!(
+            row.contains("`wait_healthy(name, secs, #{keep_waiting})`"),
+            "{row}"
+        );
+        // The same word not called as a method is nobody's.
+        assert_eq!(shown("let wait_healthy = 1;", 0, 6), "");
     }
 }

@@ -1,6 +1,6 @@
 //! `runbook lsp`: a language server over standard input and output. It publishes the
 //! diagnostics of `runbook check` as documents open and change, completes the names that fit
-//! where the cursor is, shows a primitive's reference on hover, formats a document in
+//! where the cursor is, shows the reference of a primitive or a keyword on hover, formats a document in
 //! `runbook fmt`'s layout, outlines it and finds where a name is declared. Synchronous: one
 //! message at a time.
 //!
@@ -14,6 +14,7 @@ mod document_uri;
 mod documents;
 mod formatting;
 mod hover;
+mod keyword_reference;
 mod position;
 mod primitive_reference;
 mod published;

@@ -4,6 +4,7 @@
 use super::{Outcome, error};
 use crate::context::acting_host;
 use crate::context::event::{Effect, Event, Level};
+use crate::context::ordered_json;
 use crate::context::run_context::RunContext;
 use crate::context::unknown_value;
 use crate::diagnostic::error_kind::ErrorKind;
@@ -119,7 +120,7 @@ fn publish(ctx: &RunContext, name: &str, value: Dynamic) -> Outcome<()> {
         host: host.clone(),
         name: name.into(),
         value: unknown_value::shown(&value),
-        json: rhai::serde::from_dynamic(&value).unwrap_or_default(),
+        json: ordered_json::json(&value, &ctx.column_orders).unwrap_or_default(),
     });
     ctx.publish(name, host.as_deref(), value);
     Ok(())

@@ -24,6 +24,7 @@ pub mod docker;
 pub mod files;
 pub mod http;
 pub mod interaction;
+mod json_text;
 pub mod local;
 pub mod options;
 mod private_environment;
@@ -54,6 +55,7 @@ pub const NAMES: &[&str] = &[
     "now",
     "timestamp",
     "trimmed",
+    "to_json",
     "parse_time",
     "format_time",
     "parse_duration",
@@ -124,6 +126,7 @@ pub fn register(engine: &mut Engine, ctx: &Arc<RunContext>) {
     http::register(engine, ctx);
     control::register(engine, ctx);
     interaction::register(engine, ctx);
+    json_text::register(engine, ctx);
     files::register(engine, ctx);
     target_facts::register(engine, ctx);
     time::register(engine);

@@ -20,6 +20,8 @@ pub struct Vocabulary {
     pub procedures: Vec<String>,
     /// Step ids, and `PROC.ID` for each.
     pub steps: Vec<String>,
+    /// The hosts and groups `:on` reaches.
+    pub targets: Vec<String>,
 }
 
 pub type SharedVocabulary = Arc<RwLock<Vocabulary>>;
@@ -89,6 +91,7 @@ impl ReplHelper {
             ":plan" => matching(prefix, &v.procedures),
             ":set" => matching(prefix, &v.params),
             ":dry" => matching(prefix, &["on".to_string(), "off".to_string()]),
+            ":on" => matching(prefix, &v.targets),
             _ => Vec::new(),
         }
     }
@@ -153,6 +156,7 @@ mod tests {
             params: vec!["app_dir".into()],
             procedures: vec!["deploy".into()],
             steps: vec!["backup".into(), "deploy.backup".into()],
+            targets: vec!["db1".into(), "web".into(), "web1".into()],
         };
         let helper = ReplHelper::new(Arc::new(RwLock::new(vocabulary)));
         let history = DefaultHistory::new();
@@ -179,5 +183,8 @@ mod tests {
         assert_eq!(complete(":step dep"), (6, vec!["deploy.backup".into()]));
         assert_eq!(complete(":plan d"), (6, vec!["deploy".into()]));
         assert_eq!(complete(":dry o"), (5, vec!["off".into(), "on".into()]));
+        assert_eq!(complete(":on we"), (4, vec!["web".into(), "web1".into()]));
+        // The command after the target is shell text: nothing to complete.
+        assert_eq!(complete(":on web upt"), (11, Vec::new()));
     }
 }

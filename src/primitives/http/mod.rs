@@ -12,6 +12,7 @@ use super::connection_origin::{self, origin};
 use super::options::Options;
 use super::{Outcome, error, probed, unless_stopped};
 use crate::context::event::Effect;
+use crate::context::ordered_json;
 use crate::context::run_context::RunContext;
 use crate::context::unknown_value;
 use crate::diagnostic::error_kind::{ErrorKind, TypedError};
@@ -125,9 +126,10 @@ fn build(ctx: &RunContext, method: Method, url: &str, opts: &Map) -> Outcome<Req
             .collect())
     };
     let body = match (opts.get("json"), opts.get("form"), o.string("body")?) {
-        (Some(json), None, None) => {
-            Body::Json(rhai::serde::from_dynamic(&unknown_value::written(json))?)
-        }
+        (Some(json), None, None) => Body::Json(ordered_json::json(
+            &unknown_value::written(json),
+            &ctx.column_orders,
+        )?),
         (None, Some(_), None) => Body::Form(pairs("form")?),
         (None, None, Some(text)) => Body::Text(text),
         (None, None, None) => Body::Empty,

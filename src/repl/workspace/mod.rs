@@ -394,6 +394,12 @@ impl Workspace {
             }
         }
         v.params = inputs.iter().cloned().collect();
+        v.targets = self
+            .ctx
+            .hosts()
+            .target_names()
+            .map(str::to_string)
+            .collect();
         v.variables = self
             .scope
             .iter_raw()
