@@ -397,3 +397,31 @@ fn a_value_used_in_the_step_that_publishes_it_is_one_diagnostic() {
         .stderr_has("`version` is published by this same step")
         .stderr_has("checked 1 file: 1 error, 0 warnings");
 }
+
+/// The constructs of issue 18 are checked where they are written: the names in a `confirm …
+/// if` condition (a gate's and a step's), an empty `rollback none` reason, and the arguments
+/// of the newer primitives.
+#[test]
+fn conditional_confirmations_rollback_none_and_new_primitives_are_checked() {
+    let runbook = r#"runbook "c" {
+  param env: string = "dev"
+  procedure p {
+    confirm "Go?" if { envv == "production" }
+    step s confirm "Sure?" if { env == prod } { log_table([], ["a"], 3); }
+    step t optional { trimmed(); } rollback none ""
+  }
+}
+"#;
+    let out = Test::new()
+        .file("main.rb42", runbook)
+        .args(["check", "main.rb42"])
+        .run();
+    out.code(2)
+        .stderr_has("error: unknown variable `envv`\n --> main.rb42:4:24")
+        .stderr_has("did you mean `env`?")
+        .stderr_has("error: unknown variable `prod`\n --> main.rb42:5:40")
+        .stderr_has("`log_table` takes 1 or 2 arguments, not 3")
+        .stderr_has("`trimmed` takes 1 argument, not 0")
+        .stderr_has("error: `rollback none` on step `t` must say why\n --> main.rb42:6:10")
+        .stderr_has("checked 1 file: 5 errors, 0 warnings");
+}

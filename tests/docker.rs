@@ -184,6 +184,16 @@ fn keep_waiting_waits_out_the_timeout_of_an_unhealthy_container() {
     out.code(1)
         .stdout_has("is not healthy after 3s (status running, health unhealthy)")
         .stdout_has("last health check:");
+    // The plan and the doc page say the wait goes on through `unhealthy`.
+    let text = r#"runbook "d" { procedure p { step s { docker().wait_healthy("web", 3, #{keep_waiting: true}); } } }"#;
+    for command in ["plan", "doc"] {
+        Test::new()
+            .runbook(text)
+            .args([command, "main.rb42"])
+            .run()
+            .code(0)
+            .stdout_has("wait until web is healthy (up to 3s, through unhealthy)");
+    }
 }
 
 #[test]

@@ -529,15 +529,21 @@ fn on_runs_a_command_on_every_host_of_a_group_tagged_by_host() {
   group web [a, b]
   procedure p { step s on web { run("true"); } }
 }"#;
-    let (test, _remote) =
+    let (test, remote) =
         crate::ssh::remote_test(runbook, &[("a", &servers[0]), ("b", &servers[1])]);
+    let marker = remote.join("made-in-dry-mode");
     let out = session(
         test,
         &["main.rb42"],
-        ":on web echo \"hello from $SSH_CONNECTION\" | cut -c1-10; exit 0\n\
+        &format!(
+            ":on web echo \"hello from $SSH_CONNECTION\" | cut -c1-10; exit 0\n\
          :on web echo oops >&2; exit 3\n\
          :on webb uptime\n\
-         :on a\n",
+         :on a\n\
+         :dry on\n\
+         :on web touch {}\n",
+            marker.display()
+        ),
     );
     out.code(0)
         .stdout_has("a │ ✓ exit 0")
@@ -550,7 +556,16 @@ fn on_runs_a_command_on_every_host_of_a_group_tagged_by_host() {
         .stdout_has("2 host(s): 0 ok, 2 failed")
         .stderr_has("unknown target `webb`")
         .stderr_has("did you mean `web`?")
-        .stderr_has(":on a needs a command after the target");
+        .stderr_has(":on a needs a command after the target")
+        .stdout_has(&format!(
+            "a │ would run: touch {} (dry mode)",
+            marker.display()
+        ))
+        .stdout_has(&format!(
+            "b │ would run: touch {} (dry mode)",
+            marker.display()
+        ));
+    assert!(!marker.exists(), "dry mode ran the command");
     // Tagged in inventory order, a before b.
     let a = out.stdout.find("a │ ✓").expect("a answered");
     let b = out.stdout.find("b │ ✓").expect("b answered");

@@ -237,6 +237,43 @@ fn a_value_built_from_a_secret_is_masked_in_output_and_journal() {
     );
 }
 
+/// A plan (text and JSON) computes a value from the secret's real value, and shows it masked:
+/// in a log, a command's argument and a confirmation.
+#[test]
+fn a_value_built_from_a_secret_is_masked_in_plans() {
+    let text = r#"runbook "m" {
+  secret token from env "TOKEN"
+  let shout = token.to_upper();
+  let header = #{auth: `Bearer ${shout}`, user: "deploy"};
+  procedure p {
+    confirm "Envoyer ${header.auth} ?"
+    step s {
+      log(shout);
+      sh(["curl", "-H", header.auth, "https://example.org"]);
+    }
+  }
+}"#;
+    let plan = Test::new()
+        .runbook(text)
+        .env("TOKEN", "tok-abc")
+        .args(["plan", "main.rb42"])
+        .run();
+    plan.code(0)
+        .stdout_has("confirm before `s`: Envoyer *** ?")
+        .stdout_has("change local$ curl -H '***' https://example.org")
+        .stdout_lacks("TOK-ABC")
+        .stdout_lacks("tok-abc");
+    let json = Test::new()
+        .runbook(text)
+        .env("TOKEN", "tok-abc")
+        .args(["plan", "main.rb42", "--format", "json"])
+        .run();
+    json.code(0)
+        .stdout_has("curl -H '***'")
+        .stdout_lacks("TOK-ABC")
+        .stdout_lacks("tok-abc");
+}
+
 /// Step `b` waits long enough for the test to kill the run; the values come from a parameter
 /// given on the command line, which only the journal remembers afterwards.
 const RESUMABLE: &str = r#"runbook "r" {

@@ -258,7 +258,16 @@ fn wait(
         Until::Healthy => "healthy",
     };
     let secs = u64::try_from(timeout).unwrap_or(0);
-    let shown = format!("wait until {} is {wanted} (up to {secs}s)", quote(name));
+    // Plans and docs say when an unhealthy container does not end the wait at once.
+    let through = if keep_waiting {
+        ", through unhealthy"
+    } else {
+        ""
+    };
+    let shown = format!(
+        "wait until {} is {wanted} (up to {secs}s{through})",
+        quote(name)
+    );
     // A probe sees today's state, before the changes the plan leads up to: it looks once.
     let limit = if ctx.is_dry_run() {
         Duration::ZERO
