@@ -116,7 +116,21 @@ fn a_step_says_why_it_owes_no_rollback_and_every_view_shows_it() {
         .args(["doc", "main.rb42"])
         .run();
     doc.code(0)
-        .stdout_has("**No rollback** for `backup`: backups are kept: nothing to undo");
+        .stdout_has("**No rollback** for `backup`: backups are kept: nothing to undo")
+        .stdout_has("1. backup<br>id: backup<br>no rollback: backups are kept: nothing to undo");
+    let list = Test::new()
+        .runbook(NO_ROLLBACK)
+        .args(["list", "main.rb42"])
+        .run();
+    list.code(0)
+        .stdout_has("1. backup — backup [rollback none]")
+        .stdout_has("2. a — a [rollback]");
+    let json = Test::new()
+        .runbook(NO_ROLLBACK)
+        .args(["list", "main.rb42", "--format", "json"])
+        .run();
+    json.code(0)
+        .stdout_has(r#""rollback_none": "backups are kept: nothing to undo""#);
     let fmt = Test::new()
         .runbook(NO_ROLLBACK)
         .args(["fmt", "--check", "main.rb42"])

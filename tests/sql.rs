@@ -534,6 +534,7 @@ const ORDERED: &str = r#"
       execute(db, "INSERT INTO people VALUES (1, 'Ada', 'ada@example.org')");
       let rows = query(db, "SELECT id, full_name, email FROM people");
       log(`rows: ${to_json(rows)}`);
+      log_table(rows);
       log(`one: ${query_one(db, "SELECT email, id FROM people").to_json()}`);
       log(`hand-made: ${to_json(#{zeta: 1, alpha: 2})}`);
       publish("people", rows);
@@ -556,8 +557,8 @@ fn published_columns(text: &str) -> Vec<String> {
 }
 
 /// A query's rows keep the `SELECT`'s column order in the JSON runbook writes (`to_json`, a
-/// published value in `--format json` and in the journal), on PostgreSQL and SQLite; a map
-/// made by hand sorts its keys.
+/// published value in `--format json` and in the journal) and in `log_table`, on PostgreSQL
+/// and SQLite; a map made by hand sorts its keys.
 #[test]
 fn query_rows_keep_the_query_s_column_order_in_json() {
     let scratch = Test::new();
@@ -576,6 +577,7 @@ fn query_rows_keep_the_query_s_column_order_in_json() {
             r#"rows: [{\"id\":1,\"full_name\":\"Ada\",\"email\":\"ada@example.org\"}]"#,
             r#"one: {\"email\":\"ada@example.org\",\"id\":1}"#,
             r#"hand-made: {\"alpha\":2,\"zeta\":1}"#,
+            "id │ full_name │ email",
         ] {
             assert!(out.stdout.contains(line), "no `{line}` in:\n{}", out.stdout);
         }

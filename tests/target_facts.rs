@@ -356,3 +356,39 @@ fn a_plan_shows_each_fact_as_a_read_and_learns_it_only_with_probe() {
         .stdout_has(&format!("· {}", tool("nproc", &[])))
         .stdout_lacks("⟨");
 }
+
+/// A doc page lists what each fact would read, and what `dotenv_set` would change, as the
+/// plan does, without reading anything.
+#[test]
+fn a_doc_page_shows_what_each_fact_reads() {
+    let runbook = r#"runbook "r" {
+  procedure p {
+    step s {
+      log(cpu_count());
+      log(memory());
+      log(sha256("main.rb42"));
+      log(disk_free("/"));
+      log(listening_ports());
+      log(dotenv_read(".env"));
+      dotenv_set(".env", "A", "1");
+    } rollback none "a test"
+  }
+}"#;
+    let doc = Test::new()
+        .runbook(runbook)
+        .args(["doc", "main.rb42"])
+        .run();
+    doc.code(0).stdout_has(
+        "# cpu_count: count the CPUs (nproc)\n\
+         # memory: read the memory sizes (/proc/meminfo)\n\
+         # sha256sum -- main.rb42\n\
+         # disk_free: measure the free disk space of / (df)\n\
+         # listening_ports: list the listening TCP ports (/proc/net/tcp, tcp6)\n\
+         # dotenv_read: cat -- .env\n\
+         # dotenv_set: set A=1 in .env\n",
+    );
+    assert!(
+        !doc.dir.join(".env").exists(),
+        "a doc page wrote the dotenv file"
+    );
+}
