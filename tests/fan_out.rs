@@ -333,3 +333,54 @@ fn a_fleet_summary_lists_the_failed_hosts_and_counts_the_rest() {
         "the two hosts named together once in the step's failure:\n{all}"
     );
 }
+
+/// `confirm … if` on a step over several hosts: the condition is read on each host; the
+/// question is asked once when it holds on any of them, and not at all when it holds on none.
+#[test]
+fn a_conditional_confirmation_over_hosts_asks_once_where_any_host_needs_it() {
+    let servers = [Sshd::start(), Sshd::start()];
+    let runbook = r#"runbook "r" {
+  param dir: string
+@HOSTS@
+  group web [a, b]
+  procedure p {
+    step restart on web confirm "Redémarrer l'API ?" if { remote_exists(`${dir}/flag-${target().name}`) } {
+      run(`touch ${dir}/ran-${target().name}`);
+    }
+  }
+}"#;
+    let (test, remote) = remote_test(runbook, &[("a", &servers[0]), ("b", &servers[1])]);
+    let dir = format!("dir={}", remote.display());
+    let run = |extra: &[&str]| {
+        let mut args = vec!["run", "main.rb42", "-p", &dir];
+        args.extend_from_slice(extra);
+        let out = test.command().args(args).output().expect("runs");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let ran = |host: &str| remote.join(format!("ran-{host}")).exists();
+
+    let (code, stdout) = run(&[]);
+    assert_eq!(code, Some(0), "{stdout}");
+    assert!(stdout.contains("not asked"), "{stdout}");
+    assert!(ran("a") && ran("b"), "{stdout}");
+    for host in ["a", "b"] {
+        std::fs::remove_file(remote.join(format!("ran-{host}"))).expect("remove");
+    }
+
+    std::fs::write(remote.join("flag-b"), "").expect("flag");
+    let (code, stdout) = run(&[]);
+    assert_eq!(code, Some(3), "no terminal: refused\n{stdout}");
+    assert_eq!(
+        stdout.matches("Redémarrer l'API ?").count(),
+        1,
+        "asked once for both hosts:\n{stdout}"
+    );
+    assert!(!ran("a") && !ran("b"), "{stdout}");
+
+    let (code, stdout) = run(&["--confirm", "restart"]);
+    assert_eq!(code, Some(0), "{stdout}");
+    assert!(ran("a") && ran("b"), "{stdout}");
+}
