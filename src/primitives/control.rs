@@ -182,7 +182,8 @@ fn log_table(ctx: &RunContext, rows: &Dynamic, columns: Option<Vec<String>>) {
             })
         }
         Some(_) => "(no rows)".to_string(),
-        None => rows.to_string(),
+        // Rows only a real run knows (a plan's query) log as their origin, as `log` would.
+        None => unknown_value::written(rows).to_string(),
     };
     for line in text.lines() {
         ctx.log(Level::Info, line.to_string());
