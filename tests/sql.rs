@@ -529,12 +529,12 @@ fn sqlite_dump_and_restore_go_through_the_backup_api() {
         .stdout_has("still: 42");
 }
 
-/// In a plan, `log_table` of rows only a run knows logs where they come from.
+/// In a plan, `log_table` of rows (or cells) only a run knows logs where they come from.
 #[test]
 fn log_table_of_rows_a_plan_does_not_know_names_their_query() {
     let scratch = Test::new();
     let url = format!("sqlite://{}/plan.db", scratch.path().display());
-    let text = "runbook \"sql\" {\n  param db: string\n  procedure p {\n    step s {\n      execute(db, \"CREATE TABLE people (id int)\");\n      log_table(query(db, \"SELECT id FROM people\"));\n    }\n  }\n}";
+    let text = "runbook \"sql\" {\n  param db: string\n  procedure p {\n    step s {\n      execute(db, \"CREATE TABLE people (id int)\");\n      log_table(query(db, \"SELECT id FROM people\"));\n      log_table([#{count: scalar(db, \"SELECT count(*) FROM people\")}]);\n    }\n  }\n}";
     let param = format!("db={url}");
     Test::new()
         .runbook(text)
@@ -542,6 +542,7 @@ fn log_table_of_rows_a_plan_does_not_know_names_their_query() {
         .run()
         .code(0)
         .stdout_has("· ⟨query of SELECT id FROM people⟩")
+        .stdout_has("· ⟨scalar of SELECT count(*) FROM people⟩")
         .stdout_lacks("unknown_value");
 }
 

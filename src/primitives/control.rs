@@ -175,6 +175,8 @@ fn wait_until(
 /// columns given, else the query's order, else every key met); anything else is logged as
 /// `log` would.
 fn log_table(ctx: &RunContext, rows: &Dynamic, columns: Option<Vec<String>>) {
+    // Values only a real run knows (a plan's query rows, or cells) show as their origin.
+    let rows = unknown_value::written(rows);
     let text = match rows.read_lock::<rhai::Array>() {
         Some(items) if !items.is_empty() => {
             crate::value_table::rows_table(&items, columns, &|keys| {
@@ -182,8 +184,7 @@ fn log_table(ctx: &RunContext, rows: &Dynamic, columns: Option<Vec<String>>) {
             })
         }
         Some(_) => "(no rows)".to_string(),
-        // Rows only a real run knows (a plan's query) log as their origin, as `log` would.
-        None => unknown_value::written(rows).to_string(),
+        None => rows.to_string(),
     };
     for line in text.lines() {
         ctx.log(Level::Info, line.to_string());
