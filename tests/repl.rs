@@ -573,7 +573,8 @@ fn on_runs_a_command_on_every_host_of_a_group_tagged_by_host() {
 }
 
 /// `SELECT id, full_name, email` shows in that order, in the REPL and through `log_table`,
-/// though a row is a map whose keys sort; a `created` Unix time shows as a date.
+/// though a row is a map whose keys sort; a `created` Unix time shows as a date; in dry mode
+/// the rows and cells only a real run knows show as their origin.
 #[test]
 fn query_results_keep_the_query_s_column_order() {
     let test = Test::new();
@@ -587,10 +588,17 @@ fn query_results_keep_the_query_s_column_order() {
              execute(db, \"INSERT INTO users VALUES (1, 'Ada Lovelace', 'ada@example.org', 1733304600)\");\n\
              query(db, \"SELECT id, full_name, email, created FROM users\")\n\
              query_one(db, \"SELECT email, id FROM users\")\n\
-             log_table(query(db, \"SELECT full_name, id FROM users\"));\n"
+             log_table(query(db, \"SELECT full_name, id FROM users\"));\n\
+             :dry on\n\
+             query(db, \"SELECT id FROM users\")\n\
+             [#{{n: scalar(db, \"SELECT count(*) FROM users\")}}]\n"
         ),
     );
-    out.code(0);
+    out.code(0)
+        // In dry mode, what only a real run knows shows as its origin.
+        .stdout_has("⟨query of SELECT id FROM users⟩")
+        .stdout_has("⟨scalar of SELECT count(*) FROM users⟩")
+        .stdout_lacks("unknown_value");
     assert!(
         out.stdout.contains(
             "id │ full_name    │ email           │ created\n\

@@ -15,6 +15,7 @@ mod steps;
 use crate::context::confirmation_gate::ConfirmationGate;
 use crate::context::event::{EventSink, Mode, Phase};
 use crate::context::run_context::RunContext;
+use crate::context::unknown_value;
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::rhai_position;
 use crate::diagnostic::source::SourceFile;
@@ -163,6 +164,8 @@ impl Workspace {
             .eval_ast_with_scope::<Dynamic>(&mut self.scope, &program);
         match result {
             Ok(value) => {
+                // In dry mode, a value only a real run knows shows as its origin.
+                let value = unknown_value::written(&value);
                 if let Some(text) =
                     value_table::render(&value, &|keys| self.ctx.column_orders.order_of(keys))
                 {
