@@ -52,6 +52,7 @@ mod seed_004;
 mod sql;
 mod ssh;
 mod sshd;
+mod stdlib;
 mod target_facts;
 mod timeline;
 mod tmux;

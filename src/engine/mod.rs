@@ -15,5 +15,6 @@ pub mod rollback_stack;
 pub mod run_values;
 pub mod runner;
 pub mod script_engine;
+pub mod stdlib_imports;
 mod switch_guard;
 pub mod trace;

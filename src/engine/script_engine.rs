@@ -118,6 +118,7 @@ fn load_modules(
     source: &Arc<SourceFile>,
 ) -> Vec<Diagnostic> {
     let mut problems = Vec::new();
+    super::stdlib_imports::install(engine);
     for module_use in &runbook.modules {
         match load_module(engine, module_use, source) {
             Ok(module) => {

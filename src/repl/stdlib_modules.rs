@@ -2,6 +2,7 @@
 //! of its file (`backup::list(…)`, `checks::command_exists(…)`), and the names completion offers.
 
 use crate::engine::script_engine::public_functions;
+use crate::engine::stdlib_imports;
 use crate::stdlib;
 use rhai::{Engine, Module, Scope};
 
@@ -9,6 +10,7 @@ use rhai::{Engine, Module, Scope};
 /// uses that name for a module of its own; returns their functions.
 pub fn register(engine: &mut Engine, taken: &[&str]) -> Vec<String> {
     let mut functions = Vec::new();
+    stdlib_imports::install(engine);
     for (path, text) in stdlib::MODULES {
         let alias = path.trim_start_matches("stdlib/").trim_end_matches(".rhai");
         if taken.contains(&alias) {
