@@ -308,18 +308,16 @@ fn a_fleet_summary_lists_the_failed_hosts_and_counts_the_rest() {
     let all = format!("{}{}", out.stdout, out.stderr);
     let rows: Vec<&str> = all
         .lines()
-        .filter(|l| l.trim_start().starts_with('h') && l.contains("  "))
-        .filter(|l| {
-            l.split_whitespace()
-                .nth(1)
-                .is_some_and(|n| n.parse::<u32>().is_ok())
-        })
+        .filter(|l| l.trim_start().starts_with("h07, h15 (2 hosts)"))
         .collect();
-    assert_eq!(rows.len(), 2, "one summary row per failed host:\n{all}");
-    assert!(rows[0].contains("h07") && rows[1].contains("h15"), "{all}");
+    assert_eq!(
+        rows.len(),
+        1,
+        "one summary row for the two failed hosts:\n{all}"
+    );
     assert!(
-        rows.iter().all(|r| r.contains("disk /var is 97% full")),
-        "{all}"
+        rows[0].split_whitespace().nth(5) == Some("1") && rows[0].contains("disk /var is 97% full"),
+        "the row says each failed once, with the error:\n{all}"
     );
     assert!(
         all.lines()
@@ -327,10 +325,10 @@ fn a_fleet_summary_lists_the_failed_hosts_and_counts_the_rest() {
                 && l.split_whitespace().nth(3) == Some("2")),
         "the 18 others on one line, 2 steps ok each:\n{all}"
     );
-    assert_eq!(
-        all.matches("h07, h15").count(),
-        1,
-        "the two hosts named together once in the step's failure:\n{all}"
+    let warning: Vec<&str> = all.lines().filter(|l| l.contains("tolerated:")).collect();
+    assert!(
+        warning.len() == 1 && warning[0].contains("tolerated: h07, h15: command"),
+        "the two hosts named together once in the step's warning:\n{all}"
     );
 }
 
@@ -383,4 +381,102 @@ fn a_conditional_confirmation_over_hosts_asks_once_where_any_host_needs_it() {
     let (code, stdout) = run(&["--confirm", "restart"]);
     assert_eq!(code, Some(0), "{stdout}");
     assert!(ran("a") && ran("b"), "{stdout}");
+}
+
+/// Twenty hosts failing with the same error, each naming itself in it, and two with errors of
+/// their own: the step's failure says each distinct error once, on a line naming its hosts,
+/// and the summary has one row for the twenty.
+#[test]
+fn hosts_with_the_same_error_print_it_once_naming_the_hosts() {
+    let server = Sshd::start();
+    let names: Vec<String> = (1..=24).map(|n| format!("h{n:02}")).collect();
+    let servers: Vec<(&str, &Sshd)> = names.iter().map(|n| (n.as_str(), &server)).collect();
+    // Up to 21 failures tolerated, 22 happen: the step fails once every host has run.
+    let runbook = format!(
+        r#"runbook "r" {{
+  param dir: string
+@HOSTS@
+  group fleet [{}]
+  procedure p on fleet tolerate 90% {{
+    step check "Check the release" {{
+      let name = target().name;
+      if name == "h23" {{ run("echo 'disk /var is 97% full' >&2; exit 3"); }}
+      if name == "h24" {{ fail("the service answered 503"); }}
+      if name != "h01" && name != "h02" {{ fail(`no release on ${{name}}, expected 1.4.2`); }}
+    }}
+  }}
+}}"#,
+        names.join(", ")
+    );
+    let (test, remote) = remote_test(&runbook, &servers);
+    let dir = format!("dir={}", remote.display());
+    let out = test.args(["run", "main.rb42", "-p", &dir]).run();
+    out.code(1);
+    let all = format!("{}{}", out.stdout, out.stderr);
+    let failure: Vec<&str> = all
+        .lines()
+        .skip_while(|l| !l.contains("check failed on 22 hosts:"))
+        .take(4)
+        .collect();
+    assert_eq!(failure.len(), 4, "the failure and a line per error:\n{all}");
+    // Groups come in the order the hosts failed.
+    let mut errors: Vec<&str> = failure[1..].iter().map(|l| l.trim()).collect();
+    errors.sort_unstable();
+    assert_eq!(
+        errors[0], "h03–h22: no release on ⟨host⟩, expected 1.4.2",
+        "{all}"
+    );
+    assert!(
+        errors[1].starts_with("h23: ") && errors[1].ends_with("97% full"),
+        "{all}"
+    );
+    assert_eq!(errors[2], "h24: the service answered 503", "{all}");
+    assert!(
+        !all.contains("no release on h0") && !all.contains("no release on h1"),
+        "no host's own copy of the shared error:\n{all}"
+    );
+    assert!(
+        all.lines()
+            .any(|l| l.trim_start().starts_with("h03–h22 (20 hosts)")
+                && l.ends_with("no release on ⟨host⟩, expected 1.4.2")),
+        "one summary row for the twenty:\n{all}"
+    );
+}
+
+/// `--format json` keeps one event per host at 200 hosts: grouping is the terminal's.
+#[test]
+fn a_200_host_failure_in_json_is_one_event_per_host() {
+    let closed = crate::harness::free_port();
+    let inventory: String = (1..=200)
+        .map(|n| format!("h{n:03} ansible_host=127.0.0.1 ansible_port={closed}\n"))
+        .collect();
+    let out = Test::new()
+        .runbook(
+            r#"runbook "r" {
+  procedure p on all forks 50 tolerate all {
+    step check { run("true"); }
+  }
+}"#,
+        )
+        .file("hosts.ini", format!("[fleet]\n{inventory}"))
+        .env("RUNBOOK_SSH_CONFIG", "none")
+        .args(["run", "main.rb42", "-i", "hosts.ini", "--format", "json"])
+        .run();
+    let events: Vec<serde_json::Value> = out
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON event per line"))
+        .collect();
+    let hosts: std::collections::BTreeSet<&str> = events
+        .iter()
+        .filter(|e| e["event"] == "host_finished")
+        .inspect(|e| assert_eq!(e["ok"], false, "{e}"))
+        .filter_map(|e| e["host"].as_str())
+        .collect();
+    let finished = events
+        .iter()
+        .filter(|e| e["event"] == "host_finished")
+        .count();
+    assert_eq!((finished, hosts.len()), (200, 200), "{}", out.stdout);
+    assert!(hosts.contains("h001") && hosts.contains("h200"));
 }

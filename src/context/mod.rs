@@ -8,7 +8,9 @@
 pub mod acting_host;
 pub mod column_orders;
 pub mod confirmation_gate;
+pub mod error_groups;
 pub mod event;
+pub mod host_list;
 pub mod line_splitter;
 pub mod ordered_json;
 pub mod published;

@@ -1,5 +1,6 @@
 //! The live count of a step fanned out over many hosts, for the terminal's spinner: hosts
-//! done, failed and left, and when the rest should be done at the pace so far.
+//! done, failed and left, and when the rest should be done at the pace so far (once a tenth
+//! are done: before, the first hosts are still connecting, all at once).
 
 use crate::language::duration;
 use std::time::{Duration, Instant};
@@ -34,18 +35,23 @@ impl FleetProgress {
         }
     }
 
+    /// Hosts not finished: once the step is over, those it never started.
+    pub fn left(&self) -> usize {
+        self.total.saturating_sub(self.done)
+    }
+
     /// `deploy — 37/200 hosts done, 2 failed, 163 left, about 41s to go`.
     pub fn message(&self) -> String {
         self.worded(self.started.elapsed())
     }
 
     fn worded(&self, elapsed: Duration) -> String {
-        let left = self.total.saturating_sub(self.done);
+        let left = self.left();
         let mut text = format!(
             "{} — {}/{} hosts done, {} failed, {left} left",
             self.label, self.done, self.total, self.failed
         );
-        if self.done > 0 && left > 0 {
+        if self.done * 10 >= self.total && self.done > 0 && left > 0 {
             let per_host = elapsed.div_f64(self.done as f64);
             let to_go = per_host.mul_f64(left as f64);
             text.push_str(&format!(", about {} to go", duration::elapsed(to_go)));
@@ -67,8 +73,16 @@ mod tests {
             p.worded(Duration::ZERO),
             "deploy — 0/200 hosts done, 0 failed, 200 left"
         );
-        for n in 0..50 {
+        for n in 0..19 {
             p.finished(n != 3 && n != 9);
+        }
+        assert_eq!(
+            p.worded(Duration::from_secs(10)),
+            "deploy — 19/200 hosts done, 2 failed, 181 left",
+            "no guess before a tenth are done"
+        );
+        for _ in 19..50 {
+            p.finished(true);
         }
         assert_eq!(
             p.worded(Duration::from_secs(10)),

@@ -1,9 +1,12 @@
 //! What happened on each host, for the summary at the end of a run. A few hosts show one row
-//! each; a fleet shows a row for each host that failed or was rolled back, with its error, and
-//! counts the rest, hosts with the same outcome on one line.
+//! each; a fleet shows the hosts that failed or were rolled back with their error, one row for
+//! the hosts with the same counts and error (`h001–h020 (20 hosts)`, their own names left out of
+//! the comparison), and counts the rest, hosts with the same outcome on one line.
 
 use super::style::Style;
+use crate::context::error_groups::ErrorGroups;
 use crate::context::event::Phase;
+use crate::context::host_list::host_list;
 use std::collections::BTreeMap;
 
 /// Up to this many hosts, every host has its row.
@@ -14,7 +17,7 @@ pub struct HostTable {
     rows: BTreeMap<String, HostRow>,
 }
 
-#[derive(Default, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Default)]
 struct HostRow {
     ok: usize,
     failed: usize,
@@ -58,56 +61,83 @@ impl HostTable {
             return Vec::new();
         }
         let fleet = self.rows.len() > EVERY_HOST_UP_TO;
-        let shown: Vec<(&String, &HostRow)> = self
-            .rows
-            .iter()
-            .filter(|(_, row)| !fleet || row.troubled())
-            .collect();
-        // The rest, grouped by outcome: `188 other hosts` and their counts.
-        let mut rest: BTreeMap<&HostRow, usize> = BTreeMap::new();
+        // (what the first column says, the counts, the error when a fleet says it)
+        let mut shown: Vec<(String, &HostRow, Option<&str>)> = Vec::new();
         if fleet {
+            // The hosts in trouble, one row for the hosts with the same counts and error.
+            let mut troubled: BTreeMap<Counts, (&HostRow, ErrorGroups)> = BTreeMap::new();
+            for (host, row) in self.rows.iter().filter(|(_, row)| row.troubled()) {
+                let error = row.error.as_deref().unwrap_or_default();
+                let (_, groups) = troubled
+                    .entry(row.counts())
+                    .or_insert_with(|| (row, ErrorGroups::default()));
+                groups.add(host, error);
+            }
+            for (row, groups) in troubled.values() {
+                for (hosts, error) in groups.each() {
+                    let mut names = host_list(hosts);
+                    if hosts.len() > 1 {
+                        names.push_str(&format!(" ({} hosts)", hosts.len()));
+                    }
+                    shown.push((names, *row, Some(error).filter(|e| !e.is_empty())));
+                }
+            }
+            // The rest, by outcome: `188 other hosts` and their counts.
+            let mut rest: BTreeMap<Counts, (usize, &HostRow)> = BTreeMap::new();
             for row in self.rows.values().filter(|row| !row.troubled()) {
-                *rest.entry(row).or_default() += 1;
+                rest.entry(row.counts()).or_insert((0, row)).0 += 1;
             }
-        }
-        let others = |n: usize| format!("{n} other host{}", if n == 1 { "" } else { "s" });
-        let width = shown
-            .iter()
-            .map(|(h, _)| h.chars().count())
-            .chain(rest.values().map(|n| others(*n).chars().count()))
-            .max()
-            .unwrap_or(4)
-            .max(4);
-        let mut lines = vec![s.dim(&format!(
-            "  {:width$}  {:>4}  {:>6}  {:>11}  {:>15}",
-            "host", "ok", "failed", "rolled back", "rollback failed"
-        ))];
-        for (host, row) in shown {
-            let mut line = format!(
-                "  {host:width$}  {:>4}  {:>6}  {:>11}  {:>15}",
-                row.ok, row.failed, row.rolled_back, row.rollback_failed
-            );
-            if let Some(error) = row.error.as_ref().filter(|_| fleet) {
-                line.push_str(&format!("  {error}"));
+            for (n, row) in rest.into_values() {
+                let others = format!("{n} other host{}", if n == 1 { "" } else { "s" });
+                shown.push((others, row, None));
             }
-            lines.push(if row.failed + row.rollback_failed > 0 {
-                s.red(&line)
-            } else {
-                line
-            });
+            return table(s, &shown);
         }
-        for (row, n) in rest {
-            lines.push(format!(
-                "  {:width$}  {:>4}  {:>6}  {:>11}  {:>15}",
-                others(n),
-                row.ok,
-                row.failed,
-                row.rolled_back,
-                row.rollback_failed
-            ));
-        }
-        lines
+        shown.extend(
+            self.rows
+                .iter()
+                .map(|(host, row)| (host.clone(), row, None)),
+        );
+        table(s, &shown)
     }
+}
+
+/// The counts of a row: ok, failed, rolled back, rollback failed.
+type Counts = (usize, usize, usize, usize);
+
+impl HostRow {
+    fn counts(&self) -> Counts {
+        (self.ok, self.failed, self.rolled_back, self.rollback_failed)
+    }
+}
+
+/// The heading and a line per row, the first column as wide as its widest.
+fn table(s: Style, rows: &[(String, &HostRow, Option<&str>)]) -> Vec<String> {
+    let width = rows
+        .iter()
+        .map(|(first, ..)| first.chars().count())
+        .max()
+        .unwrap_or(4)
+        .max(4);
+    let mut lines = vec![s.dim(&format!(
+        "  {:width$}  {:>4}  {:>6}  {:>11}  {:>15}",
+        "host", "ok", "failed", "rolled back", "rollback failed"
+    ))];
+    for (first, row, error) in rows {
+        let mut line = format!(
+            "  {first:width$}  {:>4}  {:>6}  {:>11}  {:>15}",
+            row.ok, row.failed, row.rolled_back, row.rollback_failed
+        );
+        if let Some(error) = error {
+            line.push_str(&format!("  {error}"));
+        }
+        lines.push(if row.failed + row.rollback_failed > 0 {
+            s.red(&line)
+        } else {
+            line
+        });
+    }
+    lines
 }
 
 #[cfg(test)]
@@ -140,12 +170,42 @@ mod tests {
             }
         }
         let lines = table.render(Style { colour: false });
-        assert_eq!(lines.len(), 4, "{lines:#?}");
-        assert!(lines[1].contains("h007") && lines[1].ends_with("exit 3: boom"));
-        assert!(lines[2].contains("h150"));
+        assert_eq!(lines.len(), 3, "{lines:#?}");
         assert!(
-            lines[3].starts_with("  198 other hosts     2       0"),
+            lines[1].starts_with("  h007, h150 (2 hosts)     1       1            1")
+                && lines[1].ends_with("  exit 3: boom"),
             "{lines:#?}"
         );
+        assert!(
+            lines[2].starts_with("  198 other hosts          2       0"),
+            "{lines:#?}"
+        );
+    }
+
+    /// Twenty hosts refusing the same key, each named in its own error, and two others: three
+    /// rows, not twenty-two.
+    #[test]
+    fn hosts_with_the_same_error_share_one_row() {
+        let mut table = HostTable::default();
+        for n in 1..=200 {
+            let host = format!("h{n:03}");
+            let error = match n {
+                1..=20 => Some(format!("{host} (u@10.0.0.{n}:22) refused authentication")),
+                150 => Some("disk full".to_string()),
+                151 => Some("exit 3".to_string()),
+                _ => None,
+            };
+            table.finished(&host, Phase::Body, error.is_none(), error.as_deref());
+        }
+        let lines = table.render(Style { colour: false });
+        assert_eq!(lines.len(), 5, "{lines:#?}");
+        assert!(
+            lines[1].starts_with("  h001–h020 (20 hosts)")
+                && lines[1].ends_with("  ⟨host⟩ refused authentication"),
+            "{lines:#?}"
+        );
+        assert!(lines[2].contains("h150") && lines[2].ends_with("disk full"));
+        assert!(lines[3].contains("h151") && lines[3].ends_with("exit 3"));
+        assert!(lines[4].starts_with("  178 other hosts"), "{lines:#?}");
     }
 }

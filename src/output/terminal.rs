@@ -4,9 +4,12 @@
 use super::action_line::action_line;
 use super::console::{out, outln};
 use super::fleet_progress::FleetProgress;
+use super::host_blocks::HostBlocks;
 use super::host_table::HostTable;
 use super::left_out::left_out;
 use super::style::{Style, understands_escapes};
+use crate::context::acting_host;
+use crate::context::error_groups::ErrorGroups;
 use crate::context::event::OutputLines;
 use crate::context::event::{
     Answer, AnsweredBy, Event, EventSink, GuardStatus, Level, Phase, Status, Stream,
@@ -24,6 +27,10 @@ pub struct TerminalView {
     hosts: Mutex<HostTable>,
     /// The running step's count of hosts, when it fans out.
     fleet: Mutex<Option<FleetProgress>>,
+    /// The errors of the hosts the running step failed on.
+    failures: Mutex<ErrorGroups>,
+    /// Each host's lines while a step fans out, shown together when the host finishes.
+    blocks: Mutex<HostBlocks>,
 }
 
 impl Default for TerminalView {
@@ -35,6 +42,8 @@ impl Default for TerminalView {
                 && understands_escapes(&std::io::stderr()),
             hosts: Mutex::default(),
             fleet: Mutex::default(),
+            failures: Mutex::default(),
+            blocks: Mutex::default(),
         }
     }
 }
@@ -100,6 +109,62 @@ impl TerminalView {
         }
     }
 
+    /// The errors of the hosts the running step failed on, one line per distinct error, under
+    /// `headline` (given how many hosts failed and how many never started). False when fewer
+    /// than two hosts failed: the engine's own message says it as well.
+    fn grouped_failures(&self, headline: impl FnOnce(usize, usize) -> String) -> bool {
+        let failures = std::mem::take(
+            &mut *self
+                .failures
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
+        if failures.hosts() < 2 {
+            return false;
+        }
+        let not_started = self
+            .fleet
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .as_ref()
+            .map_or(0, FleetProgress::left);
+        let mut block = headline(failures.hosts(), not_started);
+        block.push('\n');
+        for line in failures.lines() {
+            // An error of several lines keeps them under its first.
+            block.push_str(&format!("    {}\n", line.replace('\n', "\n      ")));
+        }
+        self.block(&block);
+        true
+    }
+
+    /// Shows `rows` (lines with their `\n`) of `host` now, or holds them until the host
+    /// finishes while a step fans out.
+    fn host_rows(&self, host: Option<&str>, rows: String) {
+        let now = self
+            .blocks
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .hold(host, rows);
+        if let Some(rows) = now {
+            self.block(&rows);
+        }
+    }
+
+    /// A fan-out is over: what its hosts still held is shown, and its count ends.
+    fn end_fan_out(&self) {
+        let held = self
+            .blocks
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .release_all();
+        self.block(&held);
+        *self
+            .fleet
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+    }
+
     fn stop_spinning(&self) {
         if let Some(bar) = self
             .spinner
@@ -120,6 +185,20 @@ impl TerminalView {
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner),
         );
+    }
+}
+
+/// `1 host`, `22 hosts`.
+fn hosts(n: usize) -> String {
+    format!("{n} host{}", if n == 1 { "" } else { "s" })
+}
+
+/// `, 150 not started` when a fan-out stopped before every host started.
+fn not_started_on(n: usize) -> String {
+    if n == 0 {
+        String::new()
+    } else {
+        format!(", {n} not started")
     }
 }
 
@@ -164,7 +243,7 @@ impl EventSink for TerminalView {
             lines,
             &mut rows,
         );
-        self.block(&rows);
+        self.host_rows(batch.host.as_deref(), rows);
     }
 
     #[allow(
@@ -218,14 +297,30 @@ impl EventSink for TerminalView {
                 } else {
                     String::new()
                 };
+                // An untitled step's title is its id: said once.
+                let titled = if title == step {
+                    String::new()
+                } else {
+                    format!(" — {title}")
+                };
                 self.line(&format!(
-                    "{} {} — {title}{retry}",
+                    "{} {}{titled}{retry}",
                     s.bold(&format!("[{index}/{total}]")),
                     s.bold(step)
                 ));
-                let label = format!("{step} — {title}");
+                *self
+                    .failures
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner) = ErrorGroups::default();
+                let label = format!("{step}{titled}");
                 let fleet = FleetProgress::start(label.clone(), *hosts);
                 self.spin(fleet.as_ref().map_or(label, FleetProgress::message));
+                if fleet.is_some() {
+                    self.blocks
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .hold_from_now();
+                }
                 *self
                     .fleet
                     .lock()
@@ -236,7 +331,7 @@ impl EventSink for TerminalView {
             } => {
                 let mut row = String::new();
                 output_rows(s, *stream, host.as_deref(), [line.as_str()], &mut row);
-                self.block(&row);
+                self.host_rows(host.as_deref(), row);
             }
             // Only in a journal, replayed by `runbook show`.
             Event::OutputLeftOut {
@@ -263,38 +358,55 @@ impl EventSink for TerminalView {
                 self.tally(|t| t.finished(host, *phase, *ok, error.as_deref()));
                 if *phase == Phase::Body {
                     self.count_host(*ok);
+                    if let (false, Some(error)) = (ok, error) {
+                        self.failures
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner)
+                            .add(host, error);
+                    }
                 }
                 let took = duration::elapsed(Duration::from_millis(*duration_ms));
-                match error {
+                let verdict = match error {
                     // The error itself is told by the step's failure or a warning.
-                    Some(_) if !ok => {
-                        self.line(&format!(
-                            "  {} {host} failed {}",
-                            s.red("✗"),
-                            s.dim(&format!("({took})"))
-                        ));
-                    }
+                    Some(_) if !ok => format!(
+                        "  {} {host} failed {}\n",
+                        s.red("✗"),
+                        s.dim(&format!("({took})"))
+                    ),
                     // Conditions report through their own events.
-                    _ if *phase != Phase::Body => {}
-                    _ => self.line(&format!(
-                        "  {} {host} {}",
+                    _ if *phase != Phase::Body => return,
+                    _ => format!(
+                        "  {} {host} {}\n",
                         s.green("✓"),
                         s.dim(&format!("({took})"))
-                    )),
-                }
+                    ),
+                };
+                let block = self
+                    .blocks
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .finish(host, &verdict);
+                self.block(&block);
             }
-            Event::Log { level, message, .. } => match level {
-                Level::Info => self.line(&format!("  {} {message}", s.cyan("·"))),
-                Level::Warn => self.line(&format!("  {} {message}", s.yellow("⚠"))),
-            },
+            // A host's body logs on its own thread.
+            Event::Log { level, message, .. } => {
+                let mark = match level {
+                    Level::Info => s.cyan("·"),
+                    Level::Warn => s.yellow("⚠"),
+                };
+                let row = format!("  {mark} {message}\n");
+                self.host_rows(acting_host::current().as_deref(), row);
+            }
             Event::Published {
                 host, name, value, ..
             } => {
                 let on = host.as_ref().map(|h| format!("{h}: ")).unwrap_or_default();
-                self.line(&format!("  {} {on}{name} = {value}", s.dim("→")));
+                let row = format!("  {} {on}{name} = {value}\n", s.dim("→"));
+                self.host_rows(host.as_deref(), row);
             }
             Event::StepFinished { step, duration_ms } => {
                 self.stop_spinning();
+                self.end_fan_out();
                 let took = duration::elapsed(Duration::from_millis(*duration_ms));
                 self.line(&format!(
                     "  {} {step} {}",
@@ -313,10 +425,21 @@ impl EventSink for TerminalView {
             } => {
                 self.stop_spinning();
                 let wait = duration::elapsed(Duration::from_millis(*delay_ms));
-                self.line(&format!(
-                    "  {} {step}: {error}; retrying in {wait}",
-                    s.yellow("↻")
-                ));
+                let grouped = self.grouped_failures(|failed, not_started| {
+                    format!(
+                        "  {} {step} failed on {}{}; retrying in {wait}:",
+                        s.yellow("↻"),
+                        hosts(failed),
+                        not_started_on(not_started)
+                    )
+                });
+                self.end_fan_out();
+                if !grouped {
+                    self.line(&format!(
+                        "  {} {step}: {error}; retrying in {wait}",
+                        s.yellow("↻")
+                    ));
+                }
             }
             Event::StepFailed {
                 step,
@@ -325,7 +448,18 @@ impl EventSink for TerminalView {
                 ..
             } => {
                 self.stop_spinning();
-                self.line(&format!("  {} {step} failed: {error}", s.red("✗")));
+                let grouped = self.grouped_failures(|failed, not_started| {
+                    format!(
+                        "  {} {step} failed on {}{}:",
+                        s.red("✗"),
+                        hosts(failed),
+                        not_started_on(not_started)
+                    )
+                });
+                self.end_fan_out();
+                if !grouped {
+                    self.line(&format!("  {} {step} failed: {error}", s.red("✗")));
+                }
                 if let Some(at) = location {
                     // The same excerpt and caret as a static error, under the failure.
                     for line in at.render(s.painter()).lines() {
@@ -355,6 +489,7 @@ impl EventSink for TerminalView {
             }
             Event::ConfirmationAsked { message, next, .. } => {
                 self.stop_spinning();
+                self.end_fan_out();
                 self.line(&format!("{} {message}", s.bold(&s.yellow("?"))));
                 if !next.is_empty() {
                     self.line(&format!("  {} {}", s.dim("next:"), next.join(" → ")));
@@ -471,10 +606,14 @@ impl EventSink for TerminalView {
                 effect,
                 reason,
                 ..
-            } => self.line(&format!(
-                "  {}",
-                action_line(*effect, target, command, reason.as_deref(), s)
-            )),
+            } => {
+                let row = format!(
+                    "  {}\n",
+                    action_line(*effect, target, command, reason.as_deref(), s)
+                );
+                // A host's body acts on its own thread.
+                self.host_rows(acting_host::current().as_deref(), row);
+            }
             Event::RollbackOwed { .. } => {}
         }
     }

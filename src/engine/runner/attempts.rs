@@ -7,6 +7,7 @@ use super::failure::summary;
 use super::place::{Moment, Place};
 use super::{Ending, Runner, millis, plural};
 use crate::context::event::{Event, Level, Phase};
+use crate::context::host_list::host_list;
 use crate::context::stop_signal::StopReason;
 use crate::diagnostic::error_kind::ErrorKind;
 use crate::engine::evaluator::{Failure, Slot};
@@ -115,7 +116,7 @@ impl Runner<'_> {
             let message = if not_run.is_empty() {
                 summary
             } else {
-                format!("{summary} (not started on {})", not_run.join(", "))
+                format!("{summary} (not started on {})", host_list(&not_run))
             };
             let ending = self.fail(step, &message, location, kind);
             self.preview_owed(step, &owed);

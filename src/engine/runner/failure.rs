@@ -2,6 +2,7 @@
 //! the hosts) that failed; an interruption or a refused confirmation ends the procedure at once.
 
 use super::{Ending, Runner};
+use crate::context::error_groups::ErrorGroups;
 use crate::context::event::Event;
 use crate::context::stop_signal::StopReason;
 use crate::diagnostic::error_kind::ErrorKind;
@@ -61,31 +62,19 @@ impl Runner<'_> {
     }
 }
 
-/// `web1: …; web2: …` (here: the message alone); hosts that failed with the same message are
-/// named together once: `web1, web2, web3: Permission denied`.
+/// `web1: …; web2: …` (here: the message alone); hosts that failed with the same error, their
+/// own names aside, are named together once: `web1–web3: Permission denied`.
 pub(super) fn summary(failed: &[(Slot, Failure)]) -> String {
-    let mut groups: Vec<(Vec<&str>, &Failure)> = Vec::new();
+    let mut groups = ErrorGroups::default();
+    let mut here = Vec::new();
     for (_, f) in failed {
-        let Some(host) = f.host.as_deref() else {
-            groups.push((Vec::new(), f));
-            continue;
-        };
-        match groups
-            .iter_mut()
-            .find(|(hosts, g)| !hosts.is_empty() && g.message == f.message)
-        {
-            Some((hosts, _)) => hosts.push(host),
-            None => groups.push((vec![host], f)),
+        match &f.host {
+            Some(host) => groups.add(host, &f.message),
+            None => here.push(f.message.clone()),
         }
     }
-    groups
-        .iter()
-        .map(|(hosts, f)| match hosts.as_slice() {
-            [] | [_] => f.describe_host(),
-            many => format!("{}: {}", many.join(", "), f.message),
-        })
-        .collect::<Vec<_>>()
-        .join("; ")
+    here.extend(groups.lines());
+    here.join("; ")
 }
 
 #[cfg(test)]
