@@ -68,10 +68,11 @@ preflight() {
 #
 #   measure CASE ROUNDS RUNS NAME SIZE UNIT TARGET_S TARGET_MB COMMAND [NAME SIZE UNIT …]
 #
-# Each row is six words: NAME in the table; SIZE in UNIT ("step" gives a time per step, "byte"
-# a throughput in MB/s, "-" neither); TARGET_S and TARGET_MB the limits the issue sets on the
-# median time and the peak RSS ("-" for none); COMMAND, shell text. The commands of a group are
-# timed together in each round, the order reversed every other round, as compare does.
+# Each row is six words: NAME in the table; SIZE in UNIT ("step" or "host" gives a time per
+# unit, "byte" a throughput in MB/s, "-" neither); TARGET_S and TARGET_MB the limits the issue
+# sets on the median time and the peak RSS ("-" for none); COMMAND, shell text. The commands of
+# a group are timed together in each round, the order reversed every other round, as compare
+# does.
 MEASUREMENTS=0
 # Peak RSS: the median of this many runs under /usr/bin/time (it varies little).
 MEMORY_RUNS=3
