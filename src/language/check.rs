@@ -2,18 +2,21 @@
 //! secrets, published values, modules, procedures), types agree, every body compiles, and
 //! lints warn about what reviewers miss. Each finding points at its `.rb42` line.
 
+mod compile_ahead;
+mod compile_error;
 mod values;
 
 use super::ast::{Body, Item, Literal, ParamType, Procedure, Runbook};
 use super::function_names::KnownFunctions;
 use super::message_text;
 use super::reserved_words::RHAI_RESERVED;
-use super::script_scan::{self, Scan};
+use super::script_scan::Scan;
 use super::secret_flow;
 use crate::diagnostic::rhai_position::span_in_body;
 use crate::diagnostic::source::{Location, SourceFile, Span};
 use crate::diagnostic::{Diagnostic, did_you_mean};
-use rhai::{AST, Engine, ParseErrorType, Scope};
+use compile_ahead::{Ahead, CompileAhead};
+use rhai::{AST, Engine, Scope};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
@@ -87,6 +90,7 @@ pub fn check(
     keep: Keep,
     targets: Findings,
 ) -> Checked {
+    let functions = KnownFunctions::of(engine);
     let mut checker = Checker {
         runbook,
         source,
@@ -95,7 +99,8 @@ pub fn check(
         compiled: Compiled::default(),
         keep,
         variables_read: BTreeSet::new(),
-        functions: KnownFunctions::of(engine),
+        functions: &functions,
+        ahead: CompileAhead::new(runbook, engine, &functions),
     };
     checker.declarations();
     checker.procedures();
@@ -122,7 +127,8 @@ struct Checker<'a> {
     compiled: Compiled,
     keep: Keep,
     variables_read: BTreeSet<String>,
-    functions: KnownFunctions,
+    functions: &'a KnownFunctions,
+    ahead: CompileAhead<'a>,
 }
 
 /// What a body may read besides its own locals.
@@ -447,8 +453,52 @@ impl Checker<'_> {
         }
     }
 
-    /// Compiles one body with the names it may read; reports what is wrong inside it.
+    /// Compiles one body with the names it may read (or takes it compiled ahead, when that is
+    /// the same); reports what is wrong inside it.
     fn body(&mut self, body: &Body, names: &Names) -> Option<Scan> {
+        let ahead = match self.ahead.take(body, &names.known) {
+            Some(ahead) => ahead,
+            None => match self
+                .engine
+                .compile_with_scope(&Self::scope(body, names), &body.code)
+            {
+                Ok(ast) => Ahead::of(ast, self.functions),
+                Err(e) => return self.compile_error(body, names, &e),
+            },
+        };
+        let Ahead {
+            ast,
+            scan,
+            unresolved,
+        } = ahead;
+        self.variables_read
+            .extend(scan.variables.iter().map(|(n, _)| n.clone()));
+        self.assignments(body, &scan, names);
+        for (var, at) in &scan.shell_interpolations {
+            if names.params.contains(var) || names.published_set.contains(var) {
+                let span = span_in_body(body.origin, *at);
+                self.warning(
+                    span,
+                    format!("`{var}` is interpolated into a shell command without quoting"),
+                )
+                .help = Some(format!(
+                    "write ${{quote({var})}}, or pass an argv array: sh([\"cmd\", {var}])"
+                ));
+            }
+        }
+        for call in unresolved {
+            let span = span_in_body(body.origin, call.at);
+            self.error(span, call.message).help = call.help;
+        }
+        self.secret_leaks(body, &ast, names);
+        if self.keep == Keep::Compiled {
+            self.compiled.asts.insert(body.origin, ast);
+        }
+        Some(scan)
+    }
+
+    /// The outer names `body` may read where it stands: the known ones among its words.
+    fn scope(body: &Body, names: &Names) -> Scope<'static> {
         let mut scope = Scope::new();
         // Plain variables, not constants: the optimizer would inline a constant's value.
         for word in body.words() {
@@ -456,78 +506,7 @@ impl Checker<'_> {
                 scope.push(word.to_string(), ());
             }
         }
-        match self.engine.compile_with_scope(&scope, &body.code) {
-            Ok(ast) => {
-                let scan = script_scan::scan(&ast);
-                self.variables_read
-                    .extend(scan.variables.iter().map(|(n, _)| n.clone()));
-                self.assignments(body, &scan, names);
-                for (var, at) in &scan.shell_interpolations {
-                    if names.params.contains(var) || names.published_set.contains(var) {
-                        let span = span_in_body(body.origin, *at);
-                        self.warning(
-                            span,
-                            format!("`{var}` is interpolated into a shell command without quoting"),
-                        )
-                        .help = Some(format!(
-                            "write ${{quote({var})}}, or pass an argv array: sh([\"cmd\", {var}])"
-                        ));
-                    }
-                }
-                for call in self.functions.unresolved(&ast) {
-                    let span = span_in_body(body.origin, call.at);
-                    self.error(span, call.message).help = call.help;
-                }
-                self.secret_leaks(body, &ast, names);
-                if self.keep == Keep::Compiled {
-                    self.compiled.asts.insert(body.origin, ast);
-                }
-                Some(scan)
-            }
-            Err(e) => {
-                if let ParseErrorType::ModuleUndefined(name) = e.err_type()
-                    && self.runbook.modules.iter().any(|m| &m.alias.text == name)
-                {
-                    // Declared but not loaded: the module's own error is already reported.
-                    return None;
-                }
-                let span = span_in_body(body.origin, e.position());
-                // What the body publishes is still known: later steps keep those names, so one
-                // mistake is one diagnostic.
-                let lenient = self.lenient_scan(body);
-                let (message, help) = match e.err_type() {
-                    ParseErrorType::VariableUndefined(name) => {
-                        let own = lenient
-                            .as_ref()
-                            .is_some_and(|s| s.published.iter().any(|(p, _)| p == name));
-                        if let Some((message, help)) = Self::early_use(name, names) {
-                            self.error(span, message).help = Some(help);
-                            return None;
-                        }
-                        let help = match did_you_mean(name, names.all()) {
-                            _ if own => format!("`{name}` is published by this same step: a published value is visible from the next step on; keep it in a `let` to use it here"),
-                            Some(close) => format!("did you mean `{close}`?"),
-                            None => "declare it with `param`, `secret` or `let`, or publish it from an earlier step".into(),
-                        };
-                        (format!("unknown variable `{name}`"), Some(help))
-                    }
-                    ParseErrorType::ModuleUndefined(name) => {
-                        let aliases = self.runbook.modules.iter().map(|m| m.alias.text.as_str());
-                        let help = match did_you_mean(name, aliases) {
-                            Some(close) => format!("did you mean `{close}`?"),
-                            None => {
-                                format!("import it with `use \"stdlib/{name}.rhai\" as {name}`")
-                            }
-                        };
-                        (format!("unknown module `{name}`"), Some(help))
-                    }
-                    other => (other.to_string(), None),
-                };
-                let d = self.error(span, message);
-                d.help = help;
-                lenient
-            }
-        }
+        scope
     }
 
     /// Warns where a secret, or a value built from one, reaches a command line.
@@ -551,21 +530,6 @@ impl Checker<'_> {
                 leak.secret, leak.secret
             ));
         }
-    }
-
-    /// What a body that did not compile for an unknown name publishes, compiled again with
-    /// every word it contains declared; none if it does not compile even so.
-    fn lenient_scan(&self, body: &Body) -> Option<Scan> {
-        let mut scope = Scope::new();
-        for word in body.words() {
-            scope.push(word.to_string(), ());
-        }
-        let ast = self.engine.compile_with_scope(&scope, &body.code).ok()?;
-        // Its names only: the body's other findings wait until it compiles.
-        Some(Scan {
-            published: script_scan::scan(&ast).published,
-            ..Scan::default()
-        })
     }
 
     fn unused_params(&mut self) {
