@@ -64,6 +64,7 @@ const FACTS: &str = r#"
         if l.port == PORT { log(`listener=${l.address} ${l.pid} ${l.process}`); }
       }
       log(`sha=${sha256(DIR + "/data.bin")}`);
+      log(`size=${file_size(DIR + "/data.bin")}`);
       log(`cpus=${cpu_count()}`);
       log(`memory=${memory().total} ${memory().available > 0}`);
       let d = disk_free(DIR + "/not/yet/created");
@@ -77,6 +78,10 @@ fn assert_facts(out: &Output, dir: &Path, owner: &str) {
     assert_eq!(logged(out, "listener"), format!("127.0.0.1 {owner}").trim());
     let sum = tool("sha256sum", &[&dir.join("data.bin").to_string_lossy()]);
     assert_eq!(logged(out, "sha"), sum.split_whitespace().next().unwrap());
+    let size = std::fs::metadata(dir.join("data.bin"))
+        .expect("data.bin")
+        .len();
+    assert_eq!(logged(out, "size"), size.to_string());
     assert_eq!(logged(out, "cpus"), tool("nproc", &[]));
     assert_eq!(logged(out, "memory"), format!("{} true", mem_total()));
     assert_eq!(logged(out, "disk"), format!("{} true 100", df_total(dir)));
@@ -256,7 +261,7 @@ fn a_dotenv_key_set_on_a_host_writes_the_host_file() {
     step handle {
       let vm = host("vm");
       vm.dotenv_set(dir + "/.env", "DB_PASSWORD", "new");
-      log(`handle=${vm.dotenv_read(dir + "/.env").DB_PASSWORD} ${vm.sha256(dir + "/.env").len() == 64}`);
+      log(`handle=${vm.dotenv_read(dir + "/.env").DB_PASSWORD} ${vm.sha256(dir + "/.env").len() == 64} ${vm.file_size(dir + "/.env") > 0}`);
     } rollback none "a test"
   }
 }"#,
@@ -267,7 +272,7 @@ fn a_dotenv_key_set_on_a_host_writes_the_host_file() {
     let out = test.args(["run", "main.rb42", "-p", &dir]).run();
     out.code(0).stdout_has("change vm$ set DB_POOL=12 in ");
     assert_eq!(logged(&out, "read"), "12");
-    assert_eq!(logged(&out, "handle"), "new true");
+    assert_eq!(logged(&out, "handle"), "new true true");
     let written = std::fs::read_to_string(remote.join(".env")).expect(".env");
     assert_eq!(
         written,
@@ -336,6 +341,7 @@ fn a_plan_shows_each_fact_as_a_read_and_learns_it_only_with_probe() {
     step s {
       log(cpu_count());
       log(`sha ${sha256("main.rb42")}`);
+      log(`size ${file_size("main.rb42")}`);
     } rollback none "a test"
   }
 }"#;
@@ -349,7 +355,9 @@ fn a_plan_shows_each_fact_as_a_read_and_learns_it_only_with_probe() {
         .stdout_has("read   local$ count the CPUs (nproc)")
         .stdout_has("read   local$ sha256sum -- main.rb42")
         .stdout_has("· ⟨CPU count⟩")
-        .stdout_has("· sha ⟨SHA-256 of main.rb42⟩");
+        .stdout_has("· sha ⟨SHA-256 of main.rb42⟩")
+        .stdout_has("read   local$ stat -L -c %s -- main.rb42")
+        .stdout_has("· size ⟨size of main.rb42⟩");
     let probed = plan(&["--probe"]);
     probed
         .code(0)

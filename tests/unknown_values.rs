@@ -300,6 +300,26 @@ fn an_unknown_given_to_a_string_method_stops_instead_of_answering() {
 }
 
 #[test]
+fn trimmed_text_of_an_unknown_stops_rather_than_deciding_on_its_origin() {
+    // `trimmed` looks into its text: given an unknown, an answer would be the origin's words,
+    // and a comparison on them would plan a branch the run may not take.
+    let runbook = r#"runbook "r" {
+  procedure p {
+    step mode "Mode" {
+      let mode = trimmed(sh(["cat", "/etc/mode"], #{read: true}).stdout);
+      if mode == "maintenance" { log("left alone"); } else { sh("systemctl restart app"); }
+    }
+  }
+}"#;
+    let plan = of(runbook, &["plan", "main.rb42", "--format", "json"]);
+    plan.code(0).stdout_lacks("systemctl restart app");
+    assert_eq!(
+        stop_of(&planned_step(&plan, "mode")).0,
+        "⟨output of cat /etc/mode⟩"
+    );
+}
+
+#[test]
 fn a_switch_on_an_unknown_stops_the_plan_where_a_real_run_branches() {
     let runbook = r#"runbook "r" {
   procedure p {
@@ -427,8 +447,18 @@ fn the_database_dump_and_restore_plan_through_to_the_restore() {
         commands[0].contains("pg_dump --no-owner -Fc"),
         "{commands:?}"
     );
-    assert!(commands[1].contains("manifest.json"), "{commands:?}");
-    assert!(stop_of(&dump).0.starts_with("⟨output of sh -c "), "{dump}");
+    // The manifest's size and SHA-256 are reads the plan cannot know, so it writes their
+    // origins: the plan still shows the manifest written, and the step goes to its end.
+    assert!(commands[1].starts_with("stat -L -c %s --"), "{commands:?}");
+    assert!(commands[2].starts_with("sha256sum --"), "{commands:?}");
+    assert!(
+        commands[3].contains("tee -- /srv/shop.dump.manifest.json"),
+        "{commands:?}"
+    );
+    assert!(
+        dump["stops"].as_array().is_none_or(|s| s.is_empty()),
+        "{dump}"
+    );
     // The format comes from the dump's content, which only a run (or --probe) reads: the plan
     // stops at the look, naming it; given the format, it shows the restore itself.
     let restore = planned_step(&plan, "restore");

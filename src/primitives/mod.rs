@@ -90,6 +90,7 @@ pub const NAMES: &[&str] = &[
     "cpu_count",
     "memory",
     "sha256",
+    "file_size",
     "dotenv_read",
     "dotenv_set",
     "docker",

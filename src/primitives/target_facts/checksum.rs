@@ -1,4 +1,5 @@
-//! `sha256(path)`: the SHA-256 of a file on the target, as `sha256sum` prints it.
+//! Facts of one file on the target: `sha256(path)`, its SHA-256 as `sha256sum` prints it, and
+//! `file_size(path)`, its size in bytes as `stat` gives it (a link followed).
 
 use super::Target;
 use crate::diagnostic::error_kind::ErrorKind;
@@ -21,5 +22,19 @@ pub fn sha256(target: &Target<'_>, path: &str) -> Outcome<Dynamic> {
             );
         }
         Ok(digest.to_ascii_lowercase().into())
+    })
+}
+
+pub fn size(target: &Target<'_>, path: &str) -> Outcome<Dynamic> {
+    let summary = format!("stat -L -c %s -- {}", crate::shell_quote::quote(path));
+    target.read("file_size", &summary, &format!("size of {path}"), |t| {
+        let out = t.output("file_size", &["stat", "-L", "-c", "%s", "--", path], None)?;
+        match out.trim().parse::<i64>() {
+            Ok(bytes) => Ok(bytes.into()),
+            Err(_) => error(
+                ErrorKind::Script,
+                format!("file_size: `stat` answered `{}`", out.trim()),
+            ),
+        }
     })
 }

@@ -1,5 +1,5 @@
 //! Facts of the body's target, read by primitives instead of hand-written shell: listening TCP
-//! ports, free disk space, CPUs and memory, the SHA-256 of a file, a dotenv file read or one of
+//! ports, free disk space, CPUs and memory, the SHA-256 and size of a file, a dotenv file read or one of
 //! its keys set. Like `run`, each acts on the host the body runs `on` (or the `host("…")`
 //! handle's), on this machine when there is none. Each runs one fixed command there, its
 //! words quoted, whose output is parsed here: the same parser whether the target is local or
@@ -35,6 +35,10 @@ pub fn register(engine: &mut Engine, ctx: &Arc<RunContext>) {
         &c, h
     )?));
     both!(engine, ctx, "sha256", |c, h, path: &str| checksum::sha256(
+        &Target::of(&c, h)?,
+        path
+    ));
+    both!(engine, ctx, "file_size", |c, h, path: &str| checksum::size(
         &Target::of(&c, h)?,
         path
     ));
