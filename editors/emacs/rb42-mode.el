@@ -61,11 +61,11 @@
     "sleep" "wait_until" "confirm" "choose" "publish" "dry_run" "read_file"
     "write_file" "exists" "template" "template_str" "run" "host" "target"
     "upload" "download" "remote_write" "remote_read" "remote_exists"
-    "listening_ports" "disk_free" "cpu_count" "memory" "sha256" "dotenv_read"
+    "listening_ports" "disk_free" "cpu_count" "memory" "sha256" "file_size" "dotenv_read"
     "dotenv_set" "docker" "query" "query_one" "scalar" "execute" "transaction"
     "wait_ready" "pg_env" "sqlite_backup" "sqlite_restore" "http_get" "http_head" "http_post" "http_put"
     "http_patch" "http_delete" "http_wait" "ws_check" "expect_status"
-    "json_path" "body_contains" "first_answering")
+    "json_path" "body_contains" "first_answering" "to_json")
   "The primitives a body may call.")
 
 (defconst rb42--id "[A-Za-z_][A-Za-z0-9_-]*"

@@ -58,13 +58,21 @@ impl Span {
 pub struct SourceFile {
     pub path: PathBuf,
     pub text: String,
+    /// The byte offset where each line starts: a place is found without reading the file
+    /// from its start (a plan places every step of a 10,000-step runbook).
+    line_starts: Vec<usize>,
 }
 
 impl SourceFile {
     pub fn new(path: impl Into<PathBuf>, text: impl Into<String>) -> Self {
+        let text = text.into();
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
         Self {
             path: path.into(),
-            text: text.into(),
+            text,
+            line_starts,
         }
     }
 
@@ -84,7 +92,7 @@ impl SourceFile {
     /// `span` moved inside the file: rhai columns stop at 65535 (a `u16`), so a place on a
     /// longer line is shown at the line's end rather than past it.
     pub fn clamp(&self, span: Span) -> Span {
-        let lines = self.text.split('\n').count();
+        let lines = self.line_starts.len();
         let line = span.start.line.clamp(1, lines);
         let width = self.line(line).map_or(0, |l| l.chars().count());
         let col = span.start.col.clamp(1, width + 1);
@@ -93,10 +101,13 @@ impl SourceFile {
 
     /// The text of a 1-based line, without its newline.
     pub fn line(&self, line: usize) -> Option<&str> {
-        self.text
-            .split('\n')
-            .nth(line.checked_sub(1)?)
-            .map(|l| l.strip_suffix('\r').unwrap_or(l))
+        let start = *self.line_starts.get(line.checked_sub(1)?)?;
+        let end = self
+            .line_starts
+            .get(line)
+            .map_or(self.text.len(), |next| next - 1);
+        let l = &self.text[start..end];
+        Some(l.strip_suffix('\r').unwrap_or(l))
     }
 }
 
@@ -114,5 +125,21 @@ mod tests {
         assert_eq!(clamped(9, 4), Location::new(3, 2));
         assert_eq!(clamped(0, 0), Location::new(1, 1));
         assert_eq!(clamped(2, 3), Location::new(2, 3));
+    }
+
+    #[test]
+    fn each_line_is_read_as_the_file_splits_it() {
+        for text in ["", "one", "a\r\nb\n", "first\n\nthird\r\n", "é\n😀 x\nlast"] {
+            let source = SourceFile::new("f.rb42", text);
+            let split: Vec<&str> = text
+                .split('\n')
+                .map(|l| l.strip_suffix('\r').unwrap_or(l))
+                .collect();
+            let read: Vec<&str> = (1..=split.len() + 1)
+                .map_while(|n| source.line(n))
+                .collect();
+            assert_eq!(read, split, "{text:?}");
+            assert_eq!(source.line(0), None);
+        }
     }
 }

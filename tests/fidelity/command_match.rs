@@ -76,7 +76,9 @@ fn time_tail(chars: &[char]) -> usize {
 /// Whether `text` matches `pattern`, where each `⟨…⟩` of the pattern stands for any text
 /// (empty included) and everything else must be equal.
 pub fn wildcard_match(pattern: &str, text: &str) -> bool {
-    let mut parts = Vec::new();
+    // The literal parts between placeholders.
+    let mut parts: Vec<String> = Vec::new();
+    let mut current = String::new();
     let mut rest = pattern;
     while let Some(open) = rest.find('⟨') {
         let Some(close) = rest[open..].find('⟩') else {
@@ -84,22 +86,33 @@ pub fn wildcard_match(pattern: &str, text: &str) -> bool {
         };
         let mut end = open + close + '⟩'.len_utf8();
         let mut start = open;
-        // Quoted for the shell (`'⟨…⟩'`, or `"⟨…⟩'` when the placeholder holds quotes): the
-        // real value has its own quoting, or none.
-        if rest[..open].ends_with(['\'', '"']) {
+        // Quoted for the shell (`'⟨…⟩'`, `"⟨…⟩'` when the placeholder holds quotes, or
+        // `"⟨…⟩.json'` when the word goes on after it): the real value has its own quoting, or
+        // none, so the quotes around the word are dropped.
+        let opened = rest[..open].ends_with(['\'', '"']);
+        if opened {
             start -= 1;
         }
+        current.push_str(&rest[..start]);
+        parts.push(std::mem::take(&mut current));
         if rest[end..].starts_with(['\'', '"']) {
             end += 1;
+        } else if opened {
+            let word = rest[end..].find(' ').map_or(rest.len(), |at| end + at);
+            let tail = &rest[end..word];
+            if !tail.contains('⟨') && tail.ends_with(['\'', '"']) {
+                current.push_str(&tail[..tail.len() - 1]);
+                end = word;
+            }
         }
-        parts.push(&rest[..start]);
         rest = &rest[end..];
     }
-    parts.push(rest);
+    current.push_str(rest);
+    parts.push(current);
     let Some((first, others)) = parts.split_first() else {
         return pattern == text;
     };
-    let Some(mut remaining) = text.strip_prefix(first) else {
+    let Some(mut remaining) = text.strip_prefix(first.as_str()) else {
         return false;
     };
     if others.is_empty() {
@@ -107,12 +120,12 @@ pub fn wildcard_match(pattern: &str, text: &str) -> bool {
     }
     let (last, middle) = others.split_last().expect("at least one part");
     for part in middle {
-        match remaining.find(part) {
+        match remaining.find(part.as_str()) {
             Some(at) => remaining = &remaining[at + part.len()..],
             None => return false,
         }
     }
-    remaining.ends_with(last)
+    remaining.ends_with(last.as_str())
 }
 
 #[test]
@@ -152,6 +165,14 @@ fn a_might_pattern_matches_each_unknown_part_as_any_text() {
     assert!(wildcard_match(
         "tar czf \"⟨output of sh -c 'f=\\\"\"'$0.tgz\"⟩' -C /app .",
         "tar czf /opt/b_1.tgz -C /app ."
+    ));
+    assert!(wildcard_match(
+        "tee -- \"⟨output of sh -c 'f=\\\"\"'$0\"⟩.manifest.json'",
+        "tee -- /opt/b_1.dump.manifest.json"
+    ));
+    assert!(!wildcard_match(
+        "tee -- \"⟨output of sh -c 'f=\\\"\"'$0\"⟩.manifest.json'",
+        "tee -- /opt/b_1.dump.manifest.txt"
     ));
     assert!(wildcard_match("plain", "plain"));
     assert!(!wildcard_match("plain", "plainer"));
