@@ -24,6 +24,8 @@ struct Collecting {
     blanks: BTreeMap<String, PlannedStep>,
     /// The step events are about now; it joins the plan's items when it closes.
     open: Option<PlannedStep>,
+    /// How many steps have joined the plan's items: the next one's number is one more.
+    closed_steps: usize,
     /// Rollbacks being run because a step would fail: their actions were already previewed
     /// with each step, and must not be listed twice.
     unwinding: usize,
@@ -109,6 +111,7 @@ impl PlanCollector {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         state.close();
         let mut plan = std::mem::take(&mut state.plan);
+        state.closed_steps = 0;
         drop(state);
         let mut summary = Summary::default();
         let mut targets = std::collections::BTreeSet::new();
@@ -170,6 +173,7 @@ impl Collecting {
     fn close(&mut self) {
         if let Some(step) = self.open.take() {
             self.plan.items.push(PlannedItem::Step(step));
+            self.closed_steps += 1;
         }
     }
 
@@ -178,13 +182,7 @@ impl Collecting {
         if self.open.as_ref().is_some_and(|s| s.id != id) {
             self.close();
         }
-        let number = self
-            .plan
-            .items
-            .iter()
-            .filter(|i| matches!(i, PlannedItem::Step(_)))
-            .count()
-            + 1;
+        let number = self.closed_steps + 1;
         let blanks = &self.blanks;
         self.open.get_or_insert_with(|| {
             let mut step = blanks.get(id).cloned().unwrap_or_else(|| PlannedStep {
