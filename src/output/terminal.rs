@@ -7,12 +7,13 @@ use super::fleet_progress::FleetProgress;
 use super::host_blocks::HostBlocks;
 use super::host_table::HostTable;
 use super::left_out::left_out;
+use super::output_rows::output_rows;
 use super::style::{Style, understands_escapes};
 use crate::context::acting_host;
 use crate::context::error_groups::ErrorGroups;
 use crate::context::event::OutputLines;
 use crate::context::event::{
-    Answer, AnsweredBy, Event, EventSink, GuardStatus, Level, Phase, Status, Stream,
+    Answer, AnsweredBy, Event, EventSink, GuardStatus, Level, Phase, Status,
 };
 use crate::engine::plan::PlannedStop;
 use crate::language::duration;
@@ -208,28 +209,6 @@ fn print_line(text: &str) {
 
 fn print_block(text: &str) {
     let _ = out(text);
-}
-
-/// Appends the rows of output `lines` to `rows`: `  │ [host] line`, each with its `\n`.
-fn output_rows<'a>(
-    s: Style,
-    stream: Stream,
-    host: Option<&str>,
-    lines: impl IntoIterator<Item = &'a str>,
-    rows: &mut String,
-) {
-    let bar = match stream {
-        Stream::Stdout => s.dim("│"),
-        Stream::Stderr => s.yellow("│"),
-    };
-    let from = host
-        .map(|h| format!("{} ", s.cyan(&format!("[{h}]"))))
-        .unwrap_or_default();
-    for line in lines {
-        for piece in ["  ", &bar, " ", &from, line, "\n"] {
-            rows.push_str(piece);
-        }
-    }
 }
 
 impl EventSink for TerminalView {
