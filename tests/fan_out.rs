@@ -480,3 +480,54 @@ fn a_200_host_failure_in_json_is_one_event_per_host() {
     assert_eq!((finished, hosts.len()), (200, 200), "{}", out.stdout);
     assert!(hosts.contains("h001") && hosts.contains("h200"));
 }
+
+/// Twenty-four hosts, a step failing on two of them after the others succeeded: everything
+/// rolls back, and the rollbacks read like the steps: one line per outcome naming its hosts
+/// (the failed rollbacks by error), not two lines per host; the header says the untitled
+/// procedure once.
+#[test]
+fn a_fleet_rolls_back_in_a_few_lines_naming_the_hosts() {
+    let server = Sshd::start();
+    let names: Vec<String> = (1..=24).map(|n| format!("h{n:02}")).collect();
+    let servers: Vec<(&str, &Sshd)> = names.iter().map(|n| (n.as_str(), &server)).collect();
+    let runbook = format!(
+        r#"runbook "r" {{
+  param dir: string
+@HOSTS@
+  group fleet [{}]
+  procedure p {{
+    step prepare on fleet {{ run("true"); }} rollback {{
+      let name = target().name;
+      if name == "h20" || name == "h21" {{ fail(`cannot restore ${{name}}`); }}
+      run("true");
+    }}
+    step apply on fleet tolerate all {{
+      let name = target().name;
+      if name == "h03" || name == "h17" {{ fail("the release is missing"); }}
+    }} rollback {{ run("true"); }}
+    step stop {{ fail("stop here"); }}
+  }}
+}}"#,
+        names.join(", ")
+    );
+    let (test, remote) = remote_test(&runbook, &servers);
+    let dir = format!("dir={}", remote.display());
+    let out = test.args(["run", "main.rb42", "-p", &dir]).run();
+    out.code(4);
+    let all = format!("{}{}", out.stdout, out.stderr);
+    assert!(
+        all.lines()
+            .next()
+            .is_some_and(|l| l.ends_with("r › p (3 steps)")),
+        "the untitled procedure said once:\n{all}"
+    );
+    let rolled = out.lines_with(&["rolled back ", "ROLLBACK OF", "rollback "]);
+    assert!(
+        rolled.len() <= 8,
+        "a few lines for 46 rollbacks, not two per host:\n{all}"
+    );
+    out.stdout_has("rolled back apply on h01, h02, h04–h16, h18–h24 (22 hosts)")
+        .stdout_has("rolled back prepare on h01–h19, h22–h24 (22 hosts)")
+        .stdout_has("ROLLBACK OF prepare FAILED on 2 hosts:\n    h20, h21: cannot restore ⟨host⟩")
+        .stdout_lacks("rolled back prepare on h05");
+}

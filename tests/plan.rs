@@ -359,3 +359,34 @@ fn a_remote_read_without_a_host_reads_nothing_in_a_plan() {
     assert_eq!(step["effect"], "change", "{step}");
     assert!(!out.exists("deployed"), "a plan changes nothing");
 }
+
+/// An untitled procedure is titled by its id: the plan's heading, in text and Markdown, and
+/// the run's say it once.
+#[test]
+fn an_untitled_procedure_is_named_once() {
+    let text = r#"runbook "r" {
+  procedure p {
+    step a { sh("true"); }
+  }
+}"#;
+    Test::new()
+        .runbook(text)
+        .args(["plan", "main.rb42"])
+        .run()
+        .code(0)
+        .stdout_has("Plan r › p\n")
+        .stdout_lacks("p — p");
+    Test::new()
+        .runbook(text)
+        .args(["plan", "main.rb42", "--format", "markdown"])
+        .run()
+        .code(0)
+        .stdout_has("› `p`\n")
+        .stdout_has("<summary><b>p</b>: ");
+    Test::new()
+        .runbook(text)
+        .args(["run", "main.rb42"])
+        .run()
+        .code(0)
+        .stdout_has("▶ r › p (1 step)\n");
+}

@@ -69,6 +69,7 @@ pub fn show(args: &ShowArgs) -> i32 {
             for event in &record.events {
                 view.emit(event);
             }
+            view.flush();
             print(&run_report::closing(&record), exit_code::SUCCESS)
         }
     }

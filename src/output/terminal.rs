@@ -5,10 +5,13 @@ use super::action_line::action_line;
 use super::console::{out, outln};
 use super::fleet_progress::FleetProgress;
 use super::host_blocks::HostBlocks;
+use super::host_count::{hosts, not_started_on};
 use super::host_table::HostTable;
 use super::left_out::left_out;
 use super::output_rows::output_rows;
+use super::rollback_phase::RollbackPhase;
 use super::style::{Style, understands_escapes};
+use super::titled::titled;
 use crate::context::acting_host;
 use crate::context::error_groups::ErrorGroups;
 use crate::context::event::OutputLines;
@@ -21,6 +24,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use std::sync::Mutex;
 use std::time::Duration;
 
+mod rollbacks;
+
 pub struct TerminalView {
     style: Style,
     spinner: Mutex<Option<ProgressBar>>,
@@ -32,6 +37,8 @@ pub struct TerminalView {
     failures: Mutex<ErrorGroups>,
     /// Each host's lines while a step fans out, shown together when the host finishes.
     blocks: Mutex<HostBlocks>,
+    /// Where rollbacks are owed, and the rollback told over hosts now.
+    rollbacks: Mutex<RollbackPhase>,
 }
 
 impl Default for TerminalView {
@@ -45,6 +52,7 @@ impl Default for TerminalView {
             fleet: Mutex::default(),
             failures: Mutex::default(),
             blocks: Mutex::default(),
+            rollbacks: Mutex::default(),
         }
     }
 }
@@ -152,6 +160,23 @@ impl TerminalView {
         }
     }
 
+    /// A spinner for `label`, with the count of its `hosts` when it fans out, whose lines are
+    /// then held host by host.
+    fn start_fan_out(&self, label: String, hosts: usize) {
+        let fleet = FleetProgress::start(label.clone(), hosts);
+        self.spin(fleet.as_ref().map_or(label, FleetProgress::message));
+        if fleet.is_some() {
+            self.blocks
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .hold_from_now();
+        }
+        *self
+            .fleet
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = fleet;
+    }
+
     /// A fan-out is over: what its hosts still held is shown, and its count ends.
     fn end_fan_out(&self) {
         let held = self
@@ -189,20 +214,6 @@ impl TerminalView {
     }
 }
 
-/// `1 host`, `22 hosts`.
-fn hosts(n: usize) -> String {
-    format!("{n} host{}", if n == 1 { "" } else { "s" })
-}
-
-/// `, 150 not started` when a fan-out stopped before every host started.
-fn not_started_on(n: usize) -> String {
-    if n == 0 {
-        String::new()
-    } else {
-        format!(", {n} not started")
-    }
-}
-
 fn print_line(text: &str) {
     outln!("{text}");
 }
@@ -231,6 +242,7 @@ impl EventSink for TerminalView {
     )]
     fn emit(&self, event: &Event) {
         let s = self.style;
+        self.settle_rollback(Some(event));
         match event {
             Event::RunStarted {
                 runbook,
@@ -240,9 +252,11 @@ impl EventSink for TerminalView {
                 ..
             } => {
                 let plural = if *steps == 1 { "step" } else { "steps" };
+                self.rollbacks().forget();
                 self.line(&format!(
-                    "{} {runbook} › {procedure} — {title} ({steps} {plural})",
-                    s.bold("▶")
+                    "{} {runbook} › {procedure}{} ({steps} {plural})",
+                    s.bold("▶"),
+                    titled(procedure, title)
                 ));
             }
             Event::GuardChecked {
@@ -276,12 +290,7 @@ impl EventSink for TerminalView {
                 } else {
                     String::new()
                 };
-                // An untitled step's title is its id: said once.
-                let titled = if title == step {
-                    String::new()
-                } else {
-                    format!(" — {title}")
-                };
+                let titled = titled(step, title);
                 self.line(&format!(
                     "{} {}{titled}{retry}",
                     s.bold(&format!("[{index}/{total}]")),
@@ -291,19 +300,7 @@ impl EventSink for TerminalView {
                     .failures
                     .lock()
                     .unwrap_or_else(std::sync::PoisonError::into_inner) = ErrorGroups::default();
-                let label = format!("{step}{titled}");
-                let fleet = FleetProgress::start(label.clone(), *hosts);
-                self.spin(fleet.as_ref().map_or(label, FleetProgress::message));
-                if fleet.is_some() {
-                    self.blocks
-                        .lock()
-                        .unwrap_or_else(std::sync::PoisonError::into_inner)
-                        .hold_from_now();
-                }
-                *self
-                    .fleet
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner) = fleet;
+                self.start_fan_out(format!("{step}{titled}"), *hosts);
             }
             Event::Output {
                 stream, line, host, ..
@@ -327,6 +324,7 @@ impl EventSink for TerminalView {
                 ));
             }
             Event::HostFinished {
+                step,
                 host,
                 ok,
                 error,
@@ -335,6 +333,9 @@ impl EventSink for TerminalView {
                 ..
             } => {
                 self.tally(|t| t.finished(host, *phase, *ok, error.as_deref()));
+                if let (Phase::Body, true, Some(step)) = (phase, ok, step) {
+                    self.rollbacks().owe(step, host);
+                }
                 if *phase == Phase::Body {
                     self.count_host(*ok);
                     if let (false, Some(error)) = (ok, error) {
@@ -492,14 +493,7 @@ impl EventSink for TerminalView {
                 }
             }
             Event::RollbackStarted { step, title, host } => {
-                let on = host
-                    .as_ref()
-                    .map(|h| format!(" on {h}"))
-                    .unwrap_or_default();
-                self.line(&format!("{} rollback {step}{on} — {title}", s.yellow("↩")));
-                if host.is_none() {
-                    self.spin(format!("rollback {step}"));
-                }
+                self.rollback_started(step, title, host.as_deref());
             }
             Event::RollbackFinished {
                 step,
@@ -509,27 +503,12 @@ impl EventSink for TerminalView {
                 location,
                 ..
             } => {
-                self.stop_spinning();
-                let on = host
+                let at = location
                     .as_ref()
-                    .map(|h| format!(" on {h}"))
+                    .map(|l| format!(" (at {l})"))
                     .unwrap_or_default();
-                if let Some(host) = host {
-                    self.tally(|t| t.rolled_back(host, *ok));
-                }
-                if *ok {
-                    self.line(&format!("  {} rolled back {step}{on}", s.green("✓")));
-                } else {
-                    let at = location
-                        .as_ref()
-                        .map(|l| format!(" (at {l})"))
-                        .unwrap_or_default();
-                    let why = error.as_deref().unwrap_or("unknown error");
-                    self.line(&format!(
-                        "  {} ROLLBACK OF {step}{on} FAILED: {why}{at}",
-                        s.red("✗")
-                    ));
-                }
+                let why = format!("{}{at}", error.as_deref().unwrap_or("unknown error"));
+                self.rollback_finished(step, host.as_deref(), (!ok).then_some(why.as_str()));
             }
             Event::FinallyFinished { ok, error, .. } => match error {
                 Some(e) if !ok => self.line(&format!("{} finally failed: {e}", s.red("✗"))),
@@ -593,7 +572,11 @@ impl EventSink for TerminalView {
                 // A host's body acts on its own thread.
                 self.host_rows(acting_host::current().as_deref(), row);
             }
-            Event::RollbackOwed { .. } => {}
+            Event::RollbackOwed { step, hosts } => {
+                for host in hosts {
+                    self.rollbacks().owe(step, host);
+                }
+            }
         }
     }
 }

@@ -6,6 +6,7 @@ use crate::context::unknown_value::STOP_SENTENCE;
 use crate::output::action_line::action_line;
 use crate::output::left_out::left_out;
 use crate::output::style::Style;
+use crate::output::titled::titled;
 
 /// What a row shows of an event.
 pub struct Described {
@@ -33,7 +34,10 @@ pub fn describe(event: &Event, local: &str) -> Described {
             "run_started",
             here(),
             None,
-            format!("{runbook} › {procedure} — {title} ({steps} steps)"),
+            format!(
+                "{runbook} › {procedure}{} ({steps} steps)",
+                titled(procedure, title)
+            ),
         ),
         Event::GuardChecked {
             title,

@@ -6,6 +6,7 @@ use crate::context::run_context::unknown_parts;
 use crate::engine::plan::{Plan, PlannedAction, PlannedItem, StepOutlook};
 use crate::output::action_line;
 use crate::output::style::Style;
+use crate::output::titled::titled;
 
 fn action_line(action: &PlannedAction, style: Style) -> String {
     action_line::action_line(
@@ -53,11 +54,11 @@ pub fn render_text(plan: &Plan, style: Style) -> String {
         out.push('\n');
     };
     line(format!(
-        "{} {} › {} — {}",
+        "{} {} › {}{}",
         style.bold("Plan"),
         plan.runbook,
         plan.procedure,
-        plan.title
+        titled(&plan.procedure, &plan.title)
     ));
     line(format!("{} {}", style.dim("file:"), plan.file));
     if !plan.params.is_empty() {

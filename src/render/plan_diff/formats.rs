@@ -3,6 +3,7 @@
 
 use super::{Change, Line, PlanDiff};
 use crate::output::style::Style;
+use crate::output::titled::titled;
 use crate::render::templates::longest_backtick_run;
 
 impl PlanDiff {
@@ -51,10 +52,10 @@ impl PlanDiff {
         {
             line(String::new());
             line(format!(
-                "{} procedure {} — {} ({})",
+                "{} procedure {}{} ({})",
                 sign(p.change),
                 style.bold(&p.id),
-                p.title,
+                titled(&p.id, &p.title),
                 change_word(p.change)
             ));
             for note in &p.notes {
