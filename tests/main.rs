@@ -4,6 +4,7 @@ mod bad_input;
 mod certificates;
 mod check;
 mod chromium;
+mod closed_masters;
 mod closed_pipes;
 mod command_line_secrets;
 mod completions;

@@ -40,7 +40,7 @@ use crate::context::run_context::RunContext;
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::source::SourceFile;
 use crate::engine::run_values::{ParamValue, SecretValue};
-use crate::engine::runner::{Runner, Start};
+use crate::engine::runner::{FinishedHosts, Runner, Start};
 use crate::engine::script_engine;
 use crate::language::ast::{Procedure, Runbook};
 use crate::language::check::Compiled;
@@ -185,6 +185,7 @@ impl Session {
             secrets: &self.secrets,
             down: Mutex::default(),
             start: self.start.clone(),
+            finished: FinishedHosts::closing(),
         }
         .run(self.procedure());
         self.ctx.runtime.block_on(self.ctx.ssh.close());

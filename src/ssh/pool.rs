@@ -110,19 +110,28 @@ impl ConnectionPool {
         hosts
     }
 
+    /// Closes a host's master when the caller is done with the host; the next use reconnects.
+    /// A host with a forward keeps its master: a client may still connect through it.
+    pub async fn release(&self, host: &str) {
+        let slot = {
+            let forwards = self.lock_forwards();
+            if forwards.keys().any(|(name, _, _)| name == host) {
+                return;
+            }
+            self.lock_sessions().remove(host)
+        };
+        if let Some(slot) = slot {
+            tracing::debug!(host, "closing an ssh master no longer needed");
+            close_master(slot).await;
+        }
+    }
+
     /// Closes every forward, then every master connection.
     pub async fn close(&self) {
         self.close_forwards().await;
         let slots: Vec<Slot> = self.lock_sessions().drain().map(|(_, s)| s).collect();
         for slot in slots {
-            let Ok(cell) = Arc::try_unwrap(slot) else {
-                continue;
-            };
-            if let Some(session) = cell.into_inner().and_then(|s| Arc::try_unwrap(s).ok())
-                && let Err(e) = session.close().await
-            {
-                tracing::debug!(error = %e, "closing an ssh master");
-            }
+            close_master(slot).await;
         }
     }
 
@@ -261,6 +270,18 @@ impl ConnectionPool {
             let _ = writeln!(text, "Include \"{}\"", path.display());
         }
         write_private(dir, &host.name, "config", &text).map(Some)
+    }
+}
+
+/// Closes a master nobody else holds; one still in use closes when its last user drops it.
+async fn close_master(slot: Slot) {
+    let Ok(cell) = Arc::try_unwrap(slot) else {
+        return;
+    };
+    if let Some(session) = cell.into_inner().and_then(|s| Arc::try_unwrap(s).ok())
+        && let Err(e) = session.close().await
+    {
+        tracing::debug!(error = %e, "closing an ssh master");
     }
 }
 

@@ -9,10 +9,12 @@
 mod attempts;
 mod conditions;
 mod failure;
+mod finished_hosts;
 pub mod place;
 mod rollbacks;
 mod start;
 
+pub use finished_hosts::FinishedHosts;
 pub use start::Start;
 
 use super::evaluator::{Evaluator, Failure};
@@ -43,6 +45,8 @@ pub struct Runner<'a> {
     pub down: Mutex<BTreeSet<String>>,
     /// Where to start: the whole procedure, or part of it (resume, `--from`, `--only`).
     pub start: Start,
+    /// Whether masters close as their hosts finish, and which hosts have not.
+    pub finished: FinishedHosts,
 }
 
 /// How the steps of a procedure ended, before rollbacks.
@@ -80,6 +84,7 @@ impl Runner<'_> {
             params: shown,
             steps: total,
         });
+        self.plan_finished_hosts(procedure);
         let place = self.place(procedure.target.as_ref());
         let guards_ok = self.values(procedure)
             & self.guards(self.runbook.guards.iter(), &Place::here())
@@ -93,6 +98,9 @@ impl Runner<'_> {
         } else {
             Ending::GuardFailed
         };
+        if matches!(ending, Ending::Completed) {
+            self.release_after_steps();
+        }
         let mut undone = rollbacks::Undone::default();
         if !matches!(ending, Ending::Completed) && self.wants_rollbacks(&ending, &stack) {
             undone = self.undo(&mut stack);
@@ -173,6 +181,7 @@ impl Runner<'_> {
             if self.ctx.stop.is_interrupted() {
                 return Ending::Interrupted;
             }
+            self.release_before(position);
             if !self.start.includes(procedure, position) {
                 if matches!(item, Item::Step(_)) {
                     index += 1;

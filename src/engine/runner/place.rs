@@ -152,6 +152,11 @@ impl Runner<'_> {
                 }),
                 (None, Slot::Here) => {}
             }
+            if let (Phase::Body, Some(step), Slot::Host(host), Ok(_)) =
+                (at.phase, at.step, slot, &result)
+            {
+                self.release_after(step, host);
+            }
             result
         };
         // A plan lists each host's actions in the inventory's order, the same every time.

@@ -6,7 +6,7 @@ use crate::context::event::{Event, EventSink, Mode};
 use crate::diagnostic::did_you_mean;
 use crate::engine::plan_collector::PlanCollector;
 use crate::engine::run_values::{ParamValue, SecretValue};
-use crate::engine::runner::{Runner, Start};
+use crate::engine::runner::{FinishedHosts, Runner, Start};
 use crate::journal::record::{self, Owed};
 use crate::language::ast::{Procedure, Runbook, Step};
 use crate::output::style::Style;
@@ -39,6 +39,7 @@ impl Workspace {
             secrets,
             down: Mutex::default(),
             start,
+            finished: FinishedHosts::kept(),
         }
         .run(procedure);
         self.view.take_recorded()
