@@ -234,8 +234,9 @@ fleet_memory_and_journal() {
   local dir=$1 size peak processes own journal
   {
     echo "* Peak memory of a run of 1 command on N hosts, forks $FLEET_FORKS: the whole process" \
-      "tree (runbook and its ssh masters, one per host; the sum of their Pss, sampled by" \
-      "\`lib/tree_memory.py\`), runbook's own process, and the journal the run leaves"
+      "tree (runbook and its ssh masters, each closed after its host's last step; the sum of" \
+      "their Pss, sampled by \`lib/tree_memory.py\`), runbook's own process, and the journal" \
+      "the run leaves"
     echo
     echo "  | hosts | peak memory, total | per host | runbook's own | processes | journal | journal per host |"
     echo "  |---:|---:|---:|---:|---:|---:|---:|"

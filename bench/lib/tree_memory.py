@@ -6,7 +6,8 @@ discarded. The memory is the sum of the proportional set size (Pss: a page share
 processes counts 1/n in each) of every process of the tree, sampled every 50 ms. This process
 becomes a child subreaper, so the processes that daemonize (an `ssh -f` control master) stay in
 the tree. Prints "PEAK_KB PEAK_PROCESSES OWN_PEAK_KB": the tree's peak, the most processes
-seen at once, and the peak of the command's own process; exits with the command's status.
+running at once (exited ones awaiting their reaping left out), and the peak of the command's
+own process; exits with the command's status.
 """
 
 import ctypes
@@ -48,6 +49,23 @@ def descendants(root: int) -> list[int]:
     return found
 
 
+def running(pid: int) -> bool:
+    """Whether a process still runs: an orphan that exited stays a zombie until this subreaper
+    reaps it, after the command ends, and is not counted."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="utf-8") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def program(pid: int) -> str:
+    try:
+        return os.readlink(f"/proc/{pid}/exe")
+    except OSError:
+        return ""
+
+
 def pss_kb(pid: int) -> int:
     try:
         with open(f"/proc/{pid}/smaps_rollup", encoding="utf-8") as rollup:
@@ -74,8 +92,12 @@ def main() -> None:
         tree = descendants(os.getpid())
         if command.poll() is not None and len(tree) == 0:
             break
-        peak_kb = max(peak_kb, sum(pss_kb(pid) for pid in tree))
-        peak_processes = max(peak_processes, len(tree))
+        # A child of the command still running the command's program is between its spawn and
+        # its exec, in the command's own memory (posix_spawn's CLONE_VM): counted once, not twice.
+        own_program = program(command.pid)
+        counted = [pid for pid in tree if pid == command.pid or program(pid) != own_program]
+        peak_kb = max(peak_kb, sum(pss_kb(pid) for pid in counted))
+        peak_processes = max(peak_processes, sum(1 for pid in tree if running(pid)))
         own_peak_kb = max(own_peak_kb, pss_kb(command.pid))
         # Once the command's status is kept, reap the orphans the tree hands to this subreaper.
         if command.returncode is not None:
