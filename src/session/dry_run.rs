@@ -7,7 +7,7 @@ use crate::context::event::EventSink;
 use crate::diagnostic::Diagnostic;
 use crate::engine::plan::{Plan, PlannedItem};
 use crate::engine::plan_collector::PlanCollector;
-use crate::language::ast::{Item, Procedure};
+use crate::language::ast::{Item, Procedure, Step};
 use crate::render::flow_diagram::Flow;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -51,11 +51,13 @@ fn filled_texts(session: &Session, plan: &Plan) -> HashMap<String, String> {
     for (guard, planned) in guards.zip(&plan.guards) {
         learn(&guard.title, &planned.title);
     }
+    // Found by id, not by a search per planned step: a plan of thousands of steps.
+    let steps: HashMap<&str, &Step> = procedure.steps().map(|s| (s.id.text.as_str(), s)).collect();
     let mut asked: HashMap<&str, Vec<&str>> = HashMap::new();
     for item in &plan.items {
         match item {
             PlannedItem::Step(planned) => {
-                if let Some(step) = procedure.steps().find(|s| s.id.text == planned.id) {
+                if let Some(step) = steps.get(planned.id.as_str()) {
                     learn(step.title(), &planned.title);
                 }
             }

@@ -88,3 +88,29 @@ fn refuses_deep_nesting_without_recursing() {
     let text = format!("runbook \"r\" {}", "{".repeat(100_000));
     assert!(parse_text(&text).unwrap_err().contains("nested more than"));
 }
+
+#[test]
+fn a_body_ends_at_its_own_brace_whatever_its_strings_and_comments_hold() {
+    let bodies = [
+        r#"let s = "a } \" {"; s"#,
+        r#"`x ${ if a { "}" } else { `{` } } y $ \` $x {`"#,
+        "// } a comment\n 1",
+        "/* { */ 6 / 3 /= 2",
+        r#"'}' + '\'' + '{'"#,
+        r#""é} ü{" + `ß}`"#,
+        "#{a: #{b: 1}}.a",
+        "let a = [1, 2]; a[0] \\ 2 $ @",
+    ];
+    let steps: String = bodies
+        .iter()
+        .enumerate()
+        .map(|(n, body)| format!("    step s{n} {{{body}}}\n"))
+        .collect();
+    let text = format!("runbook \"r\" {{\n  procedure p {{\n{steps}  }}\n}}\n");
+    let runbook = parse_text(&text).unwrap_or_else(|e| panic!("{e}"));
+    let read: Vec<&str> = runbook.procedures[0]
+        .steps()
+        .map(|s| s.body.code.as_str())
+        .collect();
+    assert_eq!(read, bodies);
+}
