@@ -137,7 +137,7 @@ fn a_when_condition_is_planned_with_its_step() {
 }"#;
     let out = Test::new().runbook(text).args(["plan", "main.rb42"]).run();
     out.code(0)
-        .stdout_has("1. migrate — migrate  [when { sh(\"test -f pending\", #{read: true}).ok }]")
+        .stdout_has("  1. migrate  [when { sh(\"test -f pending\", #{read: true}).ok }]")
         .stdout_has(
             "runs only if `sh(\"test -f pending\", #{read: true}).ok`: unknown until a real run",
         )
@@ -360,13 +360,14 @@ fn a_remote_read_without_a_host_reads_nothing_in_a_plan() {
     assert!(!out.exists("deployed"), "a plan changes nothing");
 }
 
-/// An untitled procedure is titled by its id: the plan's heading, in text and Markdown, and
-/// the run's say it once.
+/// An untitled procedure or step is titled by its id: the plan's heading and step lines, in
+/// text and Markdown, and the run's say it once; a titled step keeps its title.
 #[test]
 fn an_untitled_procedure_is_named_once() {
     let text = r#"runbook "r" {
   procedure p {
     step a { sh("true"); }
+    step b "Say hello" { sh("true"); }
   }
 }"#;
     Test::new()
@@ -375,18 +376,22 @@ fn an_untitled_procedure_is_named_once() {
         .run()
         .code(0)
         .stdout_has("Plan r › p\n")
-        .stdout_lacks("p — p");
+        .stdout_lacks("p — p")
+        .stdout_has("  1. a\n")
+        .stdout_has("  2. b — Say hello\n");
     Test::new()
         .runbook(text)
         .args(["plan", "main.rb42", "--format", "markdown"])
         .run()
         .code(0)
         .stdout_has("› `p`\n")
-        .stdout_has("<summary><b>p</b>: ");
+        .stdout_has("<summary><b>p</b>: ")
+        .stdout_has("#### 1. `a`\n")
+        .stdout_has("#### 2. `b` — Say hello\n");
     Test::new()
         .runbook(text)
         .args(["run", "main.rb42"])
         .run()
         .code(0)
-        .stdout_has("▶ r › p (1 step)\n");
+        .stdout_has("▶ r › p (2 steps)\n");
 }

@@ -123,8 +123,8 @@ fn a_step_says_why_it_owes_no_rollback_and_every_view_shows_it() {
         .args(["list", "main.rb42"])
         .run();
     list.code(0)
-        .stdout_has("1. backup — backup [rollback none]")
-        .stdout_has("2. a — a [rollback]");
+        .stdout_has("      1. backup [rollback none]")
+        .stdout_has("      2. a [rollback]");
     let json = Test::new()
         .runbook(NO_ROLLBACK)
         .args(["list", "main.rb42", "--format", "json"])

@@ -4,6 +4,7 @@ use crate::engine::run_values::{literal_value, show};
 use crate::language::ast::{Item, Param, Runbook, Step, ValueDecl, only_if};
 use crate::language::duration;
 use crate::output::style::Style;
+use crate::output::titled::titled;
 use serde_json::json;
 
 pub fn render_text(runbook: &Runbook, style: Style) -> String {
@@ -94,7 +95,11 @@ pub fn render_text(runbook: &Runbook, style: Style) -> String {
                 Item::Step(s) => {
                     n += 1;
                     let marks = step_marks(s, style);
-                    line(format!("      {n}. {} — {}{marks}", s.id.text, s.title()));
+                    line(format!(
+                        "      {n}. {}{}{marks}",
+                        s.id.text,
+                        titled(&s.id.text, s.title())
+                    ));
                 }
             }
         }

@@ -107,10 +107,10 @@ pub fn render_text(plan: &Plan, style: Style) -> String {
                     style.dim(&format!("  [{}]", step.attributes.join(", ")))
                 };
                 line(format!(
-                    "  {}. {} — {}{attrs}",
+                    "  {}. {}{}{attrs}",
                     step.number,
                     style.bold(&step.id),
-                    step.title
+                    titled(&step.id, &step.title)
                 ));
                 for note in &step.notes {
                     line(format!("      {} {note}", style.dim("·")));
@@ -159,6 +159,7 @@ pub fn render_markdown(plan: &Plan, diagram: &str) -> String {
         env.set_syntax(syntax);
     }
     env.add_filter("cell", |text: String| text.replace('|', "\\|"));
+    env.add_function("titled", |id: String, title: String| titled(&id, &title));
     env.add_filter("count", |n: usize, noun: String| {
         if n == 1 {
             format!("1 {noun}")

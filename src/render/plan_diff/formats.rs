@@ -71,10 +71,10 @@ impl PlanDiff {
                     _ => (format!("{}. ", step.number), String::new()),
                 };
                 line(format!(
-                    "  {} {number}{} — {}{after}",
+                    "  {} {number}{}{}{after}",
                     sign(step.change),
                     style.bold(&step.id),
-                    step.title,
+                    titled(&step.id, &step.title),
                 ));
                 for note in &step.notes {
                     line(format!("        {note}"));
@@ -117,6 +117,7 @@ impl PlanDiff {
         {
             env.set_syntax(syntax);
         }
+        env.add_function("titled", |id: String, title: String| titled(&id, &title));
         env.add_function("fence", |lines: Vec<minijinja::Value>| {
             let longest = lines
                 .iter()
