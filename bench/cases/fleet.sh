@@ -50,6 +50,10 @@ bench_fleet() {
     "$runbook $dir/one-command-all.rb42" "sh $dir/ssh-xargs.sh"
   compare "$one, forks $FLEET_FORKS" "≤ 0.2" 1 2 "ansible-playbook, forks $FLEET_FORKS" \
     "$runbook $dir/one-command.rb42" "$playbook $dir/one-command.yml"
+  # The loop again, each ssh with a master and its command in a session over it, as runbook
+  # connects: OpenSSH's own cost of a ControlMaster (bench/missed-targets.md).
+  compare "$one, forks $FLEET_FORKS" "-" 3 1 "ssh, xargs -P $FLEET_FORKS, a master each" \
+    "$runbook $dir/one-command.rb42" "sh $dir/ssh-master-xargs.sh"
   compare "$one, forks $FLEET_FORKS" "-" 1 3 "pyinfra" \
     "$runbook $dir/one-command.rb42" "$pyinfra one_command.py --yes"
   compare "$one, forks $FLEET_FORKS" "-" 1 2 "runbook, OpenSSH's default key exchange" \
@@ -150,6 +154,13 @@ write_fleet_ssh_script() {
 # One trivial command on each of the $FLEET_HOSTS hosts, $FLEET_FORKS at once, a new connection each.
 xargs -P $FLEET_FORKS -I ADDRESS ssh $(ssh_options "$FLEET_KNOWN_HOSTS") -o KexAlgorithms=$FLEET_KEX \\
   -o ControlMaster=no -o ControlPath=none -p $FLEET_PORT $TEST_USER@ADDRESS true <$dir/addresses.txt
+EOF
+  cat >"$dir/ssh-master-xargs.sh" <<EOF
+# The same, each ssh starting a master and running the command in a session over it (the
+# master leaves 1 s after its session): how runbook connects.
+xargs -P $FLEET_FORKS -I ADDRESS ssh $(ssh_options "$FLEET_KNOWN_HOSTS") -o KexAlgorithms=$FLEET_KEX \\
+  -o ControlMaster=auto -o ControlPath=$WORK/fleet-cm-%h -o ControlPersist=1 -p $FLEET_PORT \\
+  $TEST_USER@ADDRESS true <$dir/addresses.txt
 EOF
 }
 
