@@ -54,6 +54,15 @@ impl ErrorGroups {
             .collect()
     }
 
+    /// [`Self::lines`] under a headline: four spaces in, each ended by `\n`, an error of
+    /// several lines keeping them under its first.
+    pub fn indented(&self) -> String {
+        self.lines()
+            .iter()
+            .map(|line| format!("    {}\n", line.replace('\n', "\n      ")))
+            .collect()
+    }
+
     /// The hosts and their error, group by group: for a summary's rows.
     pub fn each(&self) -> impl Iterator<Item = (&[String], &str)> {
         self.groups.iter().map(|g| (g.hosts.as_slice(), g.error()))

@@ -106,10 +106,7 @@ impl RollbackPhase {
                     s.red("✗"),
                     hosts(failures.hosts())
                 ));
-                for line in failures.lines() {
-                    // An error of several lines keeps them under its first.
-                    block.push_str(&format!("    {}\n", line.replace('\n', "\n      ")));
-                }
+                block.push_str(&failures.indented());
             }
         }
         block

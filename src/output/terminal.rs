@@ -139,10 +139,7 @@ impl TerminalView {
             .map_or(0, FleetProgress::left);
         let mut block = headline(failures.hosts(), not_started);
         block.push('\n');
-        for line in failures.lines() {
-            // An error of several lines keeps them under its first.
-            block.push_str(&format!("    {}\n", line.replace('\n', "\n      ")));
-        }
+        block.push_str(&failures.indented());
         self.block(&block);
         true
     }

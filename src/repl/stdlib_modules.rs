@@ -4,7 +4,7 @@
 use crate::engine::script_engine::public_functions;
 use crate::engine::stdlib_imports;
 use crate::stdlib;
-use rhai::{Engine, Module, Scope};
+use rhai::{Engine, Position};
 
 /// The stdlib modules, under the name of their file (`backup::archive`), unless the runbook
 /// uses that name for a module of its own; returns their functions.
@@ -16,13 +16,14 @@ pub fn register(engine: &mut Engine, taken: &[&str]) -> Vec<String> {
         if taken.contains(&alias) {
             continue;
         }
-        let Ok(ast) = engine.compile(text) else {
+        // The module the runbook's own imports get: loaded once, whoever asks first.
+        let Ok(module) = engine
+            .module_resolver()
+            .resolve(engine, None, path, Position::NONE)
+        else {
             continue;
         };
-        let Ok(module) = Module::eval_ast_as_new(Scope::new(), &ast, engine) else {
-            continue;
-        };
-        engine.register_static_module(alias, module.into());
+        engine.register_static_module(alias, module);
         functions.extend(
             public_functions(engine, text)
                 .into_iter()
